@@ -1,0 +1,75 @@
+# docparse — the two commands a new user runs: `make demo` and `make test`.
+# Both create and use one virtual environment, .venv in the repo root.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+# The CPU build of torch (taken from this machine's disk). GPU users: see README "GPU install".
+TORCH_SPEC ?= torch==2.13.0
+EXTRAS ?= model,api,postgres,dev
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+DEMO_OUT ?= out/demo
+
+.PHONY: help venv system-deps demo test lint typecheck importlint schemas unit goldens clean
+
+help:
+	@echo "make demo   - parse the samples with the embedded default and export the results to $(DEMO_OUT)/"
+	@echo "make test   - lint, type-check, import contracts, schema drift and the test suite"
+	@echo "make lint | typecheck | importlint | schemas | goldens | clean"
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q "$(TORCH_SPEC)"
+	$(PY) -m pip install -q -e ".[$(EXTRAS)]"
+	touch $(STAMP)
+
+venv: $(STAMP) system-deps
+
+# Debian packages the tests and the pdf2image backend need.
+system-deps:
+	@missing=""; \
+	command -v pdftoppm >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
+	command -v docker-compose >/dev/null 2>&1 || missing="$$missing docker-compose"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+demo: venv
+	@mkdir -p $(DEMO_OUT)
+	@set -e; for f in samples/*.pdf samples/*.png samples/*.tiff; do \
+	  name=$$(basename $$f); \
+	  echo "== docparse parse $$f"; \
+	  $(BIN)/docparse parse $$f --format json -o $(DEMO_OUT)/$$name.json --allow-partial; \
+	  $(BIN)/docparse parse $$f --format md -o $(DEMO_OUT)/$$name.md --allow-partial; \
+	  $(BIN)/docparse parse $$f --format html --overlay -o $(DEMO_OUT)/$$name.html --allow-partial; \
+	  $(BIN)/docparse parse $$f --format csv -o $(DEMO_OUT)/$$name.csv --allow-partial; \
+	done
+	@echo "results in $(DEMO_OUT)/"
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: venv
+	$(BIN)/mypy
+
+importlint: venv
+	$(BIN)/lint-imports
+
+schemas: venv
+	$(PY) -m schemas.generate --check
+
+unit: venv
+	$(BIN)/pytest -q
+
+test: lint typecheck importlint schemas unit
+
+goldens: venv
+	DOCPARSE_UPDATE_GOLDENS=1 $(BIN)/pytest -q tests/qwenvl tests/export
+
+clean:
+	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache

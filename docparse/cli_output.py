@@ -1,0 +1,81 @@
+"""Console helpers of the CLI: progress bars, summaries, and writing exports."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from schemas import Document, Page
+
+
+class ExportFormat(StrEnum):
+    json = "json"
+    html = "html"
+    csv = "csv"
+    md = "md"
+
+
+@contextmanager
+def parse_progress(console: Console, label: str) -> Iterator[tuple[Callable[[int], None], Callable[[Page], None]]]:
+    """A page progress bar on stderr; yields the ``on_open``/``on_page`` callbacks of the pipeline."""
+    progress = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("pages"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    )
+    task = progress.add_task(label, total=None)
+    with progress:
+
+        def on_open(total: int) -> None:
+            progress.update(task, total=total)
+
+        def on_page(page: Page) -> None:
+            progress.advance(task)
+
+        yield on_open, on_page
+
+
+def print_summary(console: Console, document: Document) -> None:
+    """One line per document plus one per page that is not ``ok``, on stderr."""
+    counts: dict[str, int] = {}
+    for page in document.pages:
+        counts[page.status] = counts.get(page.status, 0) + 1
+    pages = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "no pages"
+    blocks = sum(len(p.blocks) for p in document.pages)
+    console.print(f"{document.filename}: [bold]{document.status}[/bold] ({pages}; {blocks} blocks)")
+    for page in document.pages:
+        if page.status != "ok":
+            reasons = "; ".join(dict.fromkeys(i.message for i in page.issues if i.severity != "info")) or "-"
+            if page.status == "pending":
+                reasons = "; ".join(dict.fromkeys(i.message for i in page.issues)) or "-"
+            console.print(f"  page {page.number}: {page.status}: {reasons}", highlight=False)
+
+
+def emit(
+    document: Document,
+    fmt: ExportFormat,
+    output: Path | None,
+    *,
+    overlay: bool = False,
+    page_images: Mapping[int, tuple[bytes, str]] | None = None,
+    raw: bool = True,
+    box_comments: bool = False,
+) -> list[Path]:
+    """Write ``document`` in ``fmt`` to ``output`` (file, directory, .zip) or stdout."""
+    from docparse.export import ExportOptions, write_export
+
+    options = ExportOptions(
+        overlay=overlay, page_images=dict(page_images or {}), include_raw=raw, md_box_comments=box_comments
+    )
+    return write_export(document, fmt.value, output, options, sys.stdout)

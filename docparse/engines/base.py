@@ -1,0 +1,102 @@
+"""The engine contract: page images + prompt in, text + stop reason + token usage out.
+
+An engine never sees pages as documents, blocks, storage or queues. Heavy imports (torch,
+transformers, httpx clients) happen lazily inside the runtime modules, never here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+from schemas import CoordinateConvention, StopReason
+
+if TYPE_CHECKING:  # pragma: no cover
+    from PIL import Image
+
+
+@dataclass(frozen=True)
+class PageInput:
+    """One page as an engine receives it.
+
+    ``image`` is RGB at exactly ``model_width`` x ``model_height`` (the ``smart_resize``
+    size: the model's processor must not resample it again). For PDF pages ``pdf_path`` and
+    ``pdf_page_index`` (0-based) let a text-layer engine read the source page; the page's
+    displayed box (after /Rotate and the crop box) maps linearly onto the image.
+    """
+
+    image: Image.Image | None
+    model_width: int
+    model_height: int
+    pdf_path: Path | None = None
+    pdf_page_index: int | None = None
+    pdf_password: str | None = None
+
+
+@dataclass(frozen=True)
+class GenerationOptions:
+    """Per-attempt overrides of a spec's decoding settings (a retry-ladder step sets these)."""
+
+    max_new_tokens: int | None = None
+    temperature: float | None = None
+    top_p: float | None = None
+    repetition_penalty: float | None = None
+
+    def as_settings(self) -> dict[str, float | int | None]:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+@dataclass
+class EngineOutput:
+    """What an engine returns for one page. ``text`` is the raw model output, never altered."""
+
+    text: str
+    stop_reason: StopReason
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    latency_s: float = 0.0
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class EngineInfo:
+    """What produced a result: recorded on every attempt.
+
+    ``min_pixels``/``max_pixels``/``patch_factor`` are the budget and rounding of the model
+    input size (``smart_resize``) the pipeline renders pages to for this engine.
+    ``deterministic`` engines (the text layer) give the same output on every attempt, so the
+    output policy does not retry them.
+    """
+
+    name: str
+    model: str | None
+    convention: CoordinateConvention
+    min_pixels: int
+    max_pixels: int
+    model_revision: str | None = None
+    spec: str | None = None
+    prompt_version: str | None = None
+    patch_factor: int = 28
+    deterministic: bool = False
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+@runtime_checkable
+class Engine(Protocol):
+    """A runtime that turns page images into QwenVL HTML (or an equivalent text)."""
+
+    @property
+    def info(self) -> EngineInfo: ...
+
+    def infer(self, pages: Sequence[PageInput], options: GenerationOptions | None = None) -> list[EngineOutput]:
+        """One output per input page, in order. Failures of one page are an ``error`` output, not a raise."""
+        ...
+
+
+class EngineUnavailable(RuntimeError):
+    """The engine cannot start (weights missing, server unreachable, package missing).
+
+    The message is meant for the user: what is missing, where it was looked for, how to fix it.
+    """

@@ -1,0 +1,326 @@
+"""The ``openai`` engine: page images to QwenVL HTML over an OpenAI-compatible HTTP API.
+
+Works against vLLM, SGLang and hosted OpenAI-compatible APIs (DashScope's
+``compatible-mode/v1``). One chat completion per page::
+
+    POST {base_url}/chat/completions
+    {"model": served_model,
+     "messages": [{"role": "system", "content": spec.system_prompt},       # when the spec has one
+                  {"role": "user", "content": [text part, image part]}],    # order per spec.image_first
+     "max_tokens", "temperature", "top_p", "repetition_penalty", "stop",
+     "mm_processor_kwargs": {"min_pixels", "max_pixels"},                   # vLLM
+     "include_stop_str_in_output": true, "no_stop_trim": true}              # vLLM, SGLang
+
+The image part is ``{"type": "image_url", "image_url": {"url": "data:image/png;base64,…"},
+"min_pixels": …, "max_pixels": …}``: DashScope (and the Qwen cookbook's API path) read the
+pixel budget from the content part, vLLM from ``mm_processor_kwargs``; both are sent and
+servers ignore what they do not know. The image already has its ``smart_resize`` size, which
+lies inside that budget at multiples of the patch factor, so the server's processor keeps it
+as is and the boxes the model emits are in the page image's model pixels. ``extra_body``
+adds top-level fields or removes them (a ``None`` value) for a strict server.
+
+Design choices:
+
+* **Concurrency: asyncio, not threads.** One ``httpx.AsyncClient`` (one connection pool)
+  lives on an event loop in a daemon thread owned by the engine; an ``asyncio.Semaphore``
+  caps requests in flight at ``max_in_flight`` across all concurrent ``infer`` calls. Tens
+  of mostly idle requests are cheap as tasks and costly as threads, the pool is reused
+  across batches, and because the loop is the engine's own, ``infer`` works the same from a
+  worker thread without a loop and from a thread whose loop is running. Image encoding runs
+  in the default executor (Pillow and zlib release the GIL) once per page, inside the
+  semaphore, so at most ``max_in_flight`` encoded bodies exist at once.
+* **Stop strings are never appended.** ``EngineOutput.text`` is the raw model output, so the
+  engine asks servers to keep the matched stop string (``include_stop_str_in_output`` for
+  vLLM, ``no_stop_trim`` for SGLang) and otherwise returns what it got: a server that strips
+  ``</html>`` yields text without it, which the parser tolerates. Appending it would also
+  be wrong whenever generation stopped on end-of-sequence rather than on the stop string.
+* **Retries** (see :class:`~docparse.engines.openai_http.RetryPolicy`): connection errors,
+  timeouts, dropped connections, 408/409/429 and 5xx are retried up to ``max_retries`` times
+  with exponential backoff and full jitter, ``Retry-After`` honoured up to
+  ``backoff_max_s``; other 4xx fail at once with the server's message; a 2xx that is not a
+  chat completion (garbage JSON, no choices) is retried twice, as proxies hiccup. A page
+  keeps its semaphore slot while it waits, which eases the load on a rate-limited server.
+  ``timeout_s`` bounds each network phase of one attempt (connect, write, and the wait for
+  the non-streamed answer), not the whole page.
+* **Finish reasons**: ``stop`` -> ``stop``; ``length`` -> ``length``; ``content_filter``,
+  ``abort`` and ``error`` -> ``error`` (text kept, reason in ``error``); a missing or other
+  value -> ``stop``, logged at WARNING with the raw value.
+
+The API key (argument, else ``DOCPARSE_OPENAI_API_KEY``, else ``OPENAI_API_KEY``) is sent
+as a bearer token and never logged nor put in error text (server messages echoing it are
+redacted).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import random
+import time
+import weakref
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+import httpx
+
+from docparse.engines.base import EngineInfo, EngineOutput, EngineUnavailable, GenerationOptions, PageInput
+from docparse.engines.openai_chat import build_chat_request, encode_image, parse_chat_response
+from docparse.engines.openai_http import (
+    LoopThread,
+    RequestFailed,
+    RetryPolicy,
+    as_async_transport,
+    error_message,
+    redact,
+    send_with_retries,
+)
+from docparse.engines.specs import ModelSpec
+
+if TYPE_CHECKING:  # pragma: no cover
+    from PIL import Image
+
+logger = logging.getLogger("docparse.engines.openai")
+
+API_KEY_ENV_VARS = ("DOCPARSE_OPENAI_API_KEY", "OPENAI_API_KEY")
+_CHECK_TIMEOUT_S = 10.0
+
+
+@dataclass
+class _Session:
+    """What lives on the engine's event loop: the client and the in-flight cap."""
+
+    client: httpx.AsyncClient
+    semaphore: asyncio.Semaphore
+    pid: int
+
+
+class _SessionBox:
+    """Holds the session apart from the engine, so a finalizer can close it without the engine."""
+
+    def __init__(self) -> None:
+        self.state: _Session | None = None
+
+    async def aclose(self) -> None:
+        state, self.state = self.state, None
+        if state is not None and state.pid == os.getpid():
+            await state.client.aclose()
+
+
+class OpenAIEngine:
+    """An :class:`~docparse.engines.base.Engine` over an OpenAI-compatible chat-completions server.
+
+    ``base_url`` ends with the API root (``http://host:8000/v1``). ``served_model`` is the
+    name the server knows the model by (vLLM's ``--served-model-name``; default
+    ``spec.model``). ``transport`` is the seam for tests (sync or async httpx transport; it
+    is closed with the engine). ``sleep`` is awaited for each backoff delay (tests record
+    delays with it). Call :meth:`close` (or use the engine as a context manager) when done.
+    """
+
+    def __init__(
+        self,
+        spec: ModelSpec,
+        *,
+        base_url: str,
+        api_key: str | None = None,
+        served_model: str | None = None,
+        max_in_flight: int = 64,
+        timeout_s: float = 300,
+        max_retries: int = 5,
+        backoff_base_s: float = 0.5,
+        backoff_max_s: float = 30,
+        image_format: Literal["png", "jpeg"] = "png",
+        jpeg_quality: int = 90,
+        transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        sleep: Callable[[float], Awaitable[object]] | None = None,
+    ) -> None:
+        if max_in_flight < 1:
+            raise ValueError(f"max_in_flight must be at least 1, got {max_in_flight}")
+        if max_retries < 0 or timeout_s <= 0:
+            raise ValueError("max_retries must be >= 0 and timeout_s > 0")
+        if image_format not in ("png", "jpeg"):
+            raise ValueError(f"image_format must be 'png' or 'jpeg', got {image_format!r}")
+        self.spec = spec
+        self.base_url = base_url.rstrip("/")
+        self.served_model = served_model or spec.model
+        self.max_in_flight = max_in_flight
+        self.timeout_s = timeout_s
+        self.image_format: Literal["png", "jpeg"] = image_format
+        self.jpeg_quality = jpeg_quality
+        self.extra_body = dict(extra_body or {})
+        self.retry_policy = RetryPolicy(max_retries, backoff_base_s, backoff_max_s, malformed_retries=2)
+        if api_key is None:
+            api_key = next((os.environ[name] for name in API_KEY_ENV_VARS if os.environ.get(name)), None)
+        self._api_key = api_key or None
+        self._transport = as_async_transport(transport)
+        self._sleep = sleep or asyncio.sleep
+        self._rng = random.Random()
+        self._loop = LoopThread(name="docparse-openai-engine")
+        self._box = _SessionBox()
+        weakref.finalize(self, self._loop.stop, self._box.aclose)  # dropped without close(): no thread left
+
+    def __repr__(self) -> str:
+        return f"OpenAIEngine(spec={self.spec.name!r}, base_url={self.base_url!r}, model={self.served_model!r})"
+
+    @property
+    def info(self) -> EngineInfo:
+        return EngineInfo(
+            name="openai",
+            model=self.served_model,
+            convention=self.spec.convention,
+            min_pixels=self.spec.min_pixels,
+            max_pixels=self.spec.max_pixels,
+            model_revision=self.spec.revision,
+            spec=self.spec.name,
+            prompt_version=self.spec.prompt_version,
+            extra={"base_url": self.base_url},
+        )
+
+    # -- public API -------------------------------------------------------------------------
+
+    def infer(self, pages: Sequence[PageInput], options: GenerationOptions | None = None) -> list[EngineOutput]:
+        """One output per page, in input order; a failed page is an ``error`` output, never a raise.
+
+        ``latency_s`` spans the request's attempts and backoff waits, not the image encoding
+        nor the wait for a free slot.
+        """
+        if not pages:
+            return []
+        return self._loop.run(self._infer_all(list(pages), options))
+
+    def check(self) -> list[str]:
+        """``GET {base_url}/models``: the served model ids, or ``EngineUnavailable`` saying what is wrong."""
+        return self._loop.run(self._check())
+
+    health = check
+
+    def close(self) -> None:
+        """Close the connection pool and stop the engine's event loop (idempotent)."""
+        self._loop.stop(self._box.aclose)
+
+    def __enter__(self) -> OpenAIEngine:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- on the engine's loop -----------------------------------------------------------------
+
+    def _session(self) -> _Session:
+        state = self._box.state
+        if state is None or state.pid != os.getpid():
+            headers = {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
+            client = httpx.AsyncClient(
+                transport=self._transport,
+                headers=headers,
+                timeout=httpx.Timeout(self.timeout_s, connect=min(self.timeout_s, 30.0)),
+                limits=httpx.Limits(
+                    max_connections=self.max_in_flight + 2, max_keepalive_connections=self.max_in_flight
+                ),
+            )
+            state = self._box.state = _Session(client, asyncio.Semaphore(self.max_in_flight), os.getpid())
+        return state
+
+    async def _infer_all(self, pages: list[PageInput], options: GenerationOptions | None) -> list[EngineOutput]:
+        start = time.perf_counter()
+        outputs = await asyncio.gather(*(self._infer_guarded(i, page, options) for i, page in enumerate(pages)))
+        failed = sum(output.stop_reason == "error" for output in outputs)
+        logger.info(
+            "openai engine: %d page(s), %d error(s) in %.2fs",
+            len(pages),
+            failed,
+            time.perf_counter() - start,
+            extra={"pages": len(pages), "errors": failed, "base_url": self.base_url, "model": self.served_model},
+        )
+        return list(outputs)
+
+    async def _infer_guarded(self, index: int, page: PageInput, options: GenerationOptions | None) -> EngineOutput:
+        try:
+            return await self._infer_one(index, page, options)
+        except Exception as exc:  # one page never fails the batch
+            logger.exception("page %d: unexpected failure", index, extra={"page_index": index})
+            return _error_output(f"unexpected {type(exc).__name__}: {redact(str(exc), self._api_key)}")
+
+    async def _infer_one(self, index: int, page: PageInput, options: GenerationOptions | None) -> EngineOutput:
+        if page.image is None:
+            return _error_output("the openai engine needs a page image; this page has none")
+        if page.image.size != (page.model_width, page.model_height):
+            width, height = page.image.size
+            return _error_output(
+                f"page image is {width}x{height}, expected the model size {page.model_width}x{page.model_height}"
+            )
+        session = self._session()
+        async with session.semaphore:
+            body = await asyncio.to_thread(self._encode_body, page.image, options)
+            start = time.perf_counter()
+            try:
+                output = await send_with_retries(
+                    lambda: session.client.post(
+                        f"{self.base_url}/chat/completions",
+                        content=body,
+                        headers={"Content-Type": "application/json"},
+                    ),
+                    parse_chat_response,
+                    policy=self.retry_policy,
+                    sleep=self._sleep,
+                    rng=self._rng,
+                    secret=self._api_key,
+                    label=f"page {index}",
+                )
+            except RequestFailed as exc:
+                return _error_output(exc.reason, latency_s=time.perf_counter() - start)
+            output.latency_s = time.perf_counter() - start
+        logger.debug(
+            "page %d: %s in %.2fs (%s prompt / %s completion tokens)",
+            index,
+            output.stop_reason,
+            output.latency_s,
+            output.prompt_tokens,
+            output.completion_tokens,
+            extra={"page_index": index, "stop_reason": output.stop_reason, "latency_s": output.latency_s},
+        )
+        return output
+
+    def _encode_body(self, image: Image.Image, options: GenerationOptions | None) -> bytes:
+        url = encode_image(image, self.image_format, self.jpeg_quality)
+        body = build_chat_request(
+            self.spec, model=self.served_model, image_url=url, options=options, extra_body=self.extra_body
+        )
+        return json.dumps(body, ensure_ascii=False).encode("utf-8")
+
+    async def _check(self) -> list[str]:
+        url = f"{self.base_url}/models"
+        try:
+            response = await self._session().client.get(url, timeout=min(self.timeout_s, _CHECK_TIMEOUT_S))
+        except httpx.TransportError as exc:
+            raise EngineUnavailable(
+                f"OpenAI-compatible server unreachable at {self.base_url} ({type(exc).__name__}: {exc}); "
+                f"start it (e.g. `vllm serve {self.served_model}`) or fix the base URL"
+            ) from None
+        if response.status_code in (401, 403):
+            raise EngineUnavailable(
+                f"the server at {self.base_url} refused the API key (HTTP {response.status_code}: "
+                f"{redact(error_message(response), self._api_key)}); set {API_KEY_ENV_VARS[0]}"
+            )
+        if response.status_code != 200:
+            raise EngineUnavailable(
+                f"GET {url} answered HTTP {response.status_code}: {redact(error_message(response), self._api_key)}"
+            )
+        try:
+            data = response.json()
+            served = [str(item["id"]) for item in data["data"]]
+        except (ValueError, KeyError, TypeError):
+            raise EngineUnavailable(f"GET {url} did not answer an OpenAI model list") from None
+        if self.served_model not in served:
+            raise EngineUnavailable(
+                f"model {self.served_model!r} is not served at {self.base_url}; served: "
+                f"{', '.join(served) or 'none'} (pass the served model name, e.g. vLLM's --served-model-name)"
+            )
+        return served
+
+
+def _error_output(reason: str, latency_s: float = 0.0) -> EngineOutput:
+    return EngineOutput(text="", stop_reason="error", latency_s=latency_s, error=reason)

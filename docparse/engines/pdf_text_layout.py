@@ -1,0 +1,314 @@
+"""Pure layout rules of the ``pdf-text`` engine: text rows -> headings, paragraphs, lists; reading order.
+
+Everything here works on boxes in the page's *displayed* space (PDF points, origin top-left,
+after /Rotate and the crop box) and knows nothing about PyMuPDF, so each rule can be tested
+with hand-made rows.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import statistics
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+Box = tuple[float, float, float, float]
+Kind = Literal["h1", "h2", "h3", "p", "ul", "ol", "table", "image"]
+
+BULLETS = "•◦▪▫‣⁃∙●○■□►▶➢✓✔·\uf0b7\uf0a7\uf076\uf0d8"
+_BULLET_RE = re.compile(rf"^(?:[{BULLETS}]\s*|[-–—*]\s+)(?=\S)")
+_NUMBER_RE = re.compile(r"^\(?(\d{1,3}|[a-z])[.)]\s+(?=\S)")
+_LONE_MARKER_RE = re.compile(rf"^(?:[{BULLETS}\-–—*]|\(?(?:\d{{1,3}}|[a-z])[.)])$")
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_MATH_CHARS = set("=<>≤≥∑∫√±×÷≈∞∂∇")
+
+# Heading thresholds: font size relative to the page's body size.
+H1_RATIO = 1.4
+H2_RATIO = 1.15
+BOLD_MIN_RATIO = 0.95
+HEADING_MAX_ROWS = 3
+HEADING_MAX_WORDS = 25
+
+
+def union(boxes: Iterable[Box]) -> Box:
+    """The smallest box holding all ``boxes`` (at least one)."""
+    xs0, ys0, xs1, ys1 = zip(*boxes, strict=True)
+    return (min(xs0), min(ys0), max(xs1), max(ys1))
+
+
+def v_overlap(a: Box, b: Box) -> float:
+    """Vertical overlap of two boxes as a fraction of the shorter one's height."""
+    inter = min(a[3], b[3]) - max(a[1], b[1])
+    shorter = max(min(a[3] - a[1], b[3] - b[1]), 1e-6)
+    return max(inter, 0.0) / shorter
+
+
+def clean_text(text: str) -> str:
+    """Control characters removed, whitespace runs collapsed to one space, ends stripped."""
+    return " ".join(_CONTROL_RE.sub(" ", text).split())
+
+
+def join_rows(texts: Iterable[str]) -> str:
+    """Rows of one element joined with spaces; a row ending in a hyphen joins the next directly."""
+    out = ""
+    for t in texts:
+        if not t:
+            continue
+        out = t if not out else (out + t if out.endswith("-") else f"{out} {t}")
+    return out
+
+
+@dataclass
+class Row:
+    """One visual line of text: its box, text, dominant font size, boldness, source block."""
+
+    box: Box
+    text: str
+    size: float
+    bold: bool
+    block: int = 0
+
+
+@dataclass
+class Element:
+    """One top-level element of the output, in displayed page points."""
+
+    kind: Kind
+    box: Box
+    text: str = ""
+    items: list[tuple[Box, str]] = field(default_factory=list)
+    start: int = 1
+    inner_html: str = ""  # prebuilt markup (tables)
+
+
+def merge_rows(rows: Sequence[Row]) -> list[Row]:
+    """Lines of one block that share a row (e.g. a formula and its number) become one row."""
+    out: list[Row] = []
+    for row in sorted(rows, key=lambda r: (r.box[1], r.box[0])):
+        same = next((o for o in out if v_overlap(o.box, row.box) >= 0.5), None)
+        if same is None:
+            out.append(Row(row.box, row.text, row.size, row.bold, row.block))
+            continue
+        left, right = (same, row) if same.box[0] <= row.box[0] else (row, same)
+        same.text = f"{left.text} {right.text}"
+        same.box = union([same.box, row.box])
+        same.size = max(same.size, row.size)
+        same.bold = same.bold and row.bold
+    return sorted(out, key=lambda r: (r.box[1], r.box[0]))
+
+
+def attach_markers(rows: Sequence[Row]) -> None:
+    """A bullet or number that PyMuPDF put in a block of its own joins the block of the text
+    beside it on the same row, so that the list item is seen whole."""
+    for marker in rows:
+        if not _LONE_MARKER_RE.match(marker.text):
+            continue
+        beside = [
+            r
+            for r in rows
+            if r.block != marker.block
+            and v_overlap(r.box, marker.box) >= 0.5
+            and 0 <= r.box[0] - marker.box[2] <= 3 * marker.size
+        ]
+        if beside:
+            marker.block = min(beside, key=lambda r: r.box[0]).block
+
+
+def body_size(rows: Iterable[Row]) -> float:
+    """The font size carrying most characters on the page (rounded to half points)."""
+    weights: dict[float, int] = {}
+    for r in rows:
+        key = round(r.size * 2) / 2
+        weights[key] = weights.get(key, 0) + len(r.text)
+    if not weights:
+        return 10.0
+    return max(sorted(weights), key=lambda k: weights[k])
+
+
+def heading_candidate(row: Row, body: float) -> Kind | None:
+    """The heading level a row's typography suggests, before the length checks of its group."""
+    text = row.text
+    letters = sum(c.isalpha() for c in text)
+    digits = sum(c.isdigit() for c in text)
+    if letters < 2 or digits > 0.3 * len(text.replace(" ", "")) or _MATH_CHARS.intersection(text):
+        return None
+    ratio = row.size / body if body > 0 else 1.0
+    if ratio >= H1_RATIO:
+        return "h1"
+    if ratio >= H2_RATIO:
+        return "h2"
+    if row.bold and ratio >= BOLD_MIN_RATIO and not text.endswith((".", ":", ";", ",")):
+        return "h3"
+    return None
+
+
+def list_marker(text: str) -> tuple[Literal["ul", "ol"], str, int] | None:
+    """``(kind, text without marker, number)`` when a row starts a list item, else ``None``."""
+    m = _BULLET_RE.match(text)
+    if m:
+        return "ul", text[m.end() :], 1
+    m = _NUMBER_RE.match(text)
+    if m:
+        token = m.group(1)
+        number = int(token) if token.isdigit() else ord(token) - ord("a") + 1
+        return "ol", text[m.end() :], number
+    return None
+
+
+@dataclass
+class _Group:
+    kind: Kind
+    rows: list[Row]
+    items: list[tuple[list[Row], str]] = field(default_factory=list)
+    start: int = 1
+
+
+def _finish(group: _Group) -> Element:
+    box = union(r.box for r in group.rows)
+    if group.kind in ("ul", "ol"):
+        items = [
+            (union(r.box for r in rows), join_rows([first, *(r.text for r in rows[1:])])) for rows, first in group.items
+        ]
+        return Element(group.kind, box, items=items, start=group.start)
+    text = join_rows(r.text for r in group.rows)
+    kind = group.kind
+    if kind in ("h1", "h2", "h3") and (len(group.rows) > HEADING_MAX_ROWS or len(text.split()) > HEADING_MAX_WORDS):
+        kind = "p"
+    return Element(kind, box, text=text)
+
+
+def segment_block(rows: Sequence[Row], body: float) -> list[Element]:
+    """Split the rows of one text block into headings, paragraphs and lists."""
+    rows = merge_rows(rows)
+    gaps = [b.box[1] - a.box[3] for a, b in itertools.pairwise(rows)]
+    usual_gap = statistics.median(gaps) if len(gaps) >= 2 else 0.0
+    groups: list[_Group] = []
+    for i, row in enumerate(rows):
+        prev = rows[i - 1] if i else None
+        cur = groups[-1] if groups else None
+        near = prev is not None and (row.box[1] - prev.box[3]) <= max(usual_gap, 0.0) + 0.4 * row.size
+        role = heading_candidate(row, body)
+        marker = None if role else list_marker(row.text)
+        if marker and cur and cur.kind in ("p",) and not cur.rows[-1].text.endswith((".", ":", ";", "!", "?")):
+            marker = None  # a number that wrapped to the start of a line inside a sentence
+        if role:
+            if cur and cur.kind == role and near and abs(cur.rows[-1].size - row.size) < 0.5:
+                cur.rows.append(row)
+            else:
+                groups.append(_Group(role, [row]))
+        elif marker:
+            kind, text, number = marker
+            if cur and cur.kind == kind and near:
+                cur.rows.append(row)
+                cur.items.append(([row], text))
+            else:
+                groups.append(_Group(kind, [row], items=[([row], text)], start=number))
+        elif (
+            cur
+            and cur.kind in ("ul", "ol")
+            and near
+            and prev
+            and row.box[0] > cur.items[-1][0][0].box[0] + 0.3 * row.size
+        ):
+            cur.rows.append(row)
+            cur.items[-1][0].append(row)
+        elif cur and cur.kind == "p" and near and prev and not _new_paragraph(prev, row, cur):
+            cur.rows.append(row)
+        else:
+            groups.append(_Group("p", [row]))
+    return [_finish(g) for g in groups]
+
+
+def _new_paragraph(prev: Row, row: Row, group: _Group) -> bool:
+    if abs(prev.size - row.size) > 0.15 * max(prev.size, row.size):
+        return True
+    left = min(r.box[0] for r in group.rows)
+    right = max(r.box[2] for r in group.rows)
+    indented = row.box[0] > left + 0.8 * row.size and abs(prev.box[0] - left) < 0.5
+    return indented and prev.box[2] < right - 1.5 * row.size
+
+
+def merge_lists(elements: Sequence[Element]) -> list[Element]:
+    """Consecutive list elements of one kind, aligned and close together, become one list."""
+    out: list[Element] = []
+    for el in elements:
+        last = out[-1] if out else None
+        if (
+            last is not None
+            and el.kind in ("ul", "ol")
+            and last.kind == el.kind
+            and abs(last.box[0] - el.box[0]) < 3
+            and -2 < el.box[1] - last.box[3] < 2 * (el.box[3] - el.box[1]) / max(len(el.items), 1)
+        ):
+            last.items.extend(el.items)
+            last.box = union([last.box, el.box])
+        else:
+            out.append(el)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading order
+# ---------------------------------------------------------------------------------------------
+
+
+def reading_order(elements: Sequence[Element]) -> list[Element]:
+    """Column-aware order: full-width elements split the page into bands; inside a band the
+    columns are read left to right, each top to bottom (recursively, for nested columns)."""
+    return _order(list(elements), 0)
+
+
+def _by_y(els: Iterable[Element]) -> list[Element]:
+    return sorted(els, key=lambda e: (round(e.box[1], 1), e.box[0]))
+
+
+def _order(els: list[Element], depth: int) -> list[Element]:
+    if len(els) <= 1 or depth > 6:
+        return _by_y(els)
+    x0 = min(e.box[0] for e in els)
+    x1 = max(e.box[2] for e in els)
+    mid, tol = (x0 + x1) / 2, 0.02 * (x1 - x0)
+    crossing = [e for e in els if e.box[0] < mid - tol and e.box[2] > mid + tol]
+    wide = [e for e in crossing if not any(_beside(e, o) for o in els if o is not e)]
+    narrow = [e for e in els if not any(e is w for w in wide)]
+    if not narrow or (not wide and len(_x_groups(narrow)) == 1):
+        return _by_y(els)
+    wide = _by_y(wide)
+    bands: list[list[Element]] = [[] for _ in range(len(wide) + 1)]
+    for e in narrow:
+        cy = (e.box[1] + e.box[3]) / 2
+        k = sum(1 for w in wide if (w.box[1] + w.box[3]) / 2 < cy)
+        bands[k].append(e)
+    out: list[Element] = []
+    for k, band in enumerate(bands):
+        groups = _x_groups(band)
+        if len(groups) == 1:
+            out.extend(_by_y(band) if not wide else _order(band, depth + 1))
+        else:
+            for g in groups:
+                out.extend(_order(g, depth + 1))
+        if k < len(wide):
+            out.append(wide[k])
+    return out
+
+
+def _beside(a: Element, b: Element) -> bool:
+    """``b`` sits beside ``a`` on the same rows (so ``a`` is not a full-width element)."""
+    apart = b.box[2] <= a.box[0] or b.box[0] >= a.box[2]
+    return apart and v_overlap(a.box, b.box) > 0.3
+
+
+def _x_groups(els: Sequence[Element], min_gap: float = 3.0) -> list[list[Element]]:
+    """Elements split at vertical gaps of their x-projection (the columns), left to right."""
+    groups: list[list[Element]] = []
+    right = float("-inf")
+    for e in sorted(els, key=lambda e: e.box[0]):
+        if groups and e.box[0] < right + min_gap:
+            groups[-1].append(e)
+            right = max(right, e.box[2])
+        else:
+            groups.append([e])
+            right = e.box[2]
+    return groups

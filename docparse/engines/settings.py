@@ -1,0 +1,38 @@
+"""Engine and model settings, from the environment (``DOCPARSE_`` prefix) and a ``.env`` file.
+
+The core never reads these: entrypoints (CLI, workers) read them once and pass explicit
+values down.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+EngineName = Literal["auto", "transformers", "openai", "pdf-text"]
+
+
+class EngineSettings(BaseSettings):
+    """Which engine runs, on which model, with which pixel budget."""
+
+    model_config = SettingsConfigDict(env_prefix="DOCPARSE_", env_file=".env", extra="ignore")
+
+    engine: EngineName = Field(default="auto", description="auto | transformers | openai | pdf-text")
+    model_spec: str = Field(default="qwen2.5-vl-3b", description="preset name (see `docparse models`)")
+    model: str | None = Field(default=None, description="hub id or local directory overriding the preset's model")
+    model_revision: str | None = None
+    min_pixels: int | None = Field(default=None, gt=0, description="override the preset's min_pixels")
+    max_pixels: int | None = Field(default=None, gt=0, description="override the preset's max_pixels")
+    max_new_tokens: int | None = Field(default=None, gt=0, description="override the preset's token limit")
+    device: str = Field(default="auto", description="transformers engine: auto | cuda | mps | cpu")
+    dtype: str = Field(default="auto", description="transformers engine: auto | bfloat16 | float16 | float32")
+    batch_size: int = Field(default=1, ge=1, description="transformers engine: pages per generate call")
+    openai_base_url: str | None = Field(
+        default=None, description="OpenAI-compatible server, e.g. http://localhost:8000/v1"
+    )
+    openai_model: str | None = Field(default=None, description="model name on that server (default: the preset's)")
+    openai_max_in_flight: int = Field(default=64, ge=1)
+    openai_timeout_s: float = Field(default=300.0, gt=0)
+    openai_image_format: Literal["png", "jpeg"] = "png"

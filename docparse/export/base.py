@@ -1,0 +1,99 @@
+"""What every exporter shares: the options value, the exporter protocol and small helpers.
+
+An exporter is a serializer: ``document -> chunks of text``. It never opens a file; the
+only code that touches the filesystem is :func:`docparse.export.writer.write_export`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+from schemas import BBox, Block, Document, Page
+
+Chunks = Iterator[str]
+"""Text output produced lazily, piece by piece."""
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    """How to export a document.
+
+    * ``overlay`` — HTML: add a page view per page with every block's box drawn on the page image.
+    * ``page_images`` — page number -> ``(image bytes, media type)`` for the overlay; a page
+      without one is drawn as a blank page of the right aspect ratio.
+    * ``include_raw`` — JSON: keep each attempt's raw model ``output``.
+    * ``md_box_comments`` — Markdown: a ``<!-- page N, bbox x0 y0 x1 y1 (unit) -->`` comment before each block.
+    """
+
+    overlay: bool = False
+    page_images: Mapping[int, tuple[bytes, str]] | None = None
+    include_raw: bool = True
+    md_box_comments: bool = False
+
+
+class Exporter(Protocol):
+    """A document serializer for one format."""
+
+    name: str
+    """The registry key (``"json"``, ``"html"``, ``"csv"``, ``"md"``)."""
+    media_type: str
+    """The media type of the main output, e.g. ``"text/csv"``."""
+    extension: str
+    """The file name extension of the main output, with its dot."""
+
+    def stream(self, document: Document, options: ExportOptions) -> Chunks:
+        """The main output as a generator of text chunks."""
+        ...
+
+    def files(self, document: Document, options: ExportOptions) -> Iterator[tuple[str, Chunks]]:
+        """Every output file as ``(relative POSIX file name, chunks)``, the main file first."""
+        ...
+
+
+_INVALID_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+
+
+def clean_text(text: str) -> str:
+    """``text`` without control characters (tab, newline and carriage return are kept)."""
+    return _INVALID_CHARS.sub("", text)
+
+
+def fmt_num(value: float) -> str:
+    """A number written shortest-exact: ``72`` for ``72.0``, otherwise Python's round-tripping repr."""
+    if value == int(value) and abs(value) < 1e15:
+        return str(int(value))
+    return repr(value)
+
+
+def unit_of(page: Page) -> str:
+    """The page-space unit (``pt``/``px``), or ``""`` when the page has no geometry."""
+    return page.geometry.unit if page.geometry is not None else ""
+
+
+def norm_box(page: Page, block: Block) -> BBox | None:
+    """The block's normalized box: ``bbox_norm``, else ``bbox`` divided by the page size, else ``None``."""
+    if block.bbox_norm is not None:
+        return block.bbox_norm
+    if block.bbox is None or page.geometry is None:
+        return None
+    g = page.geometry
+    b = block.bbox
+    return BBox(
+        x0=min(max(b.x0 / g.width, 0.0), 1.0),
+        y0=min(max(b.y0 / g.height, 0.0), 1.0),
+        x1=min(max(b.x1 / g.width, 0.0), 1.0),
+        y1=min(max(b.y1 / g.height, 0.0), 1.0),
+    )
+
+
+def anchor(block: Block) -> str:
+    """The in-document anchor of a block, shared by the HTML and Markdown exports: ``page-N-block-M``."""
+    return f"page-{block.page}-block-{block.order}"
+
+
+def table_file_name(block: Block) -> str:
+    """The relative name of a table's (or chart's data table's) CSV: ``tables/<page>-<order>.csv``."""
+    return f"tables/{block.page}-{block.order}.csv"

@@ -1,0 +1,30 @@
+"""Structured logging for entrypoints: key-value lines (or JSON) on stderr via structlog."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import structlog
+
+
+def configure_logging(level: str = "WARNING", *, json_lines: bool = False) -> None:
+    """Route structlog and stdlib logging to stderr at ``level``; JSON lines when asked."""
+    numeric = logging.getLevelName(level.upper())
+    if not isinstance(numeric, int):
+        numeric = logging.WARNING
+    logging.basicConfig(stream=sys.stderr, level=numeric, format="%(levelname)s %(name)s %(message)s", force=True)
+    renderer: structlog.typing.Processor = (
+        structlog.processors.JSONRenderer() if json_lines else structlog.dev.ConsoleRenderer(colors=False)
+    )
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(numeric),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        cache_logger_on_first_use=False,
+    )

@@ -1,0 +1,175 @@
+"""Running the retry ladder over a chunk of pages and keeping every attempt.
+
+:class:`PageRun` holds one page's render and attempts; :func:`run_ladder` sends each
+ladder step's still-unfinished pages to the engine together (one ``infer`` call per step,
+so batching engines and HTTP engines see many pages at once). The decisions come from
+:mod:`docparse.policy`; this module only carries them out and records the evidence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import structlog
+
+from docparse.engines.base import Engine, EngineInfo, EngineOutput, GenerationOptions, PageInput
+from docparse.policy import LadderStep, OutputPolicy, Verdict, best_attempt
+from docparse.qwenvl import ParseResult, parse_qwenvl_html
+from docparse.render import OpenedDocument, RenderedPage, RenderError, encode_image
+from schemas import Attempt, Issue, Page, PageGeometry
+
+log = structlog.get_logger("docparse.pipeline")
+
+
+@dataclass
+class _Record:
+    attempt: Attempt
+    verdict: Verdict
+    parsed: ParseResult | None
+    geometry: PageGeometry
+
+
+@dataclass
+class PageRun:
+    """One page on its way through the ladder."""
+
+    number: int
+    document_id: str
+    opened: OpenedDocument
+    rendered: RenderedPage | None = None
+    render_error: str | None = None
+    records: list[_Record] = field(default_factory=list)
+    done: bool = False
+    image_bytes: tuple[bytes, str] | None = None
+    password: str | None = None
+
+    @classmethod
+    def start(
+        cls, opened: OpenedDocument, number: int, info: EngineInfo, document_id: str, password: str | None = None
+    ) -> PageRun:
+        run = cls(number=number, document_id=document_id, opened=opened, password=password)
+        run._render(info.min_pixels, info.max_pixels, info.patch_factor)
+        return run
+
+    def _render(self, min_pixels: int, max_pixels: int, factor: int) -> None:
+        try:
+            self.rendered = self.opened.render_page(
+                self.number - 1, min_pixels=min_pixels, max_pixels=max_pixels, factor=factor
+            )
+        except RenderError as exc:
+            self.rendered, self.render_error, self.done = None, str(exc), True
+            log.warning("page.render_failed", page=self.number, reason=str(exc))
+
+    def prepare(self, step: LadderStep, info: EngineInfo) -> None:
+        """Re-render at a lower pixel budget when the step asks for one."""
+        if step.max_pixels is None or self.rendered is None:
+            return
+        budget = max(info.min_pixels, min(step.max_pixels, info.max_pixels))
+        geometry = self.rendered.geometry
+        if geometry.model_width * geometry.model_height > budget:
+            self._render(info.min_pixels, budget, info.patch_factor)
+
+    def page_input(self) -> PageInput:
+        assert self.rendered is not None
+        r = self.rendered
+        return PageInput(
+            image=r.image,
+            model_width=r.geometry.model_width,
+            model_height=r.geometry.model_height,
+            pdf_path=r.pdf_path,
+            pdf_page_index=r.pdf_page_index,
+            pdf_password=self.password,
+        )
+
+    def keep_image(self) -> None:
+        if self.image_bytes is None and self.rendered is not None:
+            self.image_bytes = (encode_image(self.rendered.image, "jpeg", quality=85), "image/jpeg")
+
+    def record(
+        self, index: int, step: LadderStep, output: EngineOutput, info: EngineInfo, policy: OutputPolicy
+    ) -> None:
+        assert self.rendered is not None
+        geometry = self.rendered.geometry
+        parsed = None
+        if output.text.strip():
+            parsed = parse_qwenvl_html(
+                output.text, geometry, info.convention, page=self.number, document_id=self.document_id
+            )
+        verdict = policy.judge(output, parsed)
+        attempt = Attempt(
+            index=index,
+            engine=info.name,
+            model=info.model,
+            model_revision=info.model_revision,
+            spec=info.spec,
+            prompt_version=info.prompt_version,
+            convention=info.convention,
+            model_width=geometry.model_width,
+            model_height=geometry.model_height,
+            settings={"step": step.name, **step.options.as_settings()},
+            output=output.text,
+            stop_reason=output.stop_reason,
+            error=output.error,
+            prompt_tokens=output.prompt_tokens,
+            completion_tokens=output.completion_tokens,
+            latency_s=output.latency_s,
+        )
+        self.records.append(_Record(attempt, verdict, parsed, geometry))
+        self.done = not policy.should_retry(verdict, index)
+
+    def to_page(self, info: EngineInfo) -> Page:
+        """The page with the best attempt's blocks, status and reasons, and every attempt."""
+        if not self.records:
+            message = self.render_error or "the page was not processed"
+            issue = Issue(code="render_error", severity="error", message=message)
+            return Page(number=self.number, status="failed", engine=info.name, model=info.model, issues=[issue])
+        chosen = best_attempt([r.verdict for r in self.records])
+        attempts = [r.attempt.model_copy(update={"chosen": i == chosen}) for i, r in enumerate(self.records)]
+        best = self.records[chosen]
+        issues = list(best.verdict.issues)
+        if len(self.records) > 1:
+            step = attempts[chosen].settings["step"]
+            message = f"{len(self.records)} attempts; kept attempt {chosen} ({step})"
+            issues.append(Issue(code="retry", severity="info", message=message))
+        return Page(
+            number=self.number,
+            geometry=best.geometry,
+            status=best.verdict.status,
+            engine=info.name,
+            model=info.model,
+            issues=issues,
+            blocks=list(best.parsed.blocks) if best.parsed is not None else [],
+            attempts=attempts,
+        )
+
+
+def run_ladder(chunk: list[PageRun], engine: Engine, policy: OutputPolicy, *, keep_image: bool = False) -> None:
+    """Run every ladder step over the pages of ``chunk`` that still need an attempt."""
+    info = engine.info
+    for index, step in enumerate(policy.ladder):
+        active = [run for run in chunk if not run.done and run.rendered is not None]
+        if not active:
+            break
+        for run in active:
+            if keep_image:
+                run.keep_image()
+            run.prepare(step, info)
+        active = [run for run in active if run.rendered is not None]
+        outputs = _infer(engine, [run.page_input() for run in active], step.options)
+        for run, output in zip(active, outputs, strict=True):
+            run.record(index, step, output, info, policy)
+
+
+def _infer(engine: Engine, inputs: list[PageInput], options: GenerationOptions) -> list[EngineOutput]:
+    """The engine's outputs; an engine that breaks its no-raise contract fails only these pages."""
+    if not inputs:
+        return []
+    try:
+        outputs = engine.infer(inputs, options)
+    except Exception as exc:
+        log.exception("engine.raised", engine=engine.info.name)
+        return [EngineOutput(text="", stop_reason="error", error=f"{type(exc).__name__}: {exc}") for _ in inputs]
+    if len(outputs) != len(inputs):
+        error = f"engine returned {len(outputs)} outputs for {len(inputs)} pages"
+        return [EngineOutput(text="", stop_reason="error", error=error) for _ in inputs]
+    return outputs

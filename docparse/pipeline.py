@@ -1,0 +1,184 @@
+"""One document, end to end, in process: render -> infer -> parse -> validate.
+
+The engine and the options are passed in; nothing here reads settings, touches a
+database or a queue. The result is a :class:`schemas.Document` whose pages carry their own
+status and reasons: a bad page never fails its document, and a bad *file* (corrupt,
+encrypted, not a document) yields a ``failed`` document with the reason rather than an
+exception. Every attempt's raw output is kept on its page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import structlog
+
+from docparse.engines.base import Engine, EngineInfo
+from docparse.page_attempts import PageRun, run_ladder
+from docparse.policy import OutputPolicy
+from docparse.render import HEAD_BYTES, OpenedDocument, RenderError, RenderLimits, open_document, sniff_media_type
+from schemas import Document, Page, derive_document_status
+
+log = structlog.get_logger("docparse.pipeline")
+
+Backend = Literal["pymupdf", "pdf2image"]
+
+
+class PageSelectionError(ValueError):
+    """A ``--pages`` selection that does not fit the document."""
+
+
+@dataclass(frozen=True)
+class ParseOptions:
+    """Explicit options of one run. ``pages`` are 1-based page numbers (``None``: all)."""
+
+    pages: Sequence[int] | None = None
+    password: str | None = None
+    backend: Backend = "pymupdf"
+    limits: RenderLimits = field(default_factory=RenderLimits)
+    policy: OutputPolicy | None = None  # None: OutputPolicy.for_engine(engine.info)
+    chunk_size: int = 8
+    keep_page_images: bool = False
+
+
+@dataclass
+class ParseOutcome:
+    """The document, plus the page images the model saw when ``keep_page_images`` was set."""
+
+    document: Document
+    page_images: dict[int, tuple[bytes, str]] = field(default_factory=dict)
+    notice: str | None = None
+
+
+def policy_for(info: EngineInfo, options: ParseOptions) -> OutputPolicy:
+    return options.policy if options.policy is not None else OutputPolicy.for_engine(info)
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def settings_fingerprint(info: EngineInfo, options: ParseOptions) -> str:
+    """A short stable hash of everything that changes the result for the same bytes."""
+    payload = {
+        "engine": info.name,
+        "model": info.model,
+        "revision": info.model_revision,
+        "spec": info.spec,
+        "prompt": info.prompt_version,
+        "convention": info.convention,
+        "pixels": [info.min_pixels, info.max_pixels, info.patch_factor],
+        "backend": options.backend,
+        "ladder": [repr(step) for step in policy_for(info, options).ladder],
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def parse_file(
+    path: Path,
+    engine: Engine,
+    options: ParseOptions | None = None,
+    *,
+    on_page: Callable[[Page], None] | None = None,
+    on_open: Callable[[int], None] | None = None,
+) -> ParseOutcome:
+    """Parse one file with ``engine``. Never raises for bad input; see the module docstring.
+
+    ``on_open`` receives the number of pages that will be processed, ``on_page`` each
+    finished page (for progress bars). Raises :class:`PageSelectionError` only for a page
+    selection outside the document.
+    """
+    opts = options or ParseOptions()
+    path = Path(path)
+    now = datetime.now(UTC)
+    sha = sha256_file(path)
+    fingerprint = settings_fingerprint(engine.info, opts)
+    with path.open("rb") as fh:
+        media_type = sniff_media_type(fh.read(HEAD_BYTES)) or "application/octet-stream"
+    document_id = sha[:16]
+    base: dict[str, Any] = {
+        "id": document_id,
+        "sha256": sha,
+        "filename": path.name,
+        "media_type": media_type,
+        "settings_fingerprint": fingerprint,
+        "created_at": now,
+    }
+    try:
+        opened = open_document(path, password=opts.password, limits=opts.limits, backend=opts.backend)
+    except RenderError as exc:
+        log.warning("document.failed", file=str(path), reason=str(exc))
+        return ParseOutcome(
+            Document(**base, page_count=0, status="failed", error=str(exc), updated_at=datetime.now(UTC))
+        )
+    with opened:
+        numbers = select_pages(opts.pages, opened.page_count)
+        if on_open is not None:
+            on_open(len(numbers))
+        outcome = ParseOutcome(
+            Document(**base, page_count=opened.page_count, status="running", updated_at=now),
+        )
+        for run in _runs(opened, numbers, engine, opts, document_id):
+            page = run.to_page(engine.info)
+            outcome.document.pages.append(page)
+            if opts.keep_page_images and run.image_bytes is not None:
+                outcome.page_images[page.number] = run.image_bytes
+            log.info("page.done", file=path.name, page=page.number, status=page.status, blocks=len(page.blocks))
+            if on_page is not None:
+                on_page(page)
+    doc = outcome.document
+    doc.status = derive_document_status(p.status for p in doc.pages)
+    doc.updated_at = datetime.now(UTC)
+    return outcome
+
+
+def select_pages(pages: Sequence[int] | None, page_count: int) -> list[int]:
+    """Validate a 1-based page selection against the document (``None``: every page)."""
+    if pages is None:
+        return list(range(1, page_count + 1))
+    bad = [p for p in pages if not 1 <= p <= page_count]
+    if bad:
+        raise PageSelectionError(f"page(s) {', '.join(map(str, bad))} outside the document (1-{page_count})")
+    return sorted(set(pages))
+
+
+def parse_page_ranges(spec: str) -> list[int]:
+    """``"1-3,7"`` -> ``[1, 2, 3, 7]``; raises :class:`PageSelectionError` on bad syntax."""
+    numbers: set[int] = set()
+    for part in spec.replace(" ", "").split(","):
+        if not part:
+            continue
+        lo, sep, hi = part.partition("-")
+        try:
+            start, end = int(lo), int(hi) if sep else int(lo)
+        except ValueError:
+            raise PageSelectionError(f"bad page range {part!r}: use e.g. 1-3,7") from None
+        if start < 1 or end < start:
+            raise PageSelectionError(f"bad page range {part!r}: pages start at 1 and ranges go upwards")
+        numbers.update(range(start, end + 1))
+    if not numbers:
+        raise PageSelectionError("empty page selection")
+    return sorted(numbers)
+
+
+def _runs(
+    opened: OpenedDocument, numbers: list[int], engine: Engine, opts: ParseOptions, document_id: str
+) -> Iterator[PageRun]:
+    """Pages in chunks (bounded memory), each chunk through the retry ladder together."""
+    size = max(1, opts.chunk_size)
+    for start in range(0, len(numbers), size):
+        chunk = [
+            PageRun.start(opened, n, engine.info, document_id, opts.password) for n in numbers[start : start + size]
+        ]
+        run_ladder(chunk, engine, policy_for(engine.info, opts), keep_image=opts.keep_page_images)
+        yield from chunk

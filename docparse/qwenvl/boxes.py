@@ -1,0 +1,138 @@
+"""Boxes: read ``data-bbox``/``data-polygon``, repair them, map them from model space to page space.
+
+Model space depends on the convention: ``qwen2.5-absolute`` boxes are pixels of the resized
+model input (``0..model_width`` x ``0..model_height``); ``qwen3-relative`` boxes are on a
+``0..1000`` scale of each side. A box is first repaired in model space (corners swapped,
+clamped to the model image), then scaled to the page (``geometry.width`` x
+``geometry.height``) and normalized to ``0..1``. Every output box lies inside its page.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from schemas import BBox, CoordinateConvention, IssueCode, PageGeometry
+
+RELATIVE_SCALE = 1000.0
+"""The full extent of a ``qwen3-relative`` coordinate."""
+
+_SEPARATORS = re.compile(r"[\s,;()\[\]]+")
+_PAGE_DIGITS = 3
+_NORM_DIGITS = 6
+
+
+@dataclass(frozen=True)
+class BoxFix:
+    """One repair applied to a box, as an issue code and a message."""
+
+    code: IssueCode
+    message: str
+
+
+@dataclass(frozen=True)
+class MappedBox:
+    """A box in page space and normalized; both ``None`` when the source was unusable."""
+
+    bbox: BBox | None
+    bbox_norm: BBox | None
+    fixes: tuple[BoxFix, ...] = ()
+
+
+def parse_numbers(raw: str) -> list[float] | None:
+    """The numbers of an attribute value (space, comma or bracket separated); ``None`` if any is not one."""
+    tokens = raw.split() if raw.isascii() and raw.replace(" ", "").replace(".", "").replace("-", "").isdigit() else None
+    if tokens is None:
+        tokens = [token for token in _SEPARATORS.split(raw.strip()) if token]
+    values: list[float] = []
+    for token in tokens:
+        try:
+            value = float(token)
+        except ValueError:
+            return None
+        if not math.isfinite(value):
+            return None
+        values.append(value)
+    return values
+
+
+def model_extent(geometry: PageGeometry, convention: CoordinateConvention) -> tuple[float, float]:
+    """The width and height of model space for a convention."""
+    if convention == "qwen3-relative":
+        return RELATIVE_SCALE, RELATIVE_SCALE
+    return float(geometry.model_width), float(geometry.model_height)
+
+
+def _clamp(value: float, high: float) -> float:
+    return min(max(value, 0.0), high)
+
+
+def map_box(coords: Sequence[float], geometry: PageGeometry, convention: CoordinateConvention) -> MappedBox:
+    """Map ``(x1, y1, x2, y2)`` in model space to page space, repairing it on the way.
+
+    Inverted corners are swapped (``bbox_swapped``), coordinates outside model space are
+    clamped to it (``bbox_clamped``), a box left with zero width or height is kept and
+    flagged (``bbox_degenerate``). Anything but four finite numbers gives no box
+    (``bbox_malformed``).
+    """
+    if len(coords) != 4 or not all(math.isfinite(v) for v in coords):
+        return MappedBox(None, None, (BoxFix("bbox_malformed", f"expected 4 numbers, got {len(coords)}"),))
+    x1, y1, x2, y2 = coords
+    fixes: list[BoxFix] = []
+    if x1 > x2 or y1 > y2:
+        fixes.append(BoxFix("bbox_swapped", f"inverted corners swapped in ({x1:g}, {y1:g}, {x2:g}, {y2:g})"))
+        x1, x2 = min(x1, x2), max(x1, x2)
+        y1, y2 = min(y1, y2), max(y1, y2)
+    width, height = model_extent(geometry, convention)
+    if x1 < 0 or y1 < 0 or x2 > width or y2 > height:
+        fixes.append(
+            BoxFix("bbox_clamped", f"({x1:g}, {y1:g}, {x2:g}, {y2:g}) clamped to the {width:g}x{height:g} model image")
+        )
+        x1, y1, x2, y2 = _clamp(x1, width), _clamp(y1, height), _clamp(x2, width), _clamp(y2, height)
+    if x1 == x2 or y1 == y2:
+        fixes.append(BoxFix("bbox_degenerate", f"zero-area box ({x1:g}, {y1:g}, {x2:g}, {y2:g}) kept"))
+    page_w, page_h = geometry.width, geometry.height
+    sx, sy = page_w / width, page_h / height
+    page = BBox(
+        x0=min(round(x1 * sx, _PAGE_DIGITS), page_w),
+        y0=min(round(y1 * sy, _PAGE_DIGITS), page_h),
+        x1=min(round(x2 * sx, _PAGE_DIGITS), page_w),
+        y1=min(round(y2 * sy, _PAGE_DIGITS), page_h),
+    )
+    norm = BBox(
+        x0=min(round(x1 / width, _NORM_DIGITS), 1.0),
+        y0=min(round(y1 / height, _NORM_DIGITS), 1.0),
+        x1=min(round(x2 / width, _NORM_DIGITS), 1.0),
+        y1=min(round(y2 / height, _NORM_DIGITS), 1.0),
+    )
+    return MappedBox(page, norm, tuple(fixes))
+
+
+def polygon_bounds(values: Sequence[float]) -> list[float] | None:
+    """The bounding box ``[x1, y1, x2, y2]`` of ``x y`` point pairs; ``None`` for fewer than two points."""
+    if len(values) < 4 or len(values) % 2:
+        return None
+    xs, ys = values[0::2], values[1::2]
+    return [min(xs), min(ys), max(xs), max(ys)]
+
+
+def read_box(
+    bbox_attr: str | None, polygon_attr: str | None, geometry: PageGeometry, convention: CoordinateConvention
+) -> MappedBox | None:
+    """The box of an element from its ``data-bbox`` (preferred) or ``data-polygon``; ``None`` if it has neither."""
+    if bbox_attr is not None:
+        numbers = parse_numbers(bbox_attr)
+        if numbers is None:
+            return MappedBox(None, None, (BoxFix("bbox_malformed", f"non-numeric data-bbox {bbox_attr!r}"),))
+        if len(numbers) != 4:
+            return MappedBox(None, None, (BoxFix("bbox_malformed", f"data-bbox {bbox_attr!r} is not 4 numbers"),))
+        return map_box(numbers, geometry, convention)
+    if polygon_attr is not None:
+        numbers = parse_numbers(polygon_attr)
+        bounds = polygon_bounds(numbers) if numbers is not None else None
+        if bounds is None:
+            return MappedBox(None, None, (BoxFix("bbox_malformed", f"unusable data-polygon {polygon_attr!r}"),))
+        return map_box(bounds, geometry, convention)
+    return None

@@ -1,0 +1,149 @@
+"""Blocks made of text: paragraphs, headings, captions, lists, code, unknown elements, loose text."""
+
+from __future__ import annotations
+
+import re
+
+from docparse.qwenvl.context import PageContext
+from docparse.qwenvl.dom import Element, tag_of
+from docparse.qwenvl.elements import Kind, LooseText, classify
+from docparse.qwenvl.text import element_text, normalize_ws, raw_text
+from schemas import (
+    AuthorBlock,
+    Block,
+    CaptionBlock,
+    CodeBlock,
+    FooterBlock,
+    HeaderBlock,
+    HeadingBlock,
+    ListBlock,
+    ListItem,
+    PageNumberBlock,
+    ParagraphBlock,
+    UnknownBlock,
+    block_id,
+)
+
+_LANGUAGE = re.compile(r"(?:^|\s)(?:language|lang)-([\w+#.-]+)")
+_SIMPLE: dict[
+    str,
+    type[ParagraphBlock]
+    | type[CaptionBlock]
+    | type[AuthorBlock]
+    | type[HeaderBlock]
+    | type[FooterBlock]
+    | type[PageNumberBlock],
+] = {
+    "paragraph": ParagraphBlock,
+    "caption": CaptionBlock,
+    "author": AuthorBlock,
+    "header": HeaderBlock,
+    "footer": FooterBlock,
+    "page_number": PageNumberBlock,
+}
+
+
+def drop_empty(element: Element, ctx: PageContext) -> None:
+    box = element.get("data-bbox")
+    detail = f"data-bbox={box!r}" if box is not None else "no box"
+    ctx.log.add("element_empty", f"empty <{tag_of(element)}> dropped", block=None, detail=detail)
+
+
+def build_simple(element: Element, kind: Kind, ctx: PageContext) -> Block | None:
+    """A paragraph-like block (paragraph, heading, caption, author, header, footer, page number, unknown)."""
+    text = element_text(element)
+    if not text and not (kind == "unknown" and element.get("data-bbox")):
+        drop_empty(element, ctx)
+        return None
+    if kind == "heading":
+        level = int(tag_of(element)[1]) if re.fullmatch(r"h[1-6]", tag_of(element)) else 1
+        return HeadingBlock(**ctx.common(element), text=text, level=level)
+    if kind == "unknown":
+        classes = element.get("class")
+        ctx.log.add("element_unknown", f"unrecognised <{tag_of(element)}> kept as unknown", block=ctx.next_index)
+        return UnknownBlock(**ctx.common(element), text=text, tag=tag_of(element), classes=classes)
+    return _SIMPLE[kind](**ctx.common(element), text=text)
+
+
+def _is_list(element: Element) -> bool:
+    return tag_of(element) in ("ul", "ol")
+
+
+def _items(container: Element, ctx: PageContext) -> list[ListItem]:
+    """Items of a ``<ul>``/``<ol>``; stray text or elements between items become box-less items."""
+    items: list[ListItem] = []
+    stray: list[str] = [container.text or ""]
+
+    def flush_stray() -> None:
+        text = normalize_ws(" ".join(stray))
+        if text:
+            items.append(ListItem(text=text))
+        stray.clear()
+
+    for child in container:
+        if tag_of(child) != "li":
+            if classify(child) != "skip":
+                stray.append(raw_text(child))
+            stray.append(child.tail or "")
+            continue
+        flush_stray()
+        mapped = ctx.box(child, what="<li>", required=False)
+        nested = [grand for grand in child if _is_list(grand)]
+        children = [item for lst in nested for item in _items(lst, ctx)]
+        items.append(
+            ListItem(
+                text=element_text(child, skip=_is_list),
+                bbox=mapped.bbox if mapped else None,
+                bbox_norm=mapped.bbox_norm if mapped else None,
+                children=children,
+                children_ordered=bool(nested) and tag_of(nested[0]) == "ol",
+            )
+        )
+        stray.append(child.tail or "")
+    flush_stray()
+    return items
+
+
+def _item_lines(items: list[ListItem], depth: int = 0) -> list[str]:
+    lines: list[str] = []
+    for item in items:
+        lines.append("  " * depth + item.text)
+        lines.extend(_item_lines(item.children, depth + 1))
+    return lines
+
+
+def build_list(element: Element, ctx: PageContext) -> Block | None:
+    """A list block: one item per ``<li>`` with its own box, nested lists as item children."""
+    if not element_text(element):
+        drop_empty(element, ctx)
+        return None
+    start_attr = element.get("start")
+    start = int(start_attr) if start_attr is not None and re.fullmatch(r"\s*-?\d{1,9}\s*", start_attr) else None
+    common = ctx.common(element)
+    items = _items(element, ctx)
+    text = "\n".join(line for line in _item_lines(items) if line.strip())
+    return ListBlock(**common, text=text, ordered=tag_of(element) == "ol", start=start, items=items)
+
+
+def build_code(element: Element, ctx: PageContext) -> Block | None:
+    """Preformatted code; its whitespace is kept (only blank lines around it are trimmed)."""
+    text = raw_text(element).strip("\n")
+    if not text.strip():
+        drop_empty(element, ctx)
+        return None
+    classes = " ".join([element.get("class") or ""] + [c.get("class") or "" for c in element if tag_of(c) == "code"])
+    language = _LANGUAGE.search(classes)
+    return CodeBlock(**ctx.common(element), text=text.rstrip(), language=language.group(1) if language else None)
+
+
+def build_loose(loose: LooseText, ctx: PageContext) -> Block:
+    """A paragraph for text found outside any element (``text_unwrapped``)."""
+    index = ctx.next_index
+    ctx.log.add("text_unwrapped", "text outside any element kept as a paragraph", block=index)
+    return ParagraphBlock(
+        id=block_id(ctx.document_id, ctx.page, index),
+        page=ctx.page,
+        order=index,
+        text=normalize_ws(loose.text),
+        html=loose.html,
+    )

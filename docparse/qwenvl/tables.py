@@ -1,0 +1,178 @@
+"""HTML tables to rectangular cell grids.
+
+Cells are placed with the HTML table algorithm: each cell takes the next free slot of its
+row, ``rowspan``/``colspan`` reserve the slots below and to the right. Then the grid is
+made to satisfy the :class:`schemas.TableData` invariant (every slot covered by exactly one
+cell): a span that runs past the last row or into an already covered slot is shortened,
+ragged rows are padded with empty cells, and each such fix is reported. ``<td
+class="_empty">`` is an ordinary empty cell; ``<th>`` and cells of ``<thead>`` are headers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import NamedTuple, TypedDict
+
+from docparse.qwenvl.dom import Element, tag_of
+from docparse.qwenvl.text import element_text
+from schemas import TableData
+
+MAX_SPAN = 100
+"""Largest ``colspan``/``rowspan`` honoured; larger values are clipped (a guard against huge grids)."""
+
+MAX_COLUMNS = 200
+"""Spans never widen a grid past this many columns (or past the widest row's cell count, if larger)."""
+
+_LEADING_INT = re.compile(r"\s*(\d+)")
+
+
+class SourceCell(NamedTuple):
+    """A cell as written: its text, spans and header flag."""
+
+    text: str
+    rowspan: int
+    colspan: int
+    header: bool
+
+
+class CellFields(TypedDict):
+    """The fields of a :class:`schemas.TableCell`, validated in one go when the block is built."""
+
+    row: int
+    col: int
+    rowspan: int
+    colspan: int
+    header: bool
+    text: str
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A normalized table, the fixes that were needed to make it rectangular, and its caption."""
+
+    n_rows: int
+    n_cols: int
+    cells: list[CellFields]
+    fixes: tuple[str, ...]
+    caption: str | None
+
+    def table_data(self) -> TableData:
+        return TableData.model_validate({"n_rows": self.n_rows, "n_cols": self.n_cols, "cells": self.cells})
+
+
+def _span(raw: str | None, fixes: list[str], name: str) -> int:
+    if raw is None:
+        return 1
+    match = _LEADING_INT.match(raw)
+    if match is None:
+        fixes.append(f"unreadable {name}={raw!r} taken as 1")
+        return 1
+    value = int(match.group(1))
+    if value == 0:
+        return MAX_SPAN if name == "rowspan" else 1  # HTML: rowspan=0 runs to the end of the table
+    if value > MAX_SPAN:
+        fixes.append(f"{name}={value} clipped to {MAX_SPAN}")
+        return MAX_SPAN
+    return value
+
+
+def source_rows(table: Element) -> tuple[list[list[SourceCell]], list[str]]:
+    """The rows of a ``<table>`` (thead/tbody/tfoot in order, nested tables left inside their cells)."""
+    rows: list[list[SourceCell]] = []
+    fixes: list[str] = []
+
+    def add_row(tr: Element, in_head: bool) -> None:
+        cells = []
+        for cell in tr:
+            tag = cell.tag
+            if tag != "td" and tag != "th":
+                continue
+            rowspan, colspan = cell.get("rowspan"), cell.get("colspan")
+            cells.append(
+                SourceCell(
+                    element_text(cell),
+                    1 if rowspan is None else _span(rowspan, fixes, "rowspan"),
+                    1 if colspan is None else _span(colspan, fixes, "colspan"),
+                    in_head or tag == "th",
+                )
+            )
+        rows.append(cells)
+
+    for child in table:
+        tag = tag_of(child)
+        if tag == "tr":
+            add_row(child, False)
+        elif tag in ("thead", "tbody", "tfoot"):
+            for tr in child:
+                if tag_of(tr) == "tr":
+                    add_row(tr, tag == "thead")
+    return rows, fixes
+
+
+def normalize(rows: list[list[SourceCell]]) -> tuple[int, int, list[CellFields], list[str]]:
+    """Place cells on a grid and make it rectangular: ``(n_rows, n_cols, cells, fixes)``.
+
+    The cells come as plain fields, validated once (in Rust) when the block is built; the
+    grid invariant is checked there by :class:`schemas.TableData`.
+    """
+    fixes: list[str] = []
+    n_rows = len(rows)
+    width_limit = max([MAX_COLUMNS, *(len(row) for row in rows)])
+    taken: set[tuple[int, int]] = set()
+    placed: list[CellFields] = []
+    for r, row in enumerate(rows):
+        c = 0
+        for cell in row:
+            while (r, c) in taken:
+                c += 1
+            colspan = 1
+            while colspan < cell.colspan and c + colspan < width_limit and (r, c + colspan) not in taken:
+                colspan += 1
+            rowspan = 1
+            while (
+                rowspan < cell.rowspan
+                and r + rowspan < n_rows
+                and all((r + rowspan, k) not in taken for k in range(c, c + colspan))
+            ):
+                rowspan += 1
+            if colspan != cell.colspan:
+                fixes.append(f"colspan {cell.colspan} at row {r} shortened to {colspan} (overlap or grid edge)")
+            if rowspan != cell.rowspan and cell.rowspan != MAX_SPAN:
+                fixes.append(f"rowspan {cell.rowspan} at row {r} shortened to {rowspan}")
+            for rr in range(r, r + rowspan):
+                for cc in range(c, c + colspan):
+                    taken.add((rr, cc))
+            placed.append(
+                {"row": r, "col": c, "rowspan": rowspan, "colspan": colspan, "header": cell.header, "text": cell.text}
+            )
+            c += colspan
+    n_cols = max((cell["col"] + cell["colspan"] for cell in placed), default=0)
+    if n_cols == 0:
+        return 0, 0, [], fixes
+    padded = 0
+    for r in range(n_rows):
+        for c in range(n_cols):
+            if (r, c) not in taken:
+                placed.append({"row": r, "col": c, "rowspan": 1, "colspan": 1, "header": False, "text": ""})
+                padded += 1
+    if padded:
+        fixes.append(f"{padded} empty cell(s) added to make the rows the same length")
+    placed.sort(key=lambda cell: (cell["row"], cell["col"]))
+    return n_rows, n_cols, placed, fixes
+
+
+def table_grid(table: Element) -> Grid:
+    """The normalized grid of a ``<table>`` element, with its ``<caption>`` if any."""
+    rows, fixes = source_rows(table)
+    n_rows, n_cols, cells, more = normalize(rows)
+    caption = next((element_text(child) for child in table if tag_of(child) == "caption"), None)
+    return Grid(n_rows, n_cols, cells, tuple(fixes + more), caption or None)
+
+
+def grid_text(grid: Grid) -> str:
+    """The table as text: rows on lines, cells separated by tabs, spanned slots left empty."""
+    lines = [["" for _ in range(grid.n_cols)] for _ in range(grid.n_rows)]
+    for cell in grid.cells:
+        lines[cell["row"]][cell["col"]] = cell["text"]
+    return "\n".join("\t".join(line).rstrip("\t") for line in lines).strip("\n")

@@ -1,0 +1,129 @@
+"""The output contract shared by every backend: limits, rendered pages, opened documents.
+
+Each backend (PyMuPDF, poppler via pdf2image, Pillow for scans) subclasses
+:class:`OpenedDocument` and implements :meth:`OpenedDocument._render`; everything callers
+touch — sizes, geometry, laziness, closing — behaves the same whichever backend ran.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
+from PIL import Image
+
+from schemas.geometry import PageGeometry
+
+__all__ = ["DEFAULT_LIMITS", "DEFAULT_PDF_DPI", "OpenedDocument", "RenderLimits", "RenderedPage"]
+
+DEFAULT_PDF_DPI = 200.0
+"""Nominal resolution of a PDF page before the model's pixel budget bounds it (see :func:`open_document`)."""
+
+
+@dataclass(frozen=True)
+class RenderLimits:
+    """Refuse inputs that would exhaust a worker. Each breach raises :class:`LimitExceeded`.
+
+    ``max_page_pixels`` guards against decompression bombs: it is checked against the size
+    an image file *declares* in its header, before any pixel is decoded.
+    """
+
+    max_file_bytes: int = 200 * 1024 * 1024
+    max_pages: int = 2000
+    max_page_pixels: int = 200_000_000
+
+
+DEFAULT_LIMITS = RenderLimits()
+"""The default limits (200 MB, 2000 pages, 200 MP per source image)."""
+
+
+@dataclass
+class RenderedPage:
+    """One page, ready for the model.
+
+    ``image`` is RGB at exactly ``geometry.model_width`` x ``geometry.model_height`` (the
+    ``smart_resize`` size): the model's processor must not resample it again. ``number`` is
+    1-based. For PDF pages ``pdf_path``/``pdf_page_index`` (0-based) point at the source
+    page so a text-layer engine can read it; both are ``None`` for scans.
+    """
+
+    number: int
+    image: Image.Image
+    geometry: PageGeometry
+    pdf_path: Path | None = None
+    pdf_page_index: int | None = None
+
+
+class OpenedDocument(abc.ABC):
+    """An open document whose pages are rendered one at a time, on request.
+
+    Use as a context manager (or call :meth:`close`). Nothing is rendered until
+    :meth:`render_page` or :meth:`iter_pages` asks, and no rendered page is kept, so a
+    500-page PDF holds one page image at a time.
+    """
+
+    media_type: str
+    path: Path
+    page_count: int
+
+    def __init__(self, path: Path, media_type: str, page_count: int) -> None:
+        self.path = path
+        self.media_type = media_type
+        self.page_count = page_count
+        self.warnings: list[str] = []
+        """Non-fatal findings, e.g. that MuPDF had to repair the file."""
+        self._closed = False
+
+    def render_page(self, index0: int, *, min_pixels: int, max_pixels: int, factor: int = 28) -> RenderedPage:
+        """Render page ``index0`` (0-based) at its ``smart_resize`` size for the given budget.
+
+        Raises ``IndexError`` for a page outside ``0 .. page_count-1``, ``RuntimeError`` on a
+        closed document, :class:`LimitExceeded` for a refused page (too many pixels, aspect
+        ratio) and :class:`CorruptDocument` when this page cannot be decoded.
+        """
+        if self._closed:
+            raise RuntimeError(f"document {self.path.name} is closed")
+        if not 0 <= index0 < self.page_count:
+            raise IndexError(f"page index {index0} out of range: the document has {self.page_count} page(s)")
+        return self._render(index0, min_pixels=min_pixels, max_pixels=max_pixels, factor=factor)
+
+    def iter_pages(self, *, min_pixels: int, max_pixels: int, factor: int = 28) -> Iterator[RenderedPage]:
+        """Render the pages in order, one per step: each page is rendered only when requested."""
+        for index0 in range(self.page_count):
+            yield self.render_page(index0, min_pixels=min_pixels, max_pixels=max_pixels, factor=factor)
+
+    def __len__(self) -> int:
+        return self.page_count
+
+    @abc.abstractmethod
+    def _render(self, index0: int, *, min_pixels: int, max_pixels: int, factor: int) -> RenderedPage:
+        """Backend hook: render one page (the index is already validated)."""
+
+    def _release(self) -> None:  # noqa: B027 - optional hook, a no-op by default
+        """Backend hook: free file handles and native resources."""
+
+    def close(self) -> None:
+        """Release the file; idempotent."""
+        if not self._closed:
+            self._closed = True
+            self._release()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else "open"
+        return f"<{type(self).__name__} {self.path.name!r} {self.media_type} pages={self.page_count} {state}>"

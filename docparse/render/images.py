@@ -1,0 +1,170 @@
+"""Scans and photos (PNG, JPEG, TIFF, WebP, BMP, GIF) as pages, with Pillow.
+
+Page space is the image's own pixels after its EXIF orientation (unit ``px``); the image
+given to the model is resized once, bicubic like Qwen's processor, to its ``smart_resize``
+size. A multi-page TIFF is one page per frame; a GIF, an animated WebP or a multi-picture
+JPEG contributes its first frame only.
+
+Every pixel mode becomes RGB: alpha (RGBA, LA, PA, transparent palettes) is composited on
+white, 16-bit and 32-bit greys are scaled to 8 bits (not clipped), CMYK, palette, 1-bit
+and grayscale are converted.
+
+Decompression bombs: the size an image *declares* is checked against
+:attr:`RenderLimits.max_page_pixels` before any pixel is decoded. Pillow's own guard (which
+raises above ``2 * PIL.Image.MAX_IMAGE_PIXELS``, about 179 MP by default) still applies and
+is reported as :class:`LimitExceeded` too; its warning band below that is silenced here
+since our limit governs. Raise ``PIL.Image.MAX_IMAGE_PIXELS`` in the application to admit
+larger images. The file is reopened for each render, so no handle or decoded frame is kept
+between pages.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from pathlib import Path
+
+from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
+
+from docparse.render.base import DEFAULT_LIMITS, OpenedDocument, RenderedPage, RenderLimits
+from docparse.render.errors import CorruptDocument, LimitExceeded
+from docparse.render.sizing import model_input_size
+from schemas.geometry import PageGeometry
+
+__all__ = ["ImageDocument", "to_rgb"]
+
+_PIL_FORMATS: dict[str, list[str]] = {
+    "image/png": ["PNG"],
+    "image/jpeg": ["JPEG"],
+    "image/tiff": ["TIFF"],
+    "image/webp": ["WEBP"],
+    "image/bmp": ["BMP"],
+    "image/gif": ["GIF"],
+}
+_WHITE = (255, 255, 255)
+
+
+class ImageDocument(OpenedDocument):
+    """An image file whose frames are pages (TIFF) or whose first frame is the page."""
+
+    def __init__(self, path: Path, media_type: str, *, limits: RenderLimits = DEFAULT_LIMITS) -> None:
+        if media_type not in _PIL_FORMATS:
+            raise ValueError(f"not an image media type: {media_type}")
+        self._limits = limits
+        self._formats = _PIL_FORMATS[media_type]
+        with self._open(path) as image:
+            _check_pixels(image.size, limits, number=1)
+            frames = int(getattr(image, "n_frames", 1)) if media_type == "image/tiff" else 1
+        if frames > limits.max_pages:
+            raise LimitExceeded(
+                f"{path.name} has {frames} pages, over the limit of {limits.max_pages} pages per document",
+                limit="max_pages",
+                value=frames,
+                maximum=limits.max_pages,
+            )
+        super().__init__(path, media_type, frames)
+
+    def _open(self, path: Path) -> Image.Image:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+                return Image.open(path, formats=self._formats)
+        except Image.DecompressionBombError as exc:
+            limit = 2 * (Image.MAX_IMAGE_PIXELS or 0)
+            declared = re.search(r"\((\d+) pixels\)", str(exc))
+            pixels = int(declared.group(1)) if declared else float("nan")
+            raise LimitExceeded(
+                f"{path.name} declares {pixels} pixels, over Pillow's decompression-bomb limit of {limit} pixels; "
+                "refusing to decode it",
+                limit="max_page_pixels",
+                value=pixels,
+                maximum=limit,
+            ) from exc
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+            raise CorruptDocument(f"{path.name} is not a readable image (damaged or truncated header): {exc}") from exc
+
+    def _render(self, index0: int, *, min_pixels: int, max_pixels: int, factor: int) -> RenderedPage:
+        number = index0 + 1
+        with self._open(self.path) as source:
+            try:
+                if index0:
+                    source.seek(index0)
+                _check_pixels(source.size, self._limits, number=number)
+                source.load()
+                frame = _orient(source)
+            except (OSError, EOFError, SyntaxError, ValueError) as exc:
+                raise CorruptDocument(f"page {number} of {self.path.name} cannot be decoded: {exc}") from exc
+            rgb = to_rgb(frame)
+        width, height = rgb.size
+        model_w, model_h = model_input_size(width, height, min_pixels=min_pixels, max_pixels=max_pixels, factor=factor)
+        if (model_w, model_h) != (width, height):
+            rgb = rgb.resize((model_w, model_h), Image.Resampling.BICUBIC)
+        geometry = PageGeometry(
+            unit="px",
+            width=width,
+            height=height,
+            pixel_width=width,
+            pixel_height=height,
+            model_width=model_w,
+            model_height=model_h,
+        )
+        return RenderedPage(number=number, image=rgb, geometry=geometry)
+
+
+def _check_pixels(size: tuple[int, int], limits: RenderLimits, *, number: int) -> None:
+    width, height = size
+    if width * height > limits.max_page_pixels:
+        raise LimitExceeded(
+            f"page {number} is {width}x{height} = {width * height} pixels, over the limit of "
+            f"{limits.max_page_pixels} pixels per image (possible decompression bomb)",
+            limit="max_page_pixels",
+            value=width * height,
+            maximum=limits.max_page_pixels,
+        )
+    if width < 1 or height < 1:
+        raise CorruptDocument(f"page {number} has an empty size {width}x{height}")
+
+
+def _orient(image: Image.Image) -> Image.Image:
+    """Apply the EXIF orientation (copy only when there is one to apply)."""
+    orientation = image.getexif().get(ExifTags.Base.Orientation, 1)
+    if orientation in (2, 3, 4, 5, 6, 7, 8):
+        return ImageOps.exif_transpose(image)
+    return image
+
+
+def to_rgb(image: Image.Image) -> Image.Image:
+    """``image`` as 8-bit RGB: alpha over white, high bit depths scaled, other modes converted."""
+    mode = image.mode
+    if mode == "RGB":
+        return image
+    if mode.startswith("I;16") or mode in ("I", "F"):
+        return _deep_gray_to_l(image).convert("RGB")
+    if mode == "P" and "transparency" in image.info:
+        image, mode = image.convert("RGBA"), "RGBA"
+    if mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+        rgba = image if mode == "RGBA" else image.convert("RGBA")
+        background = Image.new("RGB", rgba.size, _WHITE)
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        return background
+    return image.convert("RGB")
+
+
+def _deep_gray_to_l(image: Image.Image) -> Image.Image:
+    """16/32-bit integer or float greys to ``L`` by scaling their range, not clipping it."""
+    if image.mode.startswith("I;16"):
+        full = 65535.0
+        image = image.convert("I")
+    else:
+        image = image.convert("I") if image.mode != "F" else image
+        low, high = image.getextrema()
+        high = float(high)  # type: ignore[arg-type]
+        if image.mode == "F" and float(low) >= 0.0 and high <= 1.0:  # type: ignore[arg-type]
+            full = 1.0
+        elif high <= 255:
+            full = 255.0
+        else:
+            full = 65535.0 if high <= 65535 else high
+    scale = 255.0 / full
+    scaled = image.point(lambda value: value * scale + 0.5)  # round, not truncate  # type: ignore[arg-type,operator,return-value]
+    return scaled.convert("L")

@@ -1,0 +1,243 @@
+"""Typed content blocks: a closed, discriminated union on ``type``.
+
+Every block has a deterministic ``id`` (document, page, reading order), its 1-based
+``page``, its 0-based reading-order index ``order``, its box in page space (``bbox``, see
+:mod:`schemas.geometry`) and normalized to 0..1 (``bbox_norm``) — both ``None`` when the
+model gave no usable box — the plain ``text`` of the block and ``html``, the source
+fragment as the model wrote it (untrusted: exporters sanitize it).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from schemas._base import StrictModel
+from schemas.geometry import BBox
+
+
+class _Block(StrictModel):
+    id: str
+    page: int = Field(ge=1)
+    order: int = Field(ge=0)
+    bbox: BBox | None = None
+    bbox_norm: BBox | None = None
+    text: str = ""
+    html: str = ""
+
+
+class HeadingBlock(_Block):
+    """A title or section heading; ``level`` 1 is the document/page title (``<h1>``)."""
+
+    type: Literal["heading"] = "heading"
+    level: int = Field(default=1, ge=1, le=6)
+
+
+class ParagraphBlock(_Block):
+    type: Literal["paragraph"] = "paragraph"
+
+
+class ListItem(StrictModel):
+    """One entry of a list, with its own box; ``children`` hold a nested list, if any."""
+
+    text: str = ""
+    bbox: BBox | None = None
+    bbox_norm: BBox | None = None
+    children: list[ListItem] = Field(default_factory=list)
+    children_ordered: bool = False
+
+
+class ListBlock(_Block):
+    """An ordered (``<ol>``) or unordered (``<ul>``) list; ``text`` is the items joined by newlines."""
+
+    type: Literal["list"] = "list"
+    ordered: bool = False
+    start: int | None = None
+    items: list[ListItem] = Field(default_factory=list)
+
+
+class TableCell(StrictModel):
+    """A cell anchored at (``row``, ``col``), 0-based, spanning ``rowspan`` x ``colspan`` grid slots."""
+
+    row: int = Field(ge=0)
+    col: int = Field(ge=0)
+    rowspan: int = Field(default=1, ge=1)
+    colspan: int = Field(default=1, ge=1)
+    header: bool = False
+    text: str = ""
+
+
+class TableData(StrictModel):
+    """A rectangular grid of ``n_rows`` x ``n_cols`` slots; each slot is covered by exactly one cell."""
+
+    n_rows: int = Field(default=0, ge=0)
+    n_cols: int = Field(default=0, ge=0)
+    cells: list[TableCell] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _rectangular(self) -> TableData:
+        seen: set[tuple[int, int]] = set()
+        for cell in self.cells:
+            if cell.row + cell.rowspan > self.n_rows or cell.col + cell.colspan > self.n_cols:
+                raise ValueError(f"cell at ({cell.row},{cell.col}) spans outside the {self.n_rows}x{self.n_cols} grid")
+            for r in range(cell.row, cell.row + cell.rowspan):
+                for c in range(cell.col, cell.col + cell.colspan):
+                    if (r, c) in seen:
+                        raise ValueError(f"grid slot ({r},{c}) is covered by two cells")
+                    seen.add((r, c))
+        if len(seen) != self.n_rows * self.n_cols:
+            raise ValueError("every grid slot must be covered by exactly one cell")
+        return self
+
+    def grid(self) -> list[list[str]]:
+        """The table as rows of strings; a spanned cell's text is repeated in every slot it covers."""
+        out = [["" for _ in range(self.n_cols)] for _ in range(self.n_rows)]
+        for cell in self.cells:
+            for r in range(cell.row, cell.row + cell.rowspan):
+                for c in range(cell.col, cell.col + cell.colspan):
+                    out[r][c] = cell.text
+        return out
+
+
+class TableBlock(_Block, TableData):
+    """A table as a cell grid; ``html`` keeps the source table markup and ``caption`` a caption when given."""
+
+    type: Literal["table"] = "table"
+    caption: str | None = None
+
+
+class ChartBlock(_Block):
+    """A chart; ``data`` is the data table the model read from it, when it gave one."""
+
+    type: Literal["chart"] = "chart"
+    data: TableData | None = None
+    image_bbox: BBox | None = None
+
+
+class FormulaBlock(_Block):
+    """A display formula; ``content`` is its source (LaTeX), entities decoded."""
+
+    type: Literal["formula"] = "formula"
+    content: str = ""
+    format: str = "latex"
+    variant: Literal["machine_printed", "handwritten"] | None = None
+    image_bbox: BBox | None = None
+
+
+class ImageBlock(_Block):
+    """A figure or picture, with its caption (``div.image.caption``) or OCR text (``div.image.ocr``)."""
+
+    type: Literal["image"] = "image"
+    caption: str | None = None
+    ocr_text: str | None = None
+    image_bbox: BBox | None = None
+
+
+class CaptionBlock(_Block):
+    """A caption standing on its own (not folded into an image block)."""
+
+    type: Literal["caption"] = "caption"
+
+
+class MusicSheetBlock(_Block):
+    """Sheet music transcribed to ``format`` (e.g. ``abc notation``)."""
+
+    type: Literal["music_sheet"] = "music_sheet"
+    format: str = "abc notation"
+    content: str = ""
+    image_bbox: BBox | None = None
+
+
+class ChemicalFormulaBlock(_Block):
+    """A chemical structure transcribed to ``format`` (the model writes ``smile``, i.e. SMILES)."""
+
+    type: Literal["chemical_formula"] = "chemical_formula"
+    format: str = "smiles"
+    content: str = ""
+    image_bbox: BBox | None = None
+
+
+class AuthorBlock(_Block):
+    """An author/byline block (``<address class="author">``)."""
+
+    type: Literal["author"] = "author"
+
+
+class HeaderBlock(_Block):
+    """A running page header, when the model marks it."""
+
+    type: Literal["header"] = "header"
+
+
+class FooterBlock(_Block):
+    """A running page footer, when the model marks it."""
+
+    type: Literal["footer"] = "footer"
+
+
+class PageNumberBlock(_Block):
+    """A printed page number, when the model marks it."""
+
+    type: Literal["page_number"] = "page_number"
+
+
+class CodeBlock(_Block):
+    """Preformatted code (``<pre>``/``<code>``); whitespace is kept."""
+
+    type: Literal["code"] = "code"
+    language: str | None = None
+
+
+class UnknownBlock(_Block):
+    """Anything unrecognised, kept rather than dropped: its tag, class and text."""
+
+    type: Literal["unknown"] = "unknown"
+    tag: str = ""
+    classes: str | None = None
+
+
+Block = Annotated[
+    HeadingBlock
+    | ParagraphBlock
+    | ListBlock
+    | TableBlock
+    | ChartBlock
+    | FormulaBlock
+    | ImageBlock
+    | CaptionBlock
+    | MusicSheetBlock
+    | ChemicalFormulaBlock
+    | AuthorBlock
+    | HeaderBlock
+    | FooterBlock
+    | PageNumberBlock
+    | CodeBlock
+    | UnknownBlock,
+    Field(discriminator="type"),
+]
+"""Any block; ``type`` selects the model."""
+
+BlockType = Literal[
+    "heading",
+    "paragraph",
+    "list",
+    "table",
+    "chart",
+    "formula",
+    "image",
+    "caption",
+    "music_sheet",
+    "chemical_formula",
+    "author",
+    "header",
+    "footer",
+    "page_number",
+    "code",
+    "unknown",
+]
+
+
+def block_id(document_id: str, page: int, order: int) -> str:
+    """The deterministic id of a block: ``{document_id}:p{page}:b{order}``."""
+    return f"{document_id}:p{page}:b{order}"

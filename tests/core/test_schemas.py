@@ -1,0 +1,114 @@
+"""The output contract: closed models, geometry invariants, table grids, status derivation, schema drift."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import jsonschema
+import pytest
+from pydantic import TypeAdapter, ValidationError
+
+from schemas import (
+    BBox,
+    Block,
+    Document,
+    Page,
+    ParagraphBlock,
+    TableBlock,
+    TableCell,
+    TableData,
+    block_id,
+    derive_document_status,
+)
+from schemas.generate import SCHEMA_DIR, render, schemas
+
+
+def test_checked_in_json_schemas_match_the_models() -> None:
+    for name, schema in schemas().items():
+        on_disk = (SCHEMA_DIR / name).read_text(encoding="utf-8")
+        assert on_disk == render(schema), f"{name} drifted: run `python -m schemas.generate`"
+
+
+def test_models_are_closed() -> None:
+    with pytest.raises(ValidationError, match="Extra inputs are not permitted"):
+        ParagraphBlock(id="d:p1:b0", page=1, order=0, text="x", colour="red")  # type: ignore[call-arg]
+
+
+def test_bbox_rejects_inverted_corners() -> None:
+    with pytest.raises(ValidationError, match="ordered"):
+        BBox(x0=10, y0=0, x1=5, y1=4)
+    assert BBox(x0=1, y0=2, x1=4, y1=8).width == 3
+
+
+def test_block_union_dispatches_on_type() -> None:
+    adapter: TypeAdapter[Block] = TypeAdapter(Block)
+    block = adapter.validate_python({"type": "heading", "id": "x", "page": 1, "order": 0, "level": 2, "text": "Intro"})
+    assert type(block).__name__ == "HeadingBlock"
+    with pytest.raises(ValidationError):
+        adapter.validate_python({"type": "sparkle", "id": "x", "page": 1, "order": 0})
+
+
+def test_table_grid_must_be_rectangular_and_covered_once() -> None:
+    cells = [
+        TableCell(row=0, col=0, colspan=2, header=True, text="Name"),
+        TableCell(row=1, col=0, text="a"),
+        TableCell(row=1, col=1, text="b"),
+    ]
+    table = TableData(n_rows=2, n_cols=2, cells=cells)
+    assert table.grid() == [["Name", "Name"], ["a", "b"]]
+    with pytest.raises(ValidationError, match="covered by two cells"):
+        TableData(n_rows=2, n_cols=2, cells=[*cells, TableCell(row=0, col=1, text="dup")])
+    with pytest.raises(ValidationError, match="exactly one cell"):
+        TableData(n_rows=2, n_cols=2, cells=cells[:2])
+    with pytest.raises(ValidationError, match="outside"):
+        TableData(n_rows=1, n_cols=1, cells=[TableCell(row=0, col=0, rowspan=2)])
+
+
+def test_table_block_inherits_the_grid_invariant() -> None:
+    with pytest.raises(ValidationError):
+        TableBlock(id="t", page=1, order=0, n_rows=1, n_cols=2, cells=[TableCell(row=0, col=0)])
+
+
+@pytest.mark.parametrize(
+    ("statuses", "expected"),
+    [
+        ([], "failed"),
+        (["ok", "ok"], "done"),
+        (["ok", "partial"], "partial"),
+        (["ok", "failed"], "partial"),
+        (["ok", "pending"], "partial"),
+        (["pending"], "partial"),
+        (["failed", "failed"], "failed"),
+    ],
+)
+def test_document_status_follows_pages(statuses: list[str], expected: str) -> None:
+    assert derive_document_status(statuses) == expected  # type: ignore[arg-type]
+
+
+def test_document_json_validates_against_the_checked_in_schema() -> None:
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    block = ParagraphBlock(
+        id=block_id("abc", 1, 0),
+        page=1,
+        order=0,
+        bbox=BBox(x0=10, y0=10, x1=100, y1=20),
+        bbox_norm=BBox(x0=0.1, y0=0.1, x1=0.9, y1=0.2),
+        text="hello",
+    )
+    doc = Document(
+        id="abc",
+        sha256="0" * 64,
+        filename="a.pdf",
+        media_type="application/pdf",
+        page_count=1,
+        status="done",
+        settings_fingerprint="f",
+        created_at=now,
+        updated_at=now,
+        pages=[Page(number=1, status="ok", blocks=[block])],
+    )
+    schema = json.loads((SCHEMA_DIR / "document.schema.json").read_text(encoding="utf-8"))
+    jsonschema.validate(json.loads(doc.model_dump_json()), schema)
+    assert Document.model_validate_json(doc.model_dump_json()) == doc
+    assert block.id == "abc:p1:b0"

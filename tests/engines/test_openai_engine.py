@@ -1,0 +1,398 @@
+"""The ``openai`` engine against a real OpenAI-compatible server on loopback (no httpx mocks)."""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import logging
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from PIL import Image
+
+from docparse.engines.base import Engine, EngineOutput, EngineUnavailable, GenerationOptions, PageInput
+from docparse.engines.openai_engine import OpenAIEngine
+from docparse.engines.openai_http import parse_retry_after
+from docparse.engines.specs import get_spec
+from tests.engines.openai_server import FakeOpenAIServer, Reply
+
+SPEC = get_spec("qwen2.5-vl-3b")
+KEY = "sk-test-secret-0123456789"
+
+
+@pytest.fixture
+def server() -> Iterator[FakeOpenAIServer]:
+    fake = FakeOpenAIServer(models=[SPEC.model, "other-model"]).start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def delays() -> list[float]:
+    return []
+
+
+@pytest.fixture
+def make_engine(
+    server: FakeOpenAIServer, delays: list[float], monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Callable[..., OpenAIEngine]]:
+    monkeypatch.setenv("DOCPARSE_OPENAI_API_KEY", KEY)
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    engines: list[OpenAIEngine] = []
+
+    async def record_sleep(delay: float) -> None:
+        delays.append(delay)
+
+    def make(**kwargs: Any) -> OpenAIEngine:
+        kwargs.setdefault("spec", SPEC)
+        kwargs.setdefault("base_url", server.base_url)
+        kwargs.setdefault("sleep", record_sleep)
+        engine = OpenAIEngine(**kwargs)
+        engines.append(engine)
+        return engine
+
+    yield make
+    for engine in engines:
+        engine.close()
+
+
+def page(width: int = 280, height: int = 392, color: tuple[int, int, int] = (200, 30, 40)) -> PageInput:
+    image = Image.new("RGB", (width, height), color)
+    image.putpixel((1, 2), (1, 2, 3))  # not a flat image: the decoded pixels must match exactly
+    return PageInput(image=image, model_width=width, model_height=height)
+
+
+def test_happy_path_sends_the_spec_prompt_image_and_settings(
+    server: FakeOpenAIServer, make_engine: Callable[..., OpenAIEngine]
+) -> None:
+    engine = make_engine()
+    assert isinstance(engine, Engine)
+    source = page(280, 392)
+    [output] = engine.infer([source])
+
+    assert output.error is None
+    assert output.stop_reason == "stop"
+    assert output.text == (
+        '<html><body><p data-bbox="0 0 280 392">image/png 280x392 '
+        f"min={SPEC.min_pixels} max={SPEC.max_pixels}</p></body></html>"
+    )
+    assert (output.prompt_tokens, output.completion_tokens) == (321, 17)
+    assert output.latency_s > 0
+
+    [seen] = server.chat_requests
+    assert seen.headers["authorization"] == f"Bearer {KEY}"
+    body = seen.body
+    assert body["model"] == SPEC.model
+    system, user = body["messages"]
+    assert system == {"role": "system", "content": SPEC.system_prompt}
+    assert [part["type"] for part in user["content"]] == ["text", "image_url"]  # Qwen2.5: text first
+    assert user["content"][0]["text"] == "QwenVL HTML"
+    assert seen.image_format == "image/png"
+    assert seen.image is not None
+    assert seen.image.format == "PNG"
+    assert seen.image.size == (280, 392)
+    assert seen.image.convert("RGB").tobytes() == source.image.tobytes()  # type: ignore[union-attr]
+    assert user["content"][1]["min_pixels"] == SPEC.min_pixels == 512 * 28 * 28  # DashScope keys
+    assert user["content"][1]["max_pixels"] == SPEC.max_pixels == 2048 * 28 * 28
+    assert body["mm_processor_kwargs"] == {"min_pixels": SPEC.min_pixels, "max_pixels": SPEC.max_pixels}  # vLLM
+    assert body["stop"] == ["</html>"]
+    assert body["include_stop_str_in_output"] is True
+    assert body["max_tokens"] == SPEC.max_new_tokens
+    assert body["temperature"] == 0.0
+    assert body["repetition_penalty"] == 1.05
+    assert "top_p" not in body
+
+
+def test_qwen3_spec_jpeg_and_generation_options(
+    server: FakeOpenAIServer, make_engine: Callable[..., OpenAIEngine]
+) -> None:
+    spec = get_spec("qwen3-vl-8b")
+    server.models = ["qwen3"]
+    engine = make_engine(spec=spec, served_model="qwen3", image_format="jpeg", api_key="sk-explicit")
+    options = GenerationOptions(max_new_tokens=123, temperature=0.6, top_p=0.9, repetition_penalty=1.2)
+    [output] = engine.infer([page(224, 112)], options)
+
+    assert output.error is None
+    [seen] = server.chat_requests
+    assert seen.headers["authorization"] == "Bearer sk-explicit"
+    body = seen.body
+    assert body["model"] == "qwen3"
+    [user] = body["messages"]  # no system prompt
+    assert [part["type"] for part in user["content"]] == ["image_url", "text"]  # Qwen3: image first
+    assert user["content"][1]["text"] == "qwenvl html"
+    assert seen.image_format == "image/jpeg"
+    assert seen.image is not None
+    assert seen.image.format == "JPEG"
+    assert seen.image.size == (224, 112)
+    assert (body["max_tokens"], body["temperature"], body["top_p"], body["repetition_penalty"]) == (123, 0.6, 0.9, 1.2)
+    assert engine.info.model == "qwen3"
+    assert engine.info.convention == "qwen3-relative"
+
+
+def test_outputs_keep_input_order_when_answers_come_back_reversed(
+    server: FakeOpenAIServer, make_engine: Callable[..., OpenAIEngine]
+) -> None:
+    server.gate = 8
+    server.answer_order = lambda seen: seen.image_size[0] if seen.image_size else 0  # widest answered first
+    pages = [page(28 * (i + 1), 56) for i in range(8)]
+    outputs = make_engine(max_retries=0).infer(pages)
+
+    assert not server.gate_timed_out
+    answered = [seen.image_size[0] for seen in server.completed if seen.image_size]
+    assert answered == [28 * (i + 1) for i in reversed(range(8))]
+    assert [f"0 0 {28 * (i + 1)} 56" in output.text for i, output in enumerate(outputs)] == [True] * 8
+
+
+def test_at_least_32_requests_in_flight_at_once(
+    server: FakeOpenAIServer, make_engine: Callable[..., OpenAIEngine]
+) -> None:
+    server.gate = 32  # each request is held until 32 are in flight (bounded wait, then a 500)
+    outputs = make_engine(max_retries=0).infer([page(56, 56) for _ in range(40)])
+
+    assert not server.gate_timed_out
+    assert server.max_in_flight >= 32
+    assert all(output.error is None for output in outputs)
+
+
+def test_max_in_flight_caps_concurrency(server: FakeOpenAIServer, make_engine: Callable[..., OpenAIEngine]) -> None:
+    server.gate = 4
+    outputs = make_engine(max_in_flight=4, max_retries=0).infer([page(56, 56) for _ in range(12)])
+
+    assert not server.gate_timed_out
+    assert server.max_in_flight == 4
+    assert len(outputs) == 12
+    assert all(output.error is None for output in outputs)
+
+
+def test_retries_500_503_429_then_succeeds_honouring_retry_after(
+    server: FakeOpenAIServer, make_engine: Callable[..., OpenAIEngine], delays: list[float]
+) -> None:
+    server.push(
+        Reply(status=500, json_body={"message": "boom"}),
+        Reply(status=503, json_body={"message": "overloaded"}),
+        Reply(status=429, json_body={"error": {"message": "slow down"}}, headers={"Retry-After": "7"}),
+    )
+    [output] = make_engine(backoff_base_s=0.5, backoff_max_s=30).infer([page()])
+
+    assert output.error is None
+    assert output.stop_reason == "stop"
+    assert len(server.chat_requests) == 4
+    assert len(delays) == 3
+    assert 0 <= delays[0] <= 0.5
+    assert 0 <= delays[1] <= 1.0
+    assert delays[2] == 7.0
+
+
+def test_retry_after_http_date_is_capped(
+    server: FakeOpenAIServer, make_engine: Callable[..., OpenAIEngine], delays: list[float]
+) -> None:
+    later = email.utils.format_datetime(datetime.now(UTC) + timedelta(hours=1), usegmt=True)
+    server.push(Reply(status=429, headers={"Retry-After": later}), Reply(status=408))
+    [output] = make_engine(backoff_max_s=12).infer([page()])
+
+    assert output.error is None
+    assert delays[0] == 12.0
+    now = datetime(2025, 1, 1, tzinfo=UTC)
+    date = email.utils.format_datetime(now + timedelta(seconds=90), usegmt=True)
+    assert parse_retry_after(httpx.Headers({"Retry-After": date}), now=now) == 90.0
+    assert parse_retry_after(httpx.Headers({"Retry-After": "soon"})) is None
+    assert parse_retry_after(httpx.Headers({"retry-after-ms": "250"})) == 0.25
+
+
+def test_dropped_connection_is_retried(server: FakeOpenAIServer, make_engine: Callable[..., OpenAIEngine]) -> None:
+    server.push(Reply(drop=True))
+    [output] = make_engine().infer([page()])
+
+    assert output.error is None
+    assert len(server.chat_requests) == 2
+
+
+def test_slow_server_times_out_into_an_error_after_retries(
+    server: FakeOpenAIServer, make_engine: Callable[..., OpenAIEngine], delays: list[float]
+) -> None:
+    server.default = Reply(hang=True)
+    [output] = make_engine(timeout_s=0.2, max_retries=1).infer([page()])
+
+    assert output.stop_reason == "error"
+    assert output.text == ""
+    assert output.error is not None
+    assert "timed out" in output.error
+    assert "2 attempt" in output.error
+    assert len(server.chat_requests) == 2
+    assert len(delays) == 1
+    assert output.latency_s >= 0.4
+
+
+def test_garbage_json_is_retried_twice_then_an_error(
+    server: FakeOpenAIServer, make_engine: Callable[..., OpenAIEngine]
+) -> None:
+    server.default = Reply(raw_body=b"<html>502 Bad Gateway</html>")
+    [output] = make_engine().infer([page()])
+
+    assert output.stop_reason == "error"
+    assert output.error is not None
+    assert "malformed response: not JSON" in output.error
+    assert len(server.chat_requests) == 3
+
+
+def test_garbage_then_good_answer_succeeds(server: FakeOpenAIServer, make_engine: Callable[..., OpenAIEngine]) -> None:
+    server.push(Reply(json_body={"object": "chat.completion", "choices": []}))
+    [output] = make_engine().infer([page()])
+
+    assert output.error is None
+    assert len(server.chat_requests) == 2
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "expected"),
+    [
+        (400, {"error": {"message": "max_tokens is too large", "type": "BadRequestError"}}, "max_tokens is too large"),
+        (401, {"error": {"message": f"Incorrect API key provided: {KEY}"}}, "Incorrect API key provided: ***"),
+        (404, {"detail": "model not found"}, "model not found"),
+    ],
+)
+def test_client_errors_are_not_retried_and_never_leak_the_key(
+    server: FakeOpenAIServer,
+    make_engine: Callable[..., OpenAIEngine],
+    caplog: pytest.LogCaptureFixture,
+    status: int,
+    body: dict[str, Any],
+    expected: str,
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="docparse.engines.openai")
+    server.default = Reply(status=status, json_body=body)
+    [output] = make_engine().infer([page()])
+
+    assert output.stop_reason == "error"
+    assert output.error is not None
+    assert f"HTTP {status}: {expected}" in output.error
+    assert len(server.chat_requests) == 1
+    assert KEY not in output.error
+    assert KEY not in caplog.text
+
+
+def test_length_finish_reason_and_usage(server: FakeOpenAIServer, make_engine: Callable[..., OpenAIEngine]) -> None:
+    server.default = Reply(
+        content='<html><body><p data-bbox="1 2 3 4">cut', finish_reason="length", usage={"prompt_tokens": 900}
+    )
+    [output] = make_engine().infer([page()])
+
+    assert output == EngineOutput(
+        text='<html><body><p data-bbox="1 2 3 4">cut',
+        stop_reason="length",
+        prompt_tokens=900,
+        completion_tokens=None,
+        latency_s=output.latency_s,
+    )
+
+
+@pytest.mark.parametrize(
+    ("finish_reason", "stop_reason", "error"),
+    [("content_filter", "error", "finish_reason='content_filter'"), ("tool_calls", "stop", None), (None, "stop", None)],
+)
+def test_other_finish_reasons(
+    server: FakeOpenAIServer,
+    make_engine: Callable[..., OpenAIEngine],
+    finish_reason: str | None,
+    stop_reason: str,
+    error: str | None,
+) -> None:
+    server.default = Reply(content="<html><body>text", finish_reason=finish_reason)
+    [output] = make_engine().infer([page()])
+
+    assert output.text == "<html><body>text"  # raw text kept, stop string never appended
+    assert output.stop_reason == stop_reason
+    assert output.error == error or (error is not None and output.error is not None and error in output.error)
+
+
+def test_one_bad_page_never_fails_the_batch(server: FakeOpenAIServer, make_engine: Callable[..., OpenAIEngine]) -> None:
+    server.push(Reply(), Reply(status=400, json_body={"message": "image too large"}))
+    wrong_size = PageInput(image=Image.new("RGB", (50, 50)), model_width=56, model_height=56)
+    pages = [page(), page(), PageInput(image=None, model_width=56, model_height=56), wrong_size, page()]
+    outputs = make_engine(max_in_flight=1).infer(pages)
+
+    assert [output.stop_reason for output in outputs] == ["stop", "error", "error", "error", "stop"]
+    assert outputs[1].error is not None
+    assert "image too large" in outputs[1].error
+    assert outputs[2].error is not None
+    assert "needs a page image" in outputs[2].error
+    assert outputs[3].error is not None
+    assert "50x50, expected the model size 56x56" in outputs[3].error
+
+
+def test_infer_from_a_worker_thread_and_from_a_running_loop(make_engine: Callable[..., OpenAIEngine]) -> None:
+    engine = make_engine()
+    results: list[list[EngineOutput]] = []
+    worker = threading.Thread(target=lambda: results.append(engine.infer([page()])))
+    worker.start()
+    worker.join(10)
+
+    async def inside_a_loop() -> list[EngineOutput]:
+        return engine.infer([page(), page()])
+
+    results.append(asyncio.run(inside_a_loop()))
+    assert [len(outputs) for outputs in results] == [1, 2]
+    assert all(output.error is None for outputs in results for output in outputs)
+
+
+def test_sync_transport_seam_and_no_key(
+    server: FakeOpenAIServer, make_engine: Callable[..., OpenAIEngine], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DOCPARSE_OPENAI_API_KEY")
+    engine = make_engine(transport=httpx.HTTPTransport(), extra_body={"mm_processor_kwargs": None, "seed": 7})
+    outputs = engine.infer([page(), page()])
+
+    assert all(output.error is None for output in outputs)
+    body = server.chat_requests[0].body
+    assert "mm_processor_kwargs" not in body
+    assert body["seed"] == 7
+    assert "authorization" not in server.chat_requests[0].headers
+
+
+def test_info(make_engine: Callable[..., OpenAIEngine], server: FakeOpenAIServer) -> None:
+    engine = make_engine(base_url=server.base_url + "/")
+    info = engine.info
+    assert (info.name, info.model, info.spec, info.prompt_version) == (
+        "openai",
+        SPEC.model,
+        SPEC.name,
+        SPEC.prompt_version,
+    )
+    assert (info.convention, info.min_pixels, info.max_pixels) == ("qwen2.5-absolute", SPEC.min_pixels, SPEC.max_pixels)
+    assert info.extra == {"base_url": server.base_url}
+    assert KEY not in repr(engine)
+
+
+def test_check_lists_served_models(server: FakeOpenAIServer, make_engine: Callable[..., OpenAIEngine]) -> None:
+    assert make_engine().check() == [SPEC.model, "other-model"]
+    assert server.requests[-1].path == "/v1/models"
+
+
+def test_check_names_the_missing_model_and_what_is_served(make_engine: Callable[..., OpenAIEngine]) -> None:
+    with pytest.raises(
+        EngineUnavailable, match=r"'nope' is not served at .*; served: Qwen/Qwen2.5-VL-3B-Instruct, other"
+    ):
+        make_engine(served_model="nope").check()
+
+
+def test_check_refused_key_is_clear_and_redacted(
+    server: FakeOpenAIServer, make_engine: Callable[..., OpenAIEngine]
+) -> None:
+    server.models_reply = Reply(status=401, json_body={"error": {"message": f"bad key {KEY}"}})
+    with pytest.raises(EngineUnavailable, match=r"refused the API key \(HTTP 401: bad key \*\*\*\)") as raised:
+        make_engine().check()
+    assert KEY not in str(raised.value)
+
+
+def test_check_unreachable_server(make_engine: Callable[..., OpenAIEngine]) -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/v1"
+    with pytest.raises(EngineUnavailable, match=rf"server unreachable at {url} \(ConnectError"):
+        make_engine(base_url=url).check()

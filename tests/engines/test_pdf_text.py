@@ -1,0 +1,400 @@
+"""The ``pdf-text`` engine on the committed samples and on small PDFs made in ``tmp_path``.
+
+The QwenVL parser is written in parallel, so the HTML is checked with lxml directly: every
+element that carries text has a ``data-bbox`` of four integers inside the model image (table
+cells are covered by their table's box, as in real model output).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import lxml.html
+import numpy as np
+import pymupdf
+import pytest
+from lxml.html import HtmlElement
+from PIL import Image
+
+from docparse.engines.base import Engine, PageInput
+from docparse.engines.pdf_text import NO_TEXT_LAYER, PdfTextEngine
+from docparse.engines.pdf_text_layout import Row, attach_markers, segment_block
+from docparse.engines.specs import COOKBOOK_MAX_PIXELS, COOKBOOK_MIN_PIXELS
+from tests.paths import SAMPLES_DIR
+
+SAMPLE_FILES = ("article.pdf", "invoice.pdf", "formula-chart.pdf", "scan.png", "multipage.tiff")
+BOXED = {"p", "h1", "h2", "h3", "h4", "ul", "ol", "li", "div", "img", "address"}
+TABLE_PARTS = {"table", "thead", "tbody", "tr", "td", "th"}
+
+
+def smart_resize(width: float, height: float, factor: int = 28) -> tuple[int, int]:
+    """(width, height) of the Qwen2.5-VL input under the cookbook budget (Qwen's rule)."""
+    h_bar, w_bar = max(factor, round(height / factor) * factor), max(factor, round(width / factor) * factor)
+    if h_bar * w_bar > COOKBOOK_MAX_PIXELS:
+        beta = math.sqrt(height * width / COOKBOOK_MAX_PIXELS)
+        h_bar, w_bar = math.floor(height / beta / factor) * factor, math.floor(width / beta / factor) * factor
+    elif h_bar * w_bar < COOKBOOK_MIN_PIXELS:
+        beta = math.sqrt(COOKBOOK_MIN_PIXELS / (height * width))
+        h_bar, w_bar = math.ceil(height * beta / factor) * factor, math.ceil(width * beta / factor) * factor
+    return w_bar, h_bar
+
+
+def page_input(path: Path, index: int = 0, dpi: float = 144) -> PageInput:
+    with pymupdf.open(path) as doc:
+        rect = doc[index].rect
+    w, h = smart_resize(rect.width * dpi / 72, rect.height * dpi / 72)
+    return PageInput(image=None, model_width=w, model_height=h, pdf_path=path, pdf_page_index=index)
+
+
+def run(path: Path, index: int = 0) -> tuple[str, PageInput]:
+    page = page_input(path, index)
+    (out,) = PdfTextEngine().infer([page])
+    assert out.stop_reason == "stop", out.error
+    assert out.error is None
+    validate(out.text, page.model_width, page.model_height)
+    return out.text, page
+
+
+def bbox(el: HtmlElement) -> tuple[int, ...]:
+    return tuple(int(v) for v in el.get("data-bbox").split())
+
+
+def validate(html: str, width: int, height: int) -> None:
+    """The document shape, and a box of four integers inside the image on every element."""
+    assert html.startswith("<html><body>\n")
+    assert html.endswith("\n</body></html>")
+    body = lxml.html.document_fromstring(html).find("body")
+    for el in body.iter():
+        if el is body or not isinstance(el.tag, str):
+            continue
+        if el.tag in TABLE_PARTS:  # cells are covered by their table's box, as in model output
+            holder = next(a for a in el.iterancestors() if a.get("class") == "table")
+            assert holder.get("data-bbox"), f"<{el.tag}> outside a boxed table"
+            continue
+        assert el.tag in BOXED, f"unexpected <{el.tag}>"
+        raw = el.get("data-bbox", "")
+        assert re.fullmatch(r"\d+ \d+ \d+ \d+", raw), f"<{el.tag}> bad data-bbox {raw!r}"
+        x1, y1, x2, y2 = (int(p) for p in raw.split())
+        assert (0 <= x1 < x2 <= width, 0 <= y1 < y2 <= height) == (True, True), (raw, width, height)
+        if el.tag not in ("img", "div", "ul", "ol"):
+            assert el.text_content().strip(), f"empty <{el.tag}>"
+
+
+def elements(html: str) -> list[HtmlElement]:
+    return list(lxml.html.document_fromstring(html).find("body"))
+
+
+def find(html: str, text: str) -> HtmlElement:
+    """The innermost element (li included) whose whole text is ``text``."""
+    root = lxml.html.document_fromstring(html)
+    hits = [el for el in root.iter() if el.tag in BOXED and el.text_content().strip() == text]
+    assert hits, f"{text!r} not found in {html[:400]}"
+    return hits[-1]
+
+
+def expected_px(page: pymupdf.Page, text: str, pin: PageInput) -> tuple[float, float, float, float]:
+    """``page.search_for(text)`` mapped to the displayed page, then to model pixels."""
+    (r,) = page.search_for(text)  # the texts used are unique on their page and on one line
+    r = (r * page.rotation_matrix).normalize()
+    sx, sy = pin.model_width / page.rect.width, pin.model_height / page.rect.height
+    return r.x0 * sx, r.y0 * sy, r.x1 * sx, r.y1 * sy
+
+
+def assert_close(got: tuple[int, ...], want: tuple[float, ...], tol: float = 1.0) -> None:
+    assert all(abs(g - w) <= tol for g, w in zip(got, want, strict=True)), (got, want)
+
+
+def test_info_and_protocol() -> None:
+    engine = PdfTextEngine()
+    assert isinstance(engine, Engine)
+    info = engine.info
+    want = ("pdf-text", None, "qwen2.5-absolute", "pdf-text-v1")
+    assert (info.name, info.model, info.convention, info.prompt_version) == want
+    assert (info.min_pixels, info.max_pixels) == (COOKBOOK_MIN_PIXELS, COOKBOOK_MAX_PIXELS)
+    assert PdfTextEngine(min_pixels=100, max_pixels=200).info.max_pixels == 200
+
+
+def test_samples_exist_and_fit_the_budget() -> None:
+    sizes = {name: (SAMPLES_DIR / name).stat().st_size for name in SAMPLE_FILES}
+    assert sum(sizes.values()) < 3 * 1024 * 1024, sizes
+
+
+@pytest.mark.slow
+def test_samples_regenerate_byte_for_byte(tmp_path: Path) -> None:
+    subprocess.run([sys.executable, str(SAMPLES_DIR / "generate.py"), str(tmp_path)], check=True, capture_output=True)
+    for name in SAMPLE_FILES:
+        want = hashlib.sha256((SAMPLES_DIR / name).read_bytes()).hexdigest()
+        assert hashlib.sha256((tmp_path / name).read_bytes()).hexdigest() == want, name
+
+
+def test_invoice_table() -> None:
+    html, _ = run(SAMPLES_DIR / "invoice.pdf")
+    tables = [el for el in elements(html) if el.get("class") == "table"]
+    assert len(tables) == 1
+    rows = [[c.text_content() for c in tr.findall("./td") + tr.findall("./th")] for tr in tables[0].iter("tr")]
+    assert rows[0] == ["Description", "Qty", "Unit price", "Amount"]
+    assert tables[0].find(".//thead/tr/th") is not None  # the bold first row is a header
+    assert [len(r) for r in rows] == [4] * 7
+    assert rows[1] == ["Ergonomic office chair, mesh back", "4", "$189.00", "$756.00"]
+    assert rows[3][0] == "USB-C docking station <dual HDMI>"
+    assert rows[6] == ["On-site installation, per hour", "5", "$65.00", "$325.00"]
+    assert all(t in html for t in ("&lt;dual HDMI&gt;", "Standing desk frame &amp; oak top"))
+    # Text inside the table is not emitted again outside it.
+    outside = " ".join(el.text_content() for el in elements(html) if el.get("class") != "table")
+    assert not any(t in outside for t in ("Ergonomic", "Unit price"))
+    assert all(t in outside for t in ("Total: $3,298.26", "Northwind & Sons Office Supply"))
+
+
+def test_article_headings() -> None:
+    html, _ = run(SAMPLES_DIR / "article.pdf", 0)
+    tags = {el.text_content(): el.tag for el in elements(html)}
+    assert tags["Reading Pages Twice: Text Layers and Vision-Language Models for Document Parsing"] == "h1"
+    assert [tags[t] for t in ("1 Introduction", "2 Method", "1.1 Motivation", "2.1 Pipeline")] == [
+        "h2",
+        "h2",
+        "h3",
+        "h3",
+    ]
+    assert tags["Ada Lovelace, Alan Turing and Grace Hopper"] == "p"
+    html2, _ = run(SAMPLES_DIR / "article.pdf", 1)
+    tags2 = {el.text_content(): el.tag for el in elements(html2)}
+    assert (tags2["3 Results"], tags2["3.1 Error analysis"]) == ("h2", "h3")
+    assert tags2["Proceedings of the Workshop on Document Intelligence — page 2 of 2"] == "p"
+
+
+@pytest.mark.parametrize("index", [0, 1])
+def test_article_two_column_reading_order(index: int) -> None:
+    html, pin = run(SAMPLES_DIR / "article.pdf", index)
+    top = elements(html)
+    mid = pin.model_width / 2
+    left = [i for i, el in enumerate(top) if bbox(el)[2] < mid]
+    right = [i for i, el in enumerate(top) if bbox(el)[0] > mid]
+    assert max(left, default=99) < min(right, default=-1), [el.text_content()[:20] for el in top]
+    texts = [el.text_content() for el in top]
+    assert texts[-1].startswith("Proceedings of the Workshop")  # the footer comes last
+    if index == 0:
+        assert texts.index("1.2 Contributions") < texts.index("2 Method")
+        assert texts.index("Abstract") < texts.index("1 Introduction")
+
+
+def test_article_lists() -> None:
+    html, _ = run(SAMPLES_DIR / "article.pdf", 0)
+    top = elements(html)
+    (ul,) = [el for el in top if el.tag == "ul"]
+    (ol,) = [el for el in top if el.tag == "ol"]
+    assert [li.text_content() for li in ul] == [
+        "model output is the least trustworthy input and must be validated;",
+        "born-digital pages already carry their own ground truth;",
+        "a bad page must never fail the whole document.",
+    ]
+    assert (len(ol), ol.get("start")) == (4, None)
+    assert ol[1].text_content() == "infer QwenVL HTML for the page image or read the text layer;"
+    for lst in (ul, ol):
+        outer = bbox(lst)
+        for li in lst:
+            x1, y1, x2, y2 = bbox(li)
+            assert (outer[0] <= x1, outer[1] <= y1, x2 <= outer[2], y2 <= outer[3]) == (True,) * 4
+
+
+def test_formula_chart_page() -> None:
+    html, _ = run(SAMPLES_DIR / "formula-chart.pdf")
+    top = elements(html)
+    images = [el for el in top if el.get("class") == "image"]
+    assert len(images) == 2  # the formula image and the vector bar chart
+    for div in images:
+        assert div.find("img").get("data-bbox") == div.get("data-bbox")
+    texts = [el.text_content() for el in top]
+    assert (texts[0], top[0].tag) == ("Energy, Growth and a Small Chart", "h1")
+    assert "E = mc2 (1)" in texts  # a formula in the text layer stays text, not a heading
+    assert not any(t in ("Jan", "May", "100", "88") for t in texts)  # chart labels belong to the chart
+    caption = texts.index("Figure 1: Documents processed per month, in thousands (vector bar chart).")
+    chart = max(images, key=lambda d: (bbox(d)[2] - bbox(d)[0]) * (bbox(d)[3] - bbox(d)[1]))
+    assert top.index(chart) == caption - 1
+
+
+@pytest.mark.parametrize("name", ["article.pdf", "invoice.pdf", "formula-chart.pdf"])
+def test_sample_boxes_match_the_text(name: str) -> None:
+    path = SAMPLES_DIR / name
+    html, pin = run(path)
+    with pymupdf.open(path) as doc:
+        page = doc[0]
+        for el in elements(html):
+            text = el.text_content()
+            if el.tag in ("h1", "h2", "h3", "p") and len(page.search_for(text)) == 1:
+                assert_close(bbox(el), expected_px(page, text, pin))
+
+
+def test_output_is_deterministic() -> None:
+    pages = [page_input(SAMPLES_DIR / "article.pdf", i) for i in (0, 1)]
+    first = [o.text for o in PdfTextEngine().infer(pages)]
+    assert first == [o.text for o in PdfTextEngine().infer(pages)]
+
+
+@pytest.mark.parametrize("name", ["scan.png", "multipage.tiff"])
+def test_image_inputs_are_unsupported(name: str) -> None:
+    with Image.open(SAMPLES_DIR / name) as img:
+        page = PageInput(None, *smart_resize(*img.size))
+    (out,) = PdfTextEngine().infer([page])
+    assert (out.text, out.stop_reason, out.error) == ("", "unsupported", NO_TEXT_LAYER)
+    assert (out.prompt_tokens, out.completion_tokens, out.latency_s >= 0) == (None, None, True)
+
+
+def test_scanned_pdf_page_is_unsupported(tmp_path: Path) -> None:
+    doc = pymupdf.open()
+    page = doc.new_page(width=612, height=792)
+    page.insert_image(page.rect, filename=str(SAMPLES_DIR / "scan.png"))
+    stamped = doc.new_page(width=612, height=792)  # a scan with a Bates number stamped on it
+    stamped.insert_image(stamped.rect, filename=str(SAMPLES_DIR / "scan.png"))
+    stamped.insert_text((500, 780), "ACME-000123", fontsize=8)
+    doc.new_page(width=612, height=792).insert_text((72, 72), "A text page after the scans.")
+    path = tmp_path / "scanned.pdf"
+    doc.save(path)
+    outs = PdfTextEngine().infer([page_input(path, i) for i in range(3)])
+    for out in outs[:2]:
+        assert (out.text, out.stop_reason, out.error) == ("", "unsupported", NO_TEXT_LAYER)
+    assert "A text page after the scans." in outs[2].text
+
+
+def test_bad_pages_give_error_outputs(tmp_path: Path) -> None:
+    good = page_input(SAMPLES_DIR / "invoice.pdf")
+    beyond = PageInput(None, good.model_width, good.model_height, SAMPLES_DIR / "invoice.pdf", 5)
+    missing = PageInput(None, 100, 100, tmp_path / "nope.pdf", 0)
+    junk = tmp_path / "junk.pdf"
+    junk.write_bytes(b"%PDF-1.7 this is not a pdf")
+    broken = PageInput(None, 100, 100, junk, 0)
+    outs = PdfTextEngine().infer([beyond, good, missing, broken])
+    assert [o.stop_reason for o in outs] == ["error", "stop", "error", "error"]
+    assert "out of range" in (outs[0].error or "")
+    assert all(o.error and o.text == "" for o in (outs[0], outs[2], outs[3]))
+
+
+def test_encrypted_pdf(tmp_path: Path) -> None:
+    doc = pymupdf.open()
+    doc.new_page(width=300, height=400).insert_text((50, 50), "secret words")
+    path = tmp_path / "locked.pdf"
+    doc.save(path, encryption=pymupdf.PDF_ENCRYPT_AES_256, user_pw="user", owner_pw="owner")
+    w, h = smart_resize(600, 800)
+    locked, opened = PdfTextEngine().infer([PageInput(None, w, h, path, 0), PageInput(None, w, h, path, 0, "user")])
+    assert (locked.stop_reason, "password" in (locked.error or "")) == ("error", True)
+    assert "secret words" in opened.text
+
+
+LINES = ["Geometry check heading", "A first body line of text", "Second line with more words in it"]
+
+
+def geometry_pdf(path: Path, rotation: int, crop: pymupdf.Rect | None) -> None:
+    """Text that reads upright on the displayed page, whatever its /Rotate and crop box."""
+    doc = pymupdf.open()
+    page = doc.new_page(width=612, height=792)
+    if crop is not None:
+        page.set_cropbox(crop)
+    page.set_rotation(rotation)
+    for k, (text, size) in enumerate(zip(LINES, (18, 11, 11), strict=True)):
+        point = pymupdf.Point(60, 80 + 40 * k) * page.derotation_matrix
+        page.insert_text(point, text, fontsize=size, rotate=rotation)
+    doc.save(path)
+
+
+@pytest.mark.parametrize("rotation", [0, 90, 180, 270])
+@pytest.mark.parametrize("crop", [None, pymupdf.Rect(40, 60, 520, 700)], ids=["nocrop", "crop"])
+def test_boxes_on_rotated_and_cropped_pages(tmp_path: Path, rotation: int, crop: pymupdf.Rect | None) -> None:
+    path = tmp_path / "geometry.pdf"
+    geometry_pdf(path, rotation, crop)
+    html, pin = run(path)
+    with pymupdf.open(path) as doc:
+        page = doc[0]
+        assert page.rotation == rotation
+        for text in LINES:
+            assert_close(bbox(find(html, text)), expected_px(page, text, pin))
+        # End to end: the ink of the rendered displayed page lies inside the boxes.
+        sx, sy = pin.model_width / page.rect.width, pin.model_height / page.rect.height
+        pix = page.get_pixmap(matrix=pymupdf.Matrix(sx, sy), colorspace=pymupdf.csGRAY)
+    ink = np.frombuffer(pix.samples, np.uint8).reshape(pix.h, pix.w) < 128
+    heading, last = bbox(find(html, LINES[0])), bbox(find(html, LINES[2]))
+    ys_h, xs_h = np.nonzero(ink[: heading[3] + 2, :])
+    assert (abs(pix.w - pin.model_width) <= 1, abs(pix.h - pin.model_height) <= 1) == (True, True)
+    assert (heading[0] - 2 <= xs_h.min(), xs_h.max() <= heading[2] + 2, heading[1] - 2 <= ys_h.min()) == (True,) * 3
+    assert (np.nonzero(ink)[0].max() <= last[3] + 2, find(html, LINES[0]).tag) == (True, "h1")
+
+
+def test_special_characters_are_escaped(tmp_path: Path) -> None:
+    doc = pymupdf.open()
+    page = doc.new_page(width=400, height=300)
+    raw = "Tom & Jerry <b>not bold</b> say \"hi\" and 'bye' 5 > 3"
+    page.insert_text((30, 60), raw, fontsize=10)
+    path = tmp_path / "escape.pdf"
+    doc.save(path)
+    html, _ = run(path)
+    assert all(t in html for t in ("Tom &amp; Jerry &lt;b&gt;not bold&lt;/b&gt; say &quot;hi&quot;", "5 &gt; 3"))
+    assert "<b>" not in html
+    assert find(html, raw).tag == "p"
+
+
+def test_merged_cells_become_colspan_and_rowspan(tmp_path: Path) -> None:
+    doc = pymupdf.open()
+    page = doc.new_page(width=500, height=400)
+    xs, ys = [50, 150, 250, 350], [50, 75, 100, 125, 150]
+    for x in xs:  # vertical rules; the one between columns 2 and 3 skips the header row
+        page.draw_line((x, ys[1] if x == 250 else ys[0]), (x, ys[-1]))
+    for y in ys:  # horizontal rules; the one under the header row skips column 1 (a 2-row cell)
+        page.draw_line((xs[1] if y == ys[1] else xs[0], y), (xs[-1], y))
+    rows = [["Region", "Sales 2024", None], [None, "H1", "H2"], ["North", "10", "12"], ["South", "7", "9"]]
+    texts = {(r, c): t for r, row in enumerate(rows) for c, t in enumerate(row) if t}
+    for (r, c), t in texts.items():
+        page.insert_text((xs[c] + 5, ys[r] + 17), t, fontsize=10)
+    path = tmp_path / "merged.pdf"
+    doc.save(path)
+    html, _ = run(path)
+    (table,) = [el for el in elements(html) if el.get("class") == "table"]
+    cells = [[(c.text_content(), c.get("colspan"), c.get("rowspan")) for c in tr] for tr in table.iter("tr")]
+    assert cells[0] == [("Region", None, "2"), ("Sales 2024", "2", None)]
+    assert cells[1] == [("H1", None, None), ("H2", None, None)]
+    assert cells[2] == [("North", None, None), ("10", None, None), ("12", None, None)]
+    assert "North" not in " ".join(el.text_content() for el in elements(html) if el.get("class") != "table")
+
+
+def test_numbered_list_start_and_bullets(tmp_path: Path) -> None:
+    doc = pymupdf.open()
+    page = doc.new_page(width=400, height=400)
+    font = pymupdf.Font("helv")
+    tw = pymupdf.TextWriter(page.rect)
+    tw.append((40, 50), "Steps continue from the previous page:", font=font, fontsize=10)
+    for k, item in enumerate(["mix the flour", "bake for an hour", "let it cool"]):
+        tw.append((44, 70 + 14 * k), f"{k + 3}. {item}", font=font, fontsize=10)
+    tw.append((40, 130), "Some ordinary text between the two lists.", font=font, fontsize=10)
+    for k, item in enumerate(["apples", "pears"]):  # the marker far from its text: a line of its own
+        tw.append((44, 150 + 14 * k), "–", font=font, fontsize=10)
+        tw.append((90, 150 + 14 * k), item, font=font, fontsize=10)
+    tw.write_text(page)
+    path = tmp_path / "lists.pdf"
+    doc.save(path)
+    html, _ = run(path)
+    top = elements(html)
+    assert [el.tag for el in top] == ["p", "ol", "p", "ul"]
+    assert top[1].get("start") == "3"
+    assert [li.text_content() for li in top[1]] == ["mix the flour", "bake for an hour", "let it cool"]
+    assert [li.text_content() for li in top[3]] == ["apples", "pears"]
+
+
+def test_a_lone_marker_in_its_own_block_joins_its_item() -> None:
+    rows = [Row((40, 100, 45, 112), "•", 10, False, 0), Row((60, 100, 200, 112), "first point", 10, False, 1)]
+    attach_markers(rows)
+    (ul,) = segment_block([r for r in rows if r.block == 1], 10)
+    assert (ul.kind, ul.items[0][1], ul.box) == ("ul", "first point", (40, 100, 200, 112))
+
+
+def test_frames_and_shaded_boxes_are_not_figures(tmp_path: Path) -> None:
+    doc = pymupdf.open()
+    page = doc.new_page(width=400, height=400)
+    page.draw_rect(pymupdf.Rect(40, 40, 360, 120), color=(0, 0, 0))  # an empty frame
+    page.draw_rect(pymupdf.Rect(40, 200, 360, 260), color=None, fill=(0.9, 0.9, 0.7))  # a shaded note
+    page.insert_text((50, 225), "Note: a shaded box behind a sentence of prose text.", fontsize=10)
+    path = tmp_path / "frames.pdf"
+    doc.save(path)
+    html, _ = run(path)
+    assert [el.tag for el in elements(html)] == ["p"]

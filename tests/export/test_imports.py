@@ -1,0 +1,44 @@
+"""docparse.export is a leaf: it imports only schemas, the standard library, lxml and Pillow."""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+import docparse.export
+
+EXPORT_DIR = Path(docparse.export.__file__).parent
+ALLOWED_ROOTS = {"schemas", "lxml", "PIL", "__future__"}
+
+
+def imported_modules(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            assert node.level == 0, f"{path.name}: relative import"
+            assert node.module is not None
+            names.add(node.module)
+    return names
+
+
+def test_export_imports_only_what_the_architecture_allows() -> None:
+    files = sorted(EXPORT_DIR.glob("*.py"))
+    assert len(files) >= 8
+    for path in files:
+        for module in imported_modules(path):
+            root = module.split(".")[0]
+            ok = (
+                root in ALLOWED_ROOTS
+                or root in sys.stdlib_module_names
+                or module == "docparse.export"
+                or module.startswith("docparse.export.")
+            )
+            assert ok, f"{path.name} imports {module}"
+
+
+def test_modules_stay_within_the_length_budget() -> None:
+    for path in EXPORT_DIR.glob("*.py"):
+        assert len(path.read_text(encoding="utf-8").splitlines()) <= 400, path.name

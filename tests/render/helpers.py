@@ -1,0 +1,107 @@
+"""Builders for render tests: PDFs with hand-written content streams, and colour finders.
+
+PDFs are built from raw PDF objects (content stream, /MediaBox, /CropBox, /Rotate) so the
+expected displayed position of every rectangle follows from the PDF specification in
+:func:`displayed_rect`, independently of the code under test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pymupdf
+from PIL import Image, ImageChops
+
+BUDGET = {"min_pixels": 512 * 28 * 28, "max_pixels": 2048 * 28 * 28}
+"""The Qwen2.5-VL cookbook's document budget."""
+
+RED = (1.0, 0.0, 0.0)
+BLUE = (0.0, 0.0, 1.0)
+
+
+@dataclass(frozen=True)
+class PdfRect:
+    """A filled rectangle in PDF user space (bottom-left origin, points)."""
+
+    x: float
+    y: float
+    w: float
+    h: float
+    rgb: tuple[float, float, float]
+
+
+@dataclass(frozen=True)
+class PdfPageSpec:
+    mediabox: tuple[float, float, float, float]
+    cropbox: tuple[float, float, float, float] | None = None
+    rotate: int = 0
+    rects: Sequence[PdfRect] = ()
+
+
+def write_pdf(path: Path, pages: Sequence[PdfPageSpec]) -> Path:
+    """Write a PDF whose pages carry exactly the given boxes, rotation and rectangles."""
+    doc = pymupdf.open()
+    for spec in pages:
+        x0, y0, x1, y1 = spec.mediabox
+        page = doc.new_page(width=x1 - x0, height=y1 - y0)
+        doc.xref_set_key(page.xref, "MediaBox", f"[{x0:g} {y0:g} {x1:g} {y1:g}]")
+        if spec.cropbox is not None:
+            doc.xref_set_key(page.xref, "CropBox", "[{:g} {:g} {:g} {:g}]".format(*spec.cropbox))
+        if spec.rotate:
+            doc.xref_set_key(page.xref, "Rotate", str(spec.rotate))
+        ops = [f"{r.rgb[0]:g} {r.rgb[1]:g} {r.rgb[2]:g} rg {r.x:g} {r.y:g} {r.w:g} {r.h:g} re f" for r in spec.rects]
+        xref = doc.get_new_xref()
+        doc.update_object(xref, "<<>>")
+        doc.update_stream(xref, "\n".join(ops).encode() or b" ")
+        doc.xref_set_key(page.xref, "Contents", f"{xref} 0 R")
+    doc.save(path)
+    doc.close()
+    return path
+
+
+def displayed_size(spec: PdfPageSpec) -> tuple[float, float]:
+    """Width and height of the page as a viewer displays it (crop box, then /Rotate)."""
+    cx0, cy0, cx1, cy1 = spec.cropbox or spec.mediabox
+    w, h = cx1 - cx0, cy1 - cy0
+    return (h, w) if spec.rotate % 180 else (w, h)
+
+
+def displayed_rect(spec: PdfPageSpec, rect: PdfRect) -> tuple[float, float, float, float]:
+    """Where ``rect`` appears on the displayed page: (x0, y0, x1, y1), top-left origin, points.
+
+    From the PDF spec: the crop box is the visible region; /Rotate turns the page clockwise.
+    """
+    cx0, cy0, cx1, cy1 = spec.cropbox or spec.mediabox
+    cw, ch = cx1 - cx0, cy1 - cy0
+    # unrotated, top-left origin relative to the crop box
+    ux0, ux1 = rect.x - cx0, rect.x + rect.w - cx0
+    uy0, uy1 = cy1 - (rect.y + rect.h), cy1 - rect.y
+    rot = spec.rotate % 360
+    if rot == 0:
+        return ux0, uy0, ux1, uy1
+    if rot == 90:  # (x, y) -> (ch - y, x)
+        return ch - uy1, ux0, ch - uy0, ux1
+    if rot == 180:  # (x, y) -> (cw - x, ch - y)
+        return cw - ux1, ch - uy1, cw - ux0, ch - uy0
+    # 270: (x, y) -> (y, cw - x)
+    return uy0, cw - ux1, uy1, cw - ux0
+
+
+def colour_bbox(image: Image.Image, rgb: tuple[int, int, int]) -> tuple[int, int, int, int] | None:
+    """Pixel bbox (x0, y0, x1, y1; right/bottom exclusive) of pixels near the primary colour ``rgb``.
+
+    A pixel belongs when each channel is on the same side of 128 as ``rgb``'s, i.e. at least
+    half covered for antialiased edges.
+    """
+    channels = image.convert("RGB").split()
+    mask = Image.new("L", image.size, 255)
+    for channel, want in zip(channels, rgb, strict=True):
+        side = channel.point(lambda v, want=want: 255 if (v >= 128) == (want >= 128) else 0)
+        mask = ImageChops.multiply(mask, side)
+    return mask.getbbox()
+
+
+def solid(mode: str, size: tuple[int, int], colour: object) -> Image.Image:
+    return Image.new(mode, size, colour)  # type: ignore[arg-type]
