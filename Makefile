@@ -43,10 +43,10 @@ demo: venv
 	@set -e; for f in samples/*.pdf samples/*.png samples/*.tiff; do \
 	  name=$$(basename $$f); \
 	  echo "== docparse parse $$f"; \
-	  $(BIN)/docparse parse $$f --format json -o $(DEMO_OUT)/$$name.json --allow-partial; \
-	  $(BIN)/docparse parse $$f --format md -o $(DEMO_OUT)/$$name.md --allow-partial; \
-	  $(BIN)/docparse parse $$f --format html --overlay -o $(DEMO_OUT)/$$name.html --allow-partial; \
-	  $(BIN)/docparse parse $$f --format csv -o $(DEMO_OUT)/$$name.csv --allow-partial; \
+	  $(BIN)/docparse parse $$f --format json -o $(DEMO_OUT)/$$name.json; \
+	  $(BIN)/docparse parse $$f --format md -o $(DEMO_OUT)/$$name.md; \
+	  $(BIN)/docparse parse $$f --format html --overlay -o $(DEMO_OUT)/$$name.html; \
+	  $(BIN)/docparse parse $$f --format csv -o $(DEMO_OUT)/$$name.csv; \
 	done
 	@echo "results in $(DEMO_OUT)/"
 

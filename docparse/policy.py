@@ -35,6 +35,7 @@ DEFAULT_EFFECTS: Mapping[IssueCode, Effect] = {
     "element_unknown": "partial",
     "table_normalized": "partial",
     "mixed_content": "partial",
+    "parse_error": "retry",
     "no_boxes": "retry",
     "no_html": "retry",
     "truncated": "retry",

@@ -29,6 +29,7 @@ IssueCode = Literal[
     "text_unwrapped",  # loose text outside any element kept as a paragraph
     "table_normalized",  # ragged rows / spans normalized to a rectangular grid
     "mixed_content",  # extra content inside a special block kept in its text
+    "parse_error",  # a parser bug: the output text was kept as plain paragraphs (please report it)
     # engine and page level
     "stop_length",  # generation hit the token limit
     "stop_loop",  # generation stopped by the loop guard

@@ -32,7 +32,7 @@ from docparse.qwenvl.loops import (
 from docparse.qwenvl.text import normalize_ws
 from docparse.qwenvl.truncation import repair_truncation
 from docparse.qwenvl.wrapping import has_html, remove_fence_lines, sanitize, strip_wrapping
-from schemas import Block, CoordinateConvention, Issue, PageGeometry, ParagraphBlock, block_id
+from schemas import Block, CoordinateConvention, Issue, IssueCode, PageGeometry, ParagraphBlock, block_id
 
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 
@@ -110,14 +110,16 @@ def _body(root: Element) -> Element | None:
     return next((child for child in root if tag_of(child) == "body"), None)
 
 
-def _plain_text(text: str, ctx: PageContext, message: str, detail: str | None = None) -> list[Block]:
+def _plain_text(
+    text: str, ctx: PageContext, message: str, detail: str | None = None, code: IssueCode = "no_html"
+) -> list[Block]:
     """Paragraph blocks from text without HTML (entities decoded once), split at blank lines."""
     text = text.rstrip()
     found = trailing_period(text)
     if found is not None:
         text = text[: found[0]]
         ctx.log.add("repetition_loop", f"a phrase repeated {found[1]} times at the end; one copy kept")
-    ctx.log.add("no_html", message, detail=detail)
+    ctx.log.add(code, message, detail=detail)
     for chunk in _PARAGRAPH_BREAK.split(text):
         paragraph = normalize_ws(html_lib.unescape(chunk))
         if paragraph:
@@ -186,5 +188,5 @@ def parse_qwenvl_html(
     except Exception as exc:  # last line of defence: a parser bug must not lose the page
         ctx = PageContext(geometry, convention, page, document_id, IssueLog())
         message = "internal parser error; the output text was kept as plain paragraphs"
-        _plain_text(re.sub(r"<[^>]*>", " ", sanitize(text)), ctx, message, detail=repr(exc))
+        _plain_text(re.sub(r"<[^>]*>", " ", sanitize(text)), ctx, message, detail=repr(exc), code="parse_error")
     return ParseResult(ctx.blocks, ctx.log.issues)
