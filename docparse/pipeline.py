@@ -23,7 +23,7 @@ from docparse.engines.base import Engine, EngineInfo
 from docparse.page_attempts import PageRun, run_ladder
 from docparse.policy import OutputPolicy
 from docparse.render import HEAD_BYTES, OpenedDocument, RenderError, RenderLimits, open_document, sniff_media_type
-from schemas import Document, Page, derive_document_status
+from schemas import Document, Page, derive_document_status, document_key
 
 log = structlog.get_logger("docparse.pipeline")
 
@@ -105,7 +105,7 @@ def parse_file(
     fingerprint = settings_fingerprint(engine.info, opts)
     with path.open("rb") as fh:
         media_type = sniff_media_type(fh.read(HEAD_BYTES)) or "application/octet-stream"
-    document_id = sha[:16]
+    document_id = document_key(sha, fingerprint)
     base: dict[str, Any] = {
         "id": document_id,
         "sha256": sha,
@@ -128,11 +128,10 @@ def parse_file(
         outcome = ParseOutcome(
             Document(**base, page_count=opened.page_count, status="running", updated_at=now),
         )
-        for run in _runs(opened, numbers, engine, opts, document_id):
-            page = run.to_page(engine.info)
+        for page, image in process_pages(opened, numbers, engine, opts, document_id):
             outcome.document.pages.append(page)
-            if opts.keep_page_images and run.image_bytes is not None:
-                outcome.page_images[page.number] = run.image_bytes
+            if image is not None:
+                outcome.page_images[page.number] = image
             log.info("page.done", file=path.name, page=page.number, status=page.status, blocks=len(page.blocks))
             if on_page is not None:
                 on_page(page)
@@ -171,14 +170,19 @@ def parse_page_ranges(spec: str) -> list[int]:
     return sorted(numbers)
 
 
-def _runs(
-    opened: OpenedDocument, numbers: list[int], engine: Engine, opts: ParseOptions, document_id: str
-) -> Iterator[PageRun]:
-    """Pages in chunks (bounded memory), each chunk through the retry ladder together."""
+def process_pages(
+    opened: OpenedDocument, numbers: Sequence[int], engine: Engine, opts: ParseOptions, document_id: str
+) -> Iterator[tuple[Page, tuple[bytes, str] | None]]:
+    """Each page of ``numbers`` (1-based) as a finished :class:`Page`, with its image when
+    ``opts.keep_page_images``. Pages go in chunks of ``opts.chunk_size`` (bounded memory),
+    each chunk through the retry ladder together. Workers call this for their page batches.
+    """
     size = max(1, opts.chunk_size)
+    policy = policy_for(engine.info, opts)
     for start in range(0, len(numbers), size):
         chunk = [
             PageRun.start(opened, n, engine.info, document_id, opts.password) for n in numbers[start : start + size]
         ]
-        run_ladder(chunk, engine, policy_for(engine.info, opts), keep_image=opts.keep_page_images)
-        yield from chunk
+        run_ladder(chunk, engine, policy, keep_image=opts.keep_page_images)
+        for run in chunk:
+            yield run.to_page(engine.info), run.image_bytes

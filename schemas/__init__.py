@@ -28,7 +28,7 @@ from schemas.blocks import (
     UnknownBlock,
     block_id,
 )
-from schemas.document import TERMINAL_STATUSES, Document, DocumentStatus, derive_document_status
+from schemas.document import TERMINAL_STATUSES, Document, DocumentStatus, derive_document_status, document_key
 from schemas.geometry import BBox, CoordinateConvention, PageGeometry, Size, Unit
 from schemas.issues import Issue, IssueCode, Severity
 from schemas.page import Attempt, Page, PageStatus, StopReason
@@ -74,4 +74,5 @@ __all__ = [
     "UnknownBlock",
     "block_id",
     "derive_document_status",
+    "document_key",
 ]

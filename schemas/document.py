@@ -33,6 +33,11 @@ def derive_document_status(page_statuses: Iterable[PageStatus]) -> DocumentStatu
     return "partial"
 
 
+def document_key(sha256: str, settings_fingerprint: str) -> str:
+    """The deterministic document id: the same bytes parsed with the same settings are the same document."""
+    return f"{sha256[:16]}-{settings_fingerprint[:8]}"
+
+
 class Document(StrictModel):
     """A parsed document: identity, provenance, status with reasons, and its pages."""
 
