@@ -15,7 +15,7 @@ DEMO_OUT ?= out/demo
 .PHONY: help venv system-deps demo test lint typecheck importlint schemas unit goldens clean
 
 help:
-	@echo "make demo   - parse the samples with the embedded default and export the results to $(DEMO_OUT)/"
+	@echo "make demo   - ingest samples/ on the embedded default (no services) and export the results to $(DEMO_OUT)/"
 	@echo "make test   - lint, type-check, import contracts, schema drift and the test suite"
 	@echo "make lint | typecheck | importlint | schemas | goldens | clean"
 
@@ -38,17 +38,16 @@ system-deps:
 	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
+# The main job on the embedded default (SQLite + in-process tasks, no services): ingest
+# samples/ (a second run does no new work) and export every result in every format.
 demo: venv
 	@mkdir -p $(DEMO_OUT)
-	@set -e; for f in samples/*.pdf samples/*.png samples/*.tiff; do \
-	  name=$$(basename $$f); \
-	  echo "== docparse parse $$f"; \
-	  $(BIN)/docparse parse $$f --format json -o $(DEMO_OUT)/$$name.json; \
-	  $(BIN)/docparse parse $$f --format md -o $(DEMO_OUT)/$$name.md; \
-	  $(BIN)/docparse parse $$f --format html --overlay -o $(DEMO_OUT)/$$name.html; \
-	  $(BIN)/docparse parse $$f --format csv -o $(DEMO_OUT)/$$name.csv; \
-	done
-	@echo "results in $(DEMO_OUT)/"
+	DOCPARSE_DATA_DIR=$(DEMO_OUT)/.docparse $(BIN)/docparse ingest samples/
+	DOCPARSE_DATA_DIR=$(DEMO_OUT)/.docparse $(BIN)/docparse export --all --format json -o $(DEMO_OUT)
+	DOCPARSE_DATA_DIR=$(DEMO_OUT)/.docparse $(BIN)/docparse export --all --format md -o $(DEMO_OUT)
+	DOCPARSE_DATA_DIR=$(DEMO_OUT)/.docparse $(BIN)/docparse export --all --format html --overlay -o $(DEMO_OUT)
+	DOCPARSE_DATA_DIR=$(DEMO_OUT)/.docparse $(BIN)/docparse export --all --format csv -o $(DEMO_OUT)
+	@echo "results in $(DEMO_OUT)/ (open the .html files for the page overlays)"
 
 lint: venv
 	$(BIN)/ruff check .

@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 import typer
 from rich.console import Console
 
+from docparse import cli_pipeline
 from docparse.cli_output import ExportFormat, emit, parse_progress, print_summary
 
 app = typer.Typer(
@@ -216,6 +217,9 @@ def tiny_model(
     typer.echo(
         f"tiny Qwen2.5-VL saved to {path}; try: docparse parse samples/scan.png --engine transformers --model {path}"
     )
+
+
+cli_pipeline.register(app)
 
 
 def main() -> None:

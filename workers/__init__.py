@@ -1,5 +1,13 @@
-"""Celery app and thin tasks (ids in, ids out, JSON only).
+"""Document workers: the Celery app, thin tasks over plain job functions, per-process engine
+loading and the enqueue client.
 
-Not built yet: it arrives with the pipeline issue (storage + workers + ingestion). Until
-then ``docparse parse`` runs the same library path in process.
+- :mod:`workers.settings` — :class:`WorkerSettings` (``DOCPARSE_BROKER_URL``; unset: embedded).
+- :mod:`workers.app` — :func:`create_app` and the ``app`` of ``celery -A workers.app worker``.
+- :mod:`workers.tasks` — ``docparse.render_document`` and ``docparse.infer_pages`` (ids in).
+- :mod:`workers.jobs` — the work itself, as plain functions.
+- :mod:`workers.engines` — the per-process engine cache; workers never fall back silently.
+- :mod:`workers.client` — :func:`enqueue_document` / :func:`enqueue_pages` for CLI and API.
+
+This package never imports the entrypoints (``docparse.cli``, ``docparse.api``); an
+import-linter contract enforces it. Importing it loads nothing heavy.
 """

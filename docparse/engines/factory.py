@@ -53,6 +53,11 @@ def create_engine(settings: EngineSettings) -> EngineChoice:
         return EngineChoice(_openai(settings, spec), notice)
     if name == "transformers":
         return EngineChoice(_transformers(settings, spec), notice)
+    if name == "bench-sleep":  # a measuring instrument for tests and `make bench`, not a product engine
+        from docparse.engines.bench_sleep import BenchSleepEngine
+
+        engine = BenchSleepEngine(settings.bench_latency_s, min_pixels=spec.min_pixels, max_pixels=spec.max_pixels)
+        return EngineChoice(engine, notice)
     from docparse.engines.pdf_text import PdfTextEngine
 
     return EngineChoice(PdfTextEngine(min_pixels=spec.min_pixels, max_pixels=spec.max_pixels), notice)

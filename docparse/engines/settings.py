@@ -11,7 +11,7 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-EngineName = Literal["auto", "transformers", "openai", "pdf-text"]
+EngineName = Literal["auto", "transformers", "openai", "pdf-text", "bench-sleep"]
 
 
 class EngineSettings(BaseSettings):
@@ -36,3 +36,6 @@ class EngineSettings(BaseSettings):
     openai_max_in_flight: int = Field(default=64, ge=1)
     openai_timeout_s: float = Field(default=300.0, gt=0)
     openai_image_format: Literal["png", "jpeg"] = "png"
+    bench_latency_s: float = Field(
+        default=0.2, ge=0, description="bench-sleep engine (a measuring instrument): seconds per page"
+    )

@@ -56,8 +56,9 @@ def md_lines(text: str) -> list[str]:
 
 
 def md_one_line(text: str) -> str:
-    """Text escaped for Markdown on a single line (line breaks become spaces)."""
-    return " ".join(md_lines(text))
+    """Text escaped for Markdown on one line after a marker (``#``, ``*``, ``![``): line breaks
+    become spaces, and no line-start escaping is needed since the line never starts with it."""
+    return " ".join(md_inline(line.strip()) for line in text.split("\n") if line.strip())
 
 
 def comment(text: str) -> str:

@@ -27,7 +27,7 @@ from docparse.render.errors import (
     UnsupportedFileType,
 )
 from docparse.render.sizing import MAX_ASPECT_RATIO, model_input_size
-from docparse.render.sniff import HEAD_BYTES, SUPPORTED_MEDIA_TYPES, sniff_media_type
+from docparse.render.sniff import HEAD_BYTES, SUPPORTED_MEDIA_TYPES, describe_unsupported, sniff_media_type
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -48,6 +48,7 @@ __all__ = [
     "RenderLimits",
     "RenderedPage",
     "UnsupportedFileType",
+    "describe_unsupported",
     "encode_image",
     "model_input_size",
     "open_document",

@@ -1,4 +1,5 @@
-"""docker-compose.yml is valid (Debian's docker-compose, no engine needed) and its docparse commands run by hand."""
+"""docker-compose.yml is valid (Debian's docker-compose, no engine needed) and every docparse
+command in it runs by hand."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -14,32 +16,11 @@ import yaml
 from tests.paths import REPO_ROOT
 
 pytestmark = pytest.mark.skipif(shutil.which("docker-compose") is None, reason="docker-compose not installed")
+DOCPARSE = str(Path(sys.executable).with_name("docparse"))
 
 
-def _config(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def _compose(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        ["docker-compose", "-f", str(REPO_ROOT / "docker-compose.yml"), "config"],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **env},
-        cwd=REPO_ROOT,
-        check=False,
-    )
-
-
-def test_compose_config_is_valid_and_services_are_healthchecked() -> None:
-    result = _config({"POSTGRES_PASSWORD": "secret"})
-    assert result.returncode == 0, result.stderr
-    config = yaml.safe_load(result.stdout)
-    services = config["services"]
-    assert {"parse", "postgres", "redis"} <= set(services)
-    for name in ("postgres", "redis"):
-        assert "healthcheck" in services[name], name
-
-
-def test_compose_refuses_to_run_without_a_database_password() -> None:
-    env = {k: v for k, v in os.environ.items() if k != "POSTGRES_PASSWORD"}
-    result = subprocess.run(
         ["docker-compose", "-f", str(REPO_ROOT / "docker-compose.yml"), "config"],
         capture_output=True,
         text=True,
@@ -47,23 +28,75 @@ def test_compose_refuses_to_run_without_a_database_password() -> None:
         cwd=REPO_ROOT,
         check=False,
     )
+
+
+@pytest.fixture(scope="module")
+def services() -> dict[str, Any]:
+    result = _compose({**os.environ, "POSTGRES_PASSWORD": "secret"})
+    assert result.returncode == 0, result.stderr
+    loaded: dict[str, Any] = yaml.safe_load(result.stdout)["services"]
+    return loaded
+
+
+def test_the_stack_has_every_service_with_healthchecks_and_profiles(services: dict[str, Any]) -> None:
+    assert set(services) == {
+        "postgres", "redis", "migrate", "worker", "worker-gpu", "vllm", "worker-vllm", "flower", "ingest", "parse"
+    }  # fmt: skip
+    for name in ("postgres", "redis", "vllm"):
+        assert "healthcheck" in services[name], name
+    assert services["worker-gpu"]["profiles"] == ["gpu"]
+    assert services["vllm"]["profiles"] == services["worker-vllm"]["profiles"] == ["vllm"]
+    for name in ("worker-gpu", "vllm"):
+        devices = services[name]["deploy"]["resources"]["reservations"]["devices"]
+        assert devices[0]["capabilities"] == ["gpu"], name
+    assert services["worker-gpu"]["environment"]["DOCPARSE_ENGINE"] == "transformers"
+    vllm_env = services["worker-vllm"]["environment"]
+    assert vllm_env["DOCPARSE_ENGINE"] == "openai"
+    assert vllm_env["DOCPARSE_OPENAI_BASE_URL"] == "http://vllm:8000/v1"
+    assert services["migrate"]["command"] == ["db", "upgrade"]
+    for name in ("worker", "worker-gpu", "worker-vllm", "ingest"):
+        service = services[name]
+        assert service["depends_on"]["migrate"]["condition"] == "service_completed_successfully", name
+        assert service["environment"]["DOCPARSE_BROKER_URL"] == "redis://redis:6379/0"
+        assert service["environment"]["DOCPARSE_DATABASE_URL"].startswith("postgresql://docparse:secret@postgres")
+        assert any(v.startswith("blobs:/data") for v in service["volumes"]), "the shared blob store"
+
+
+def test_compose_refuses_to_run_without_a_database_password() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "POSTGRES_PASSWORD"}
+    result = _compose(env)
     assert result.returncode != 0
     assert "POSTGRES_PASSWORD" in result.stderr
 
 
-def test_the_parse_service_command_runs_by_hand(tmp_path: Path) -> None:
-    config = yaml.safe_load(_config({"POSTGRES_PASSWORD": "secret"}).stdout)
-    service = config["services"]["parse"]
+def test_every_docparse_command_in_the_stack_is_a_real_command(services: dict[str, Any], tmp_path: Path) -> None:
+    """The image's entrypoint is `docparse`; each service's arguments must parse with our CLI."""
+    checked = 0
+    for name, service in services.items():
+        if service.get("image") != "docparse:latest" or name == "parse":
+            continue
+        args = list(service["command"])
+        result = subprocess.run([DOCPARSE, *args, "--help"], capture_output=True, text=True, check=False)
+        assert result.returncode == 0, (name, result.stderr)
+        checked += 1
+    assert checked == 5
+    upgrade = subprocess.run(
+        [DOCPARSE, *services["migrate"]["command"]],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DOCPARSE_DATA_DIR": str(tmp_path), "DOCPARSE_DATABASE_URL": ""},
+        check=False,
+    )
+    assert upgrade.returncode == 0, upgrade.stderr
+
+
+def test_the_parse_service_command_runs_by_hand(services: dict[str, Any], tmp_path: Path) -> None:
+    service = services["parse"]
     entrypoint, command = service["entrypoint"], service["command"]
     assert entrypoint[0] == "docparse"
     args = [a.replace("out/", f"{tmp_path}/") for a in command]
-    docparse = str(Path(sys.executable).with_name("docparse"))
     result = subprocess.run(
-        [docparse, *entrypoint[1:], *args, "--engine", "pdf-text"],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
+        [DOCPARSE, *entrypoint[1:], *args, "--engine", "pdf-text"], cwd=REPO_ROOT, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "invoice.json").stat().st_size > 0

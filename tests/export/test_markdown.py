@@ -59,7 +59,7 @@ def test_pipe_table_without_spans_html_table_with_spans(document: Document) -> N
 def test_block_types(document: Document) -> None:
     md = blocks_of(document)
     assert md["doc-0001:p1:b1"] == "# Annual Report 2024"
-    assert md["doc-0001:p1:b3"] == "## 1\\. Introduction"
+    assert md["doc-0001:p1:b3"] == "## 1. Introduction", "no list-marker escaping after a heading marker"
     assert md["doc-0001:p2:b3"] == "###### Tiny heading"
     assert md["doc-0001:p1:b2"] == "*Jane Doe, John Roe*"
     assert md["doc-0001:p1:b12"] == "$$\nE = mc^2 \\quad a<b\n$$"

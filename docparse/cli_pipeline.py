@@ -1,0 +1,202 @@
+"""The pipeline commands: ingest, status, cancel, reprocess, export, worker, db upgrade.
+
+Each is a few lines over :mod:`docparse.ingest`, :mod:`storage` and :mod:`workers`; the
+console rendering lives in :mod:`docparse.cli_tables`.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+
+from docparse.cli_output import ExportFormat
+
+if TYPE_CHECKING:  # pragma: no cover
+    from docparse.services import Services
+
+err = Console(stderr=True)
+out = Console(width=None if sys.stdout.isatty() else 160)  # tables stay readable in logs and pipes
+db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+
+
+def _services() -> Services:
+    from docparse.services import Services
+
+    return Services.from_env()
+
+
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(exists=True, help="files and folders")],
+    recursive: Annotated[bool, typer.Option("--recursive", "-r", help="walk folders recursively")] = False,
+    glob: Annotated[str | None, typer.Option(help="only files matching this pattern, e.g. '*.pdf'")] = None,
+    engine: Annotated[str | None, typer.Option("--engine", "-e", help="auto|transformers|openai|pdf-text")] = None,
+    model: Annotated[str | None, typer.Option(help="hub id or local directory of the model")] = None,
+    model_spec: Annotated[str | None, typer.Option(help="model preset (see `docparse models`)")] = None,
+    min_pixels: Annotated[int | None, typer.Option(help="model input pixel budget, lower bound")] = None,
+    max_pixels: Annotated[int | None, typer.Option(help="model input pixel budget, upper bound")] = None,
+    password: Annotated[str | None, typer.Option(help="password for encrypted PDFs")] = None,
+    wait: Annotated[bool, typer.Option("--wait", help="with a broker: wait until every document is done")] = False,
+    timeout: Annotated[float | None, typer.Option(help="--wait: give up after this many seconds")] = None,
+) -> None:
+    """Ingest files and folders: deduplicate, store, queue, and (embedded or --wait) process them."""
+    from docparse.cli_tables import IngestProgress, print_ingest_summary
+    from docparse.engines.settings import EngineSettings
+    from docparse.ingest import ProcessingRequest, submit, wait_for
+
+    services = _services()
+    env = EngineSettings()
+    request = ProcessingRequest(
+        engine=engine or env.engine,
+        model_spec=model_spec or env.model_spec,
+        model=model or env.model,
+        model_revision=env.model_revision,
+        min_pixels=min_pixels or env.min_pixels,
+        max_pixels=max_pixels or env.max_pixels,
+        max_new_tokens=env.max_new_tokens,
+        password=password,
+    )
+    with IngestProgress(err) as progress:
+        results = submit(
+            paths,
+            db=services.db,
+            blobs=services.blobs,
+            app=services.app,
+            request=request,
+            recursive=recursive,
+            glob=glob,
+            on_result=progress.on_result,
+        )
+        ids = [r.document_id for r in results if r.document_id]
+        if ids and (wait or services.embedded):
+            try:
+                wait_for(services.db, ids, timeout_s=timeout, on_progress=progress.on_records)
+            except TimeoutError as exc:
+                err.print(f"[red]timeout:[/red] {exc}")
+                raise typer.Exit(1) from None
+    failed = print_ingest_summary(out, services.db, results)
+    if failed:
+        raise typer.Exit(1)
+
+
+def status(
+    document_id: Annotated[str | None, typer.Argument(help="a document id; omit to list documents")] = None,
+    state: Annotated[str | None, typer.Option("--status", help="list only documents in this status")] = None,
+    limit: Annotated[int, typer.Option(help="how many documents to list")] = 50,
+) -> None:
+    """Show one document (per-page status and reasons) or list documents."""
+    from docparse.cli_tables import print_document_list, print_document_status
+
+    services = _services()
+    if document_id is None:
+        print_document_list(out, services.db, status=state, limit=limit)
+        return
+    if not print_document_status(out, services.db, document_id):
+        err.print(f"[red]no document {document_id}[/red]")
+        raise typer.Exit(1)
+
+
+def cancel(document_id: Annotated[str, typer.Argument(help="the document to cancel")]) -> None:
+    """Cancel a document: queued and running pages stop; what is done is kept."""
+    from docparse.ingest import cancel as cancel_document
+
+    try:
+        record = cancel_document(_services().db, document_id)
+    except KeyError:
+        err.print(f"[red]no document {document_id}[/red]")
+        raise typer.Exit(1) from None
+    out.print(f"{record.id}: {record.status}")
+
+
+def reprocess(
+    document_ids: Annotated[list[str] | None, typer.Argument(help="documents to redo entirely")] = None,
+    failed: Annotated[bool, typer.Option("--failed", help="redo failed pages and failed documents")] = False,
+    pending: Annotated[bool, typer.Option("--pending", help="redo pages left pending (waiting for a model)")] = False,
+    wait: Annotated[bool, typer.Option("--wait", help="with a broker: wait until done")] = False,
+) -> None:
+    """Redo what is named: whole documents, or every failed / pending page."""
+    from docparse.ingest import reprocess as reprocess_documents
+    from docparse.ingest import wait_for
+
+    if not document_ids and not failed and not pending:
+        raise typer.BadParameter("name document ids, or --failed / --pending")
+    services = _services()
+    try:
+        redone = reprocess_documents(
+            services.db, services.app, ids=document_ids or None, failed=failed, pending=pending
+        )
+    except KeyError as exc:
+        err.print(f"[red]no document {exc.args[0]}[/red]")
+        raise typer.Exit(1) from None
+    for document_id, pages in redone:
+        out.print(f"{document_id}: {len(pages)} page(s) queued again")
+    if not redone:
+        out.print("nothing to reprocess")
+    if redone and wait and not services.embedded:
+        wait_for(services.db, [d for d, _ in redone])
+
+
+def export(
+    document_ids: Annotated[list[str] | None, typer.Argument(help="document ids")] = None,
+    all_documents: Annotated[bool, typer.Option("--all", help="every finished document")] = False,
+    fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="output format")] = ExportFormat.json,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="file, directory or .zip")] = None,
+    overlay: Annotated[bool, typer.Option("--overlay", help="html: draw every box on the page image")] = False,
+    no_raw: Annotated[bool, typer.Option("--no-raw", help="json: leave raw model outputs out")] = False,
+) -> None:
+    """Export stored documents as JSON, HTML, CSV or Markdown (several: -o must be a directory)."""
+    from docparse.cli_output import emit
+    from docparse.cli_tables import load_for_export
+
+    services = _services()
+    documents = load_for_export(services.db, services.blobs, document_ids or [], all_documents, overlay, not no_raw)
+    if documents is None:
+        err.print("[red]no such document(s); see `docparse status`[/red]")
+        raise typer.Exit(1)
+    if len(documents) > 1 and (output is None or output.suffix):
+        raise typer.BadParameter("several documents need -o DIRECTORY", param_hint="--output")
+    for document, images in documents:
+        target = output
+        if len(documents) > 1 and output is not None:
+            target = output / f"{document.filename}.{fmt.value}"
+            if fmt is ExportFormat.csv:  # blocks.csv + tables/*.csv in a folder per document
+                target.mkdir(parents=True, exist_ok=True)
+        emit(document, fmt, target, overlay=overlay, page_images=images, raw=not no_raw)
+        if target is not None:
+            err.print(f"{document.id} -> {target}")
+
+
+def worker(
+    queues: Annotated[str, typer.Option(help="comma-separated queues: render,infer")] = "render,infer",
+    concurrency: Annotated[int, typer.Option(help="worker processes")] = 1,
+    loglevel: Annotated[str, typer.Option(help="celery log level")] = "INFO",
+) -> None:
+    """Start a Celery worker with docparse's settings (needs DOCPARSE_BROKER_URL)."""
+    services = _services()
+    if services.embedded:
+        err.print("[red]no broker:[/red] set DOCPARSE_BROKER_URL (e.g. redis://localhost:6379/0) to run workers")
+        raise typer.Exit(2)
+    services.db  # noqa: B018 - migrate before consuming
+    services.app.worker_main(
+        ["worker", f"--queues={queues}", f"--concurrency={concurrency}", f"--loglevel={loglevel}", "--pool=prefork"]
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the database schema to the latest version (Alembic)."""
+    from sqlalchemy.engine import make_url
+
+    services = _services()
+    services.db  # noqa: B018 - building it runs the migrations
+    shown = make_url(services.storage.database_url).render_as_string(hide_password=True)
+    out.print(f"database {shown} is up to date")
+
+
+def register(app: typer.Typer) -> None:
+    for command in (ingest, status, cancel, reprocess, export, worker):
+        app.command()(command)
+    app.add_typer(db_app, name="db")

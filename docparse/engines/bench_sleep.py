@@ -1,0 +1,79 @@
+"""``bench-sleep``: a MEASURING INSTRUMENT, not a product engine.
+
+It reads nothing and recognizes nothing. Each page costs a fixed latency (``time.sleep``,
+default 0.2 s, ``DOCPARSE_BENCH_LATENCY_S``) and comes back as valid QwenVL HTML — one heading
+and one paragraph whose boxes lie inside the page — with stop reason ``stop``. It stands in for
+a vision-language model where the cost of a page must be known and steady: the worker crash
+test (a slow page to kill a worker in the middle of) and ``make bench`` (queue and database
+throughput without a GPU). Never use it to parse real documents.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+from docparse.engines.base import EngineInfo, EngineOutput, GenerationOptions, PageInput
+from docparse.engines.specs import COOKBOOK_MAX_PIXELS, COOKBOOK_MIN_PIXELS
+
+ENGINE_NAME = "bench-sleep"
+PROMPT_VERSION = "bench-sleep-v1"
+DEFAULT_LATENCY_S = 0.2
+
+
+def bench_html(width: int, height: int, label: str = "Benchmark page") -> str:
+    """QwenVL HTML for a ``width`` x ``height`` model image: a heading and a paragraph, boxed inside it."""
+    heading = f"{width // 10} {height // 10} {width * 9 // 10} {height // 5}"
+    paragraph = f"{width // 10} {height // 4} {width * 9 // 10} {height // 2}"
+    return (
+        "<html><body>\n"
+        f'<h1 data-bbox="{heading}">{label}</h1>\n'
+        f'<p data-bbox="{paragraph}">Fixed text written by the bench-sleep measuring engine.</p>\n'
+        "</body></html>"
+    )
+
+
+class BenchSleepEngine:
+    """Sleeps ``latency_s`` per page, then answers :func:`bench_html` (see the module docstring)."""
+
+    def __init__(
+        self,
+        latency_s: float = DEFAULT_LATENCY_S,
+        *,
+        min_pixels: int = COOKBOOK_MIN_PIXELS,
+        max_pixels: int = COOKBOOK_MAX_PIXELS,
+    ) -> None:
+        if latency_s < 0:
+            raise ValueError("latency_s must be >= 0")
+        self.latency_s = latency_s
+        self._info = EngineInfo(
+            name=ENGINE_NAME,
+            model=None,
+            convention="qwen2.5-absolute",
+            min_pixels=min_pixels,
+            max_pixels=max_pixels,
+            prompt_version=PROMPT_VERSION,
+            deterministic=True,
+            extra={"latency_s": f"{latency_s:g}", "purpose": "measuring instrument"},
+        )
+
+    @property
+    def info(self) -> EngineInfo:
+        return self._info
+
+    def infer(self, pages: Sequence[PageInput], options: GenerationOptions | None = None) -> list[EngineOutput]:
+        outputs = []
+        for page in pages:
+            start = time.perf_counter()
+            time.sleep(self.latency_s)
+            text = bench_html(page.model_width, page.model_height)
+            outputs.append(
+                EngineOutput(
+                    text=text,
+                    stop_reason="stop",
+                    prompt_tokens=0,
+                    completion_tokens=len(text.split()),
+                    latency_s=time.perf_counter() - start,
+                )
+            )
+        return outputs

@@ -1,0 +1,212 @@
+"""The document repository: documents as :class:`~storage.records.DocumentRecord` values and
+whole :class:`schemas.Document` s. Every method works inside the unit of work's transaction."""
+
+from __future__ import annotations
+
+import builtins
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any, get_args
+
+from sqlalchemy import Select, case, delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, defer
+
+from schemas import Attempt, Block, Document, DocumentStatus, derive_document_status
+from storage import mapping
+from storage.errors import DocumentExists, DocumentNotFound
+from storage.records import DocumentRecord, NewDocument
+from storage.sql import dialect_name, upsert
+from storage.tables import DOCUMENTS, PAGES, AttemptRow, BlockRow, DocumentRow, PageRow, utcnow
+
+_DOCUMENT_STATUSES: frozenset[str] = frozenset(get_args(DocumentStatus))
+_STARTABLE = ("queued", "running")
+
+
+def check_status(status: str) -> None:
+    if status not in _DOCUMENT_STATUSES:
+        raise ValueError(f"unknown document status {status!r}; expected one of {sorted(_DOCUMENT_STATUSES)}")
+
+
+class DocumentRepository:
+    """Documents of one unit of work (see :class:`storage.UnitOfWork`)."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, new: NewDocument) -> DocumentRecord:
+        """Insert a ``queued`` document. Raises :class:`DocumentExists` when its id or its
+        (sha256, settings_fingerprint) is taken — intake calls :meth:`find` first and treats
+        this as the lost race of a concurrent upload of the same file."""
+        try:
+            with self._session.begin_nested():
+                self._session.execute(DOCUMENTS.insert(), mapping.new_document_values(new, utcnow()))
+        except IntegrityError as exc:
+            raise DocumentExists(f"document {new.id} (sha256 {new.sha256[:12]}…) already exists") from exc
+        record = self.get(new.id)
+        assert record is not None
+        return record
+
+    def get(self, id: str) -> DocumentRecord | None:
+        """The document with its page counts by status and its number of processed pages."""
+        rows = self._records(select(DocumentRow).where(DocumentRow.id == id))
+        return rows[0] if rows else None
+
+    def find(self, sha256: str, settings_fingerprint: str) -> DocumentRecord | None:
+        """The document for these bytes parsed with these settings, if any (the idempotency key)."""
+        stmt = select(DocumentRow).where(
+            DocumentRow.sha256 == sha256, DocumentRow.settings_fingerprint == settings_fingerprint
+        )
+        rows = self._records(stmt)
+        return rows[0] if rows else None
+
+    def list(
+        self,
+        *,
+        status: str | None = None,
+        owner: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+        batch_id: str | None = None,
+    ) -> builtins.list[DocumentRecord]:
+        """Documents newest first (ties: id descending), filtered by status / owner / batch."""
+        stmt = _filtered(select(DocumentRow), status, owner, batch_id)
+        stmt = stmt.order_by(DocumentRow.created_at.desc(), DocumentRow.id.desc()).limit(limit).offset(offset)
+        return self._records(stmt)
+
+    def count(self, *, status: str | None = None, owner: str | None = None, batch_id: str | None = None) -> int:
+        """How many documents match the same filters as :meth:`list`."""
+        stmt = _filtered(select(func.count()).select_from(DocumentRow), status, owner, batch_id)
+        return int(self._session.execute(stmt).scalar_one())
+
+    def set_status(self, id: str, status: str, error: str | None = None) -> None:
+        """Set the status and the error (``None`` clears it); bumps ``updated_at``."""
+        check_status(status)
+        self._update(id, status=status, error=mapping.scrub(error))
+
+    def start(self, id: str, page_count: int) -> None:
+        """Rendering began: set ``page_count``, create page rows 1..n (``pending``, unprocessed)
+        where missing, and move a ``queued`` document to ``running``. Idempotent: a second call
+        creates nothing, resets no processed page, and leaves a document that already reached a
+        terminal status (``done``/``partial``/``failed``/``cancelled``) in that status, so a
+        redelivered render task cannot reopen it (reprocessing goes through ``pages.reset``).
+        A document with no pages ends right here: ``failed``, "the document has no pages"."""
+        if page_count < 0:
+            raise ValueError("page_count must be >= 0")
+        status = self._session.execute(
+            select(DocumentRow.status).where(DocumentRow.id == id).with_for_update()
+        ).scalar_one_or_none()
+        if status is None:
+            raise DocumentNotFound(id)
+        values: dict[str, Any] = {"page_count": page_count}
+        if status in _STARTABLE:
+            values["status"] = "running"
+            if page_count == 0:  # no page result will ever come to derive the status
+                values.update(status=derive_document_status([]), error="the document has no pages")
+        self._update(id, **values)
+        now = utcnow()
+        rows = [
+            {"document_id": id, "number": n, "status": "pending", "processed": False, "issues": [], "updated_at": now}
+            for n in range(1, page_count + 1)
+        ]
+        upsert(self._session, PAGES, rows, ("document_id", "number"), update=False)
+
+    def load(self, id: str, *, include_raw: bool = True) -> Document | None:
+        """The whole validated document: pages by number, blocks in reading order, attempts by
+        index (raw ``output`` omitted as ``""`` when ``include_raw`` is false). Four queries,
+        whatever the size of the document."""
+        row = self._session.execute(
+            select(DocumentRow).where(DocumentRow.id == id).execution_options(populate_existing=True)
+        ).scalar_one_or_none()
+        if row is None:
+            return None
+        pages = self._session.scalars(
+            select(PageRow)
+            .where(PageRow.document_id == id)
+            .order_by(PageRow.number)
+            .execution_options(populate_existing=True)
+        ).all()
+        attempt_query = select(AttemptRow).where(AttemptRow.document_id == id)
+        if not include_raw:
+            attempt_query = attempt_query.options(defer(AttemptRow.output, raiseload=True))
+        attempts: defaultdict[int, builtins.list[Attempt]] = defaultdict(builtins.list)
+        for attempt in self._session.scalars(
+            attempt_query.order_by(AttemptRow.page_number, AttemptRow.index).execution_options(populate_existing=True)
+        ):
+            attempts[attempt.page_number].append(mapping.to_attempt(attempt, include_raw=include_raw))
+        blocks: defaultdict[int, builtins.list[Block]] = defaultdict(builtins.list)
+        for number, attributes in self._session.execute(
+            select(BlockRow.page_number, BlockRow.attributes)
+            .where(BlockRow.document_id == id)
+            .order_by(BlockRow.page_number, BlockRow.order)
+        ):
+            blocks[number].append(mapping.to_block(attributes))
+        return mapping.to_document(row, [mapping.to_page(p, blocks[p.number], attempts[p.number]) for p in pages])
+
+    def lock(self, id: str) -> None:
+        """Lock the document row until the end of the transaction (``SELECT ... FOR UPDATE`` on
+        PostgreSQL). A no-op on SQLite, whose transactions here start with ``BEGIN IMMEDIATE``
+        and are therefore serialized already."""
+        if dialect_name(self._session) == "postgresql":
+            self._session.execute(select(DocumentRow.id).where(DocumentRow.id == id).with_for_update())
+
+    def delete(self, id: str) -> builtins.list[str]:
+        """Delete the document with its pages, attempts and blocks. Returns the blob keys it
+        referenced (original, page images) that no remaining row references — the caller deletes
+        those blobs after committing. Keys shared with another document (same bytes under other
+        settings, identical page images) are kept out of the list. Unknown id: ``[]``."""
+        blob_key = self._session.execute(select(DocumentRow.blob_key).where(DocumentRow.id == id)).scalar_one_or_none()
+        if blob_key is None:
+            return []
+        image_keys = self._session.scalars(
+            select(PageRow.image_key).where(PageRow.document_id == id, PageRow.image_key.is_not(None))
+        ).all()
+        keys = list(dict.fromkeys([blob_key, *(k for k in image_keys if k is not None)]))
+        for table in (BlockRow, AttemptRow):
+            self._session.execute(delete(table).where(table.document_id == id))
+        self._session.execute(delete(PageRow).where(PageRow.document_id == id))
+        self._session.execute(delete(DocumentRow).where(DocumentRow.id == id))
+        still_used = set(self._session.scalars(select(DocumentRow.blob_key).where(DocumentRow.blob_key.in_(keys))))
+        still_used.update(self._session.scalars(select(PageRow.image_key).where(PageRow.image_key.in_(keys))))
+        return [key for key in keys if key not in still_used]
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _update(self, id: str, **values: Any) -> None:
+        result = self._session.execute(
+            update(DOCUMENTS).where(DocumentRow.id == id).values(**values, updated_at=utcnow())
+        )
+        if getattr(result, "rowcount", 0) == 0:
+            raise DocumentNotFound(id)
+
+    def _records(self, stmt: Select[DocumentRow]) -> builtins.list[DocumentRecord]:
+        rows = self._session.scalars(stmt.execution_options(populate_existing=True)).all()
+        if not rows:
+            return []
+        counts = self._page_counts([row.id for row in rows])
+        return [mapping.document_record(row, *counts.get(row.id, ({}, 0))) for row in rows]
+
+    def _page_counts(self, ids: Sequence[str]) -> dict[str, tuple[dict[str, int], int]]:
+        """Per document: page counts by status, and processed pages — one grouped query."""
+        processed = func.sum(case((PageRow.processed.is_(True), 1), else_=0))
+        stmt = (
+            select(PageRow.document_id, PageRow.status, func.count(), processed)
+            .where(PageRow.document_id.in_(ids))
+            .group_by(PageRow.document_id, PageRow.status)
+        )
+        out: dict[str, tuple[dict[str, int], int]] = {}
+        for document_id, status, n, done in self._session.execute(stmt):
+            by_status, total = out.get(document_id, ({}, 0))
+            by_status[status] = int(n)
+            out[document_id] = (by_status, total + int(done or 0))
+        return out
+
+
+def _filtered(stmt: Select[Any], status: str | None, owner: str | None, batch_id: str | None) -> Select[Any]:
+    if status is not None:
+        stmt = stmt.where(DocumentRow.status == status)
+    if owner is not None:
+        stmt = stmt.where(DocumentRow.owner == owner)
+    if batch_id is not None:
+        stmt = stmt.where(DocumentRow.batch_id == batch_id)
+    return stmt

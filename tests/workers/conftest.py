@@ -1,0 +1,214 @@
+"""Worker fixtures: real PostgreSQL, real Redis, real ``celery worker`` subprocesses.
+
+Isolation: one throwaway PostgreSQL database ``docparse_w_<random>`` for the session (created
+through ``DOCPARSE_TEST_POSTGRES_URL``, default ``postgresql://postgres@127.0.0.1:5432/test``,
+dropped at the end), a fresh schema per test; Redis database 9 (``DOCPARSE_TEST_REDIS_URL``)
+with queue names unique to each test, whose keys are deleted afterwards (nothing is flushed).
+Waiting is polling the database with a bound, never a fixed sleep.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, TypeVar
+
+import psycopg
+import pytest
+import redis
+from celery import Celery
+from psycopg import sql
+from sqlalchemy.engine import make_url
+
+from storage import Database, LocalBlobStore
+from tests.paths import REPO_ROOT
+from workers.app import create_app
+from workers.settings import WorkerSettings
+
+ADMIN_URL = os.environ.get("DOCPARSE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("DOCPARSE_TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
+T = TypeVar("T")
+
+
+def _conninfo(database: str | None = None) -> str:
+    url = make_url(ADMIN_URL)
+    parts = {
+        "host": url.host or "127.0.0.1",
+        "port": url.port or 5432,
+        "user": url.username or "postgres",
+        "dbname": database or url.database or "postgres",
+    }
+    if url.password:
+        parts["password"] = url.password
+    return " ".join(f"{k}={v}" for k, v in parts.items())
+
+
+def poll(check: Callable[[], T | None], *, timeout_s: float = 120.0, what: str = "condition") -> T:
+    """``check()`` until it returns something truthy (returned), for at most ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
+        time.sleep(0.1)
+
+
+@pytest.fixture(scope="session")
+def pg_session_db() -> Iterator[str]:
+    name = f"docparse_w_{uuid.uuid4().hex[:12]}"
+    try:
+        admin = psycopg.connect(_conninfo(), autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as exc:
+        pytest.fail(f"PostgreSQL unreachable at {ADMIN_URL}: {exc}", False)
+    with admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield make_url(ADMIN_URL).set(drivername="postgresql+psycopg", database=name).render_as_string(False)
+    finally:
+        with psycopg.connect(_conninfo(), autocommit=True) as admin:
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def _schema_url(base: str) -> Iterator[str]:
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    conninfo = _conninfo(make_url(base).database)
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+    try:
+        yield make_url(base).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(False)
+    finally:
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
+
+
+@dataclass
+class Stack:
+    """One isolated deployment: database, blob store, broker queues, app and worker processes."""
+
+    db_url: str
+    data_dir: Path
+    queues: tuple[str, str]
+    tmp: Path
+    settings: WorkerSettings = field(init=False)
+    db: Database = field(init=False)
+    blobs: LocalBlobStore = field(init=False)
+    app: Celery = field(init=False)
+    workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    def configure(self, **overrides: object) -> None:
+        values: dict[str, object] = {
+            "broker_url": REDIS_URL,
+            "render_queue": self.queues[0],
+            "infer_queue": self.queues[1],
+            **overrides,
+        }
+        self.settings = WorkerSettings.model_validate(values)
+        self.db = Database(self.db_url)
+        self.db.upgrade()
+        self.blobs = LocalBlobStore(self.data_dir / "blobs")
+        self.app = create_app(self.settings)
+
+    def env(self, **extra: str) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("DOCPARSE_")}
+        env.update(
+            DOCPARSE_BROKER_URL=REDIS_URL,
+            DOCPARSE_DATABASE_URL=self.db_url,
+            DOCPARSE_DATA_DIR=str(self.data_dir),
+            DOCPARSE_RENDER_QUEUE=self.queues[0],
+            DOCPARSE_INFER_QUEUE=self.queues[1],
+            DOCPARSE_PAGES_PER_TASK=str(self.settings.pages_per_task),
+            DOCPARSE_VISIBILITY_TIMEOUT_S=str(self.settings.visibility_timeout_s),
+            DOCPARSE_TASK_TIME_LIMIT_S=str(self.settings.task_time_limit_s),
+            DOCPARSE_TASK_SOFT_TIME_LIMIT_S=str(self.settings.task_soft_time_limit_s),
+            OMP_NUM_THREADS="1",
+            PYTHONUNBUFFERED="1",
+        )
+        env.update(extra)
+        return env
+
+    def start_worker(self, engine: str, **extra_env: str) -> subprocess.Popen[bytes]:
+        """``celery -A workers.app worker`` on this stack's queues (its own process group)."""
+        n = len(self.workers)
+        with (self.tmp / f"worker-{n}.log").open("wb") as log:
+            proc = self._popen(engine, n, log, extra_env)
+        self.workers.append(proc)
+        return proc
+
+    def _popen(self, engine: str, n: int, log: IO[bytes], extra_env: dict[str, str]) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            [
+                *(sys.executable, "-m", "celery", "-A", "workers.app", "worker", "-Q", ",".join(self.queues)),
+                *("-c", "1", "--pool", "prefork", "--without-mingle", "--without-gossip", "--without-heartbeat"),
+                *("-l", "INFO", "-n", f"w{n}-{uuid.uuid4().hex[:6]}@%h"),
+            ],
+            cwd=REPO_ROOT,
+            env=self.env(DOCPARSE_ENGINE=engine, **extra_env),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def kill_worker(self, proc: subprocess.Popen[bytes], sig: int = signal.SIGKILL) -> None:
+        """Signal the worker's whole process group (main process and pool children)."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, sig)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+
+    def logs(self) -> str:
+        return "\n".join(p.read_text(errors="replace")[-4000:] for p in sorted(self.tmp.glob("worker-*.log")))
+
+    def close(self) -> None:
+        for proc in self.workers:
+            if proc.poll() is None:
+                self.kill_worker(proc, signal.SIGTERM)
+        client = redis.Redis.from_url(REDIS_URL)
+        for queue in self.queues:
+            keys = list(client.scan_iter(f"*{queue}*"))
+            if keys:
+                client.delete(*keys)
+        client.close()
+        if hasattr(self, "db"):
+            self.db.dispose()
+
+
+@pytest.fixture
+def stack(pg_session_db: str, tmp_path: Path) -> Iterator[Stack]:
+    """An isolated stack (call ``configure(**settings)`` first); workers are stopped afterwards."""
+    yield from _stack(pg_session_db, tmp_path)
+
+
+def _stack(pg_session_db: str, tmp: Path) -> Iterator[Stack]:
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=5)
+    try:
+        client.ping()
+    except redis.ConnectionError as exc:
+        pytest.fail(f"Redis unreachable at {REDIS_URL}: {exc}", False)
+    finally:
+        client.close()
+    tag = uuid.uuid4().hex[:8]
+    for url in _schema_url(pg_session_db):
+        s = Stack(url, tmp / "data", (f"test-render-{tag}", f"test-infer-{tag}"), tmp)
+        try:
+            yield s
+        finally:
+            s.close()
+
+
+@pytest.fixture(scope="module")
+def module_stack(pg_session_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """Like ``stack``, shared by the tests of one module."""
+    yield from _stack(pg_session_db, tmp_path_factory.mktemp("stack"))

@@ -1,0 +1,156 @@
+"""The work behind the tasks, called directly (no Celery), on a real SQLite database."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy.exc
+
+from docparse.engines.base import EngineOutput, EngineUnavailable, GenerationOptions, PageInput
+from docparse.engines.bench_sleep import BenchSleepEngine
+from docparse.engines.factory import EngineChoice
+from docparse.ingest import ProcessingRequest, cancel, intake_file
+from storage import Database, LocalBlobStore, NewDocument
+from tests.ingest.files import make_pdf
+from workers import jobs
+from workers.runtime import WorkerRuntime
+from workers.settings import WorkerSettings
+
+
+@pytest.fixture
+def rt(tmp_path: Path) -> Iterator[WorkerRuntime]:
+    db = Database(f"sqlite:///{tmp_path}/db/docparse.db")
+    db.upgrade()
+    settings = WorkerSettings.model_validate({"broker_url": None, "pages_per_task": 2})
+    yield WorkerRuntime(settings, db, LocalBlobStore(tmp_path / "blobs"), os.getpid(), owned=False)
+    db.dispose()
+
+
+def _bench(_: Mapping[str, Any]) -> EngineChoice:
+    return EngineChoice(BenchSleepEngine(0.0, min_pixels=64 * 28 * 28, max_pixels=256 * 28 * 28))
+
+
+def _queued(rt: WorkerRuntime, path: Path) -> str:
+    result = intake_file(path, db=rt.db, blobs=rt.blobs, request=ProcessingRequest(engine="bench-sleep"))
+    assert result.outcome == "queued" and result.document_id is not None
+    return result.document_id
+
+
+def _record(rt: WorkerRuntime, doc_id: str) -> Any:
+    with rt.db.unit_of_work() as uow:
+        return uow.documents.get(doc_id)
+
+
+def test_render_creates_pending_pages_and_returns_batches(rt: WorkerRuntime, tmp_path: Path) -> None:
+    doc_id = _queued(rt, make_pdf(tmp_path / "five.pdf", 5))
+    assert jobs.render_document(rt, doc_id) == [[1, 2], [3, 4], [5]]
+    record = _record(rt, doc_id)
+    assert (record.status, record.page_count, record.page_counts) == ("running", 5, {"pending": 5})
+    assert jobs.infer_pages(rt, doc_id, [1, 2], engines=_bench) == [1, 2]
+    assert jobs.render_document(rt, doc_id) == [[3, 4], [5]]  # a redelivered render re-queues only the rest
+
+
+def test_a_file_that_does_not_open_fails_its_document_at_render(rt: WorkerRuntime) -> None:
+    key = rt.blobs.put_bytes(b"%PDF-1.7\n" + b"\x00" * 300)
+    new = NewDocument("bad-1", "a" * 64, "bad.pdf", "application/pdf", 309, "f" * 16, {}, key)
+    with rt.db.unit_of_work() as uow:
+        uow.documents.add(new)
+        uow.commit()
+    assert jobs.render_document(rt, "bad-1") == []
+    record = _record(rt, "bad-1")
+    assert record.status == "failed" and record.error and "bad.pdf" in record.error
+    assert key not in record.error
+
+
+def test_infer_is_idempotent_and_the_last_page_derives_the_status(rt: WorkerRuntime, tmp_path: Path) -> None:
+    doc_id = _queued(rt, make_pdf(tmp_path / "three.pdf", 3))
+    jobs.render_document(rt, doc_id)
+    assert jobs.infer_pages(rt, doc_id, [1, 2], engines=_bench) == [1, 2]
+    assert jobs.infer_pages(rt, doc_id, [1, 2], engines=_bench) == []  # redelivered: nothing redone
+    assert _record(rt, doc_id).status == "running"
+    assert jobs.infer_pages(rt, doc_id, [2, 3], engines=_bench) == [3]
+    record = _record(rt, doc_id)
+    assert (record.status, record.pages_processed) == ("done", 3)
+    with rt.db.unit_of_work() as uow:
+        states = uow.pages.states(doc_id)
+        image = uow.pages.image_key(doc_id, 1)
+    assert [s.attempts for s in states] == [1, 1, 1]
+    assert image is not None and rt.blobs.exists(image)  # keep_page_images
+
+
+class CancelAfterFirst:
+    """An engine that cancels its document while answering the first page."""
+
+    def __init__(self, rt: WorkerRuntime, doc_id: str) -> None:
+        self.inner = BenchSleepEngine(0.0, min_pixels=64 * 28 * 28, max_pixels=256 * 28 * 28)
+        self.rt, self.doc_id, self.calls = rt, doc_id, 0
+
+    @property
+    def info(self) -> Any:
+        return self.inner.info
+
+    def infer(self, pages: Sequence[PageInput], options: GenerationOptions | None = None) -> list[EngineOutput]:
+        self.calls += len(pages)
+        cancel(self.rt.db, self.doc_id)
+        return self.inner.infer(pages, options)
+
+
+def test_cancel_stops_before_the_next_page_and_keeps_what_is_done(rt: WorkerRuntime, tmp_path: Path) -> None:
+    doc_id = _queued(rt, make_pdf(tmp_path / "four.pdf", 4))
+    jobs.render_document(rt, doc_id)
+    engine = CancelAfterFirst(rt, doc_id)
+    assert jobs.infer_pages(rt, doc_id, [1, 2, 3, 4], engines=lambda _: EngineChoice(engine)) == [1]
+    assert engine.calls == 1
+    record = _record(rt, doc_id)
+    assert (record.status, record.pages_processed) == ("cancelled", 1)
+    assert jobs.infer_pages(rt, doc_id, [2, 3, 4], engines=_bench) == []  # queued tasks skip it too
+    assert jobs.render_document(rt, doc_id) == []
+
+
+def _unavailable(_: Mapping[str, Any]) -> EngineChoice:
+    raise EngineUnavailable("weights missing at /models/x")
+
+
+def test_a_local_engine_that_cannot_load_fails_the_pages_with_the_reason(rt: WorkerRuntime, tmp_path: Path) -> None:
+    doc_id = _queued(rt, make_pdf(tmp_path / "two.pdf", 2))
+    jobs.render_document(rt, doc_id)
+    assert jobs.infer_pages(rt, doc_id, [1, 2], engines=_unavailable) == []
+    with rt.db.unit_of_work() as uow:
+        document = uow.documents.load(doc_id)
+    assert document is not None and document.status == "failed"
+    assert all(p.status == "failed" and "weights missing" in p.issues[0].message for p in document.pages)
+
+
+def test_an_engine_server_that_does_not_answer_is_transient(rt: WorkerRuntime, tmp_path: Path) -> None:
+    path = make_pdf(tmp_path / "one.pdf", 1)
+    result = intake_file(path, db=rt.db, blobs=rt.blobs, request=ProcessingRequest(engine="openai"))
+    assert result.document_id is not None
+    jobs.render_document(rt, result.document_id)
+    with pytest.raises(EngineUnavailable):
+        jobs.infer_pages(rt, result.document_id, [1], engines=_unavailable)
+    assert _record(rt, result.document_id).status == "running"  # nothing written: the task retries
+    assert jobs.fail_pages(rt, result.document_id, [1], "gave up after 5 retries: server down") == [1]
+    assert _record(rt, result.document_id).status == "failed"
+
+
+@pytest.mark.parametrize(
+    ("exc", "transient"),
+    [
+        (EngineUnavailable("server down"), True),
+        (ConnectionRefusedError(), True),
+        (sqlalchemy.exc.OperationalError("SELECT 1", {}, Exception("server closed the connection")), True),
+        (ValueError("a bug"), False),
+        (KeyError("x"), False),
+    ],
+)
+def test_transient_faults(exc: BaseException, transient: bool) -> None:
+    assert jobs.is_transient(exc) is transient
+
+
+def test_batches() -> None:
+    assert jobs.batches([1, 2, 3, 4, 5], 2) == [[1, 2], [3, 4], [5]]
+    assert jobs.batches([], 4) == []

@@ -1,0 +1,140 @@
+"""Per-process engine loading: a model is loaded once per worker process and reused.
+
+A document's engine is ``create_engine(EngineSettings().model_copy(update=<its settings>))``:
+the document carries only the document-level keys (:data:`DOCUMENT_KEYS` — what changes the
+result), the deployment keys (device, dtype, batch size, OpenAI-compatible server URL, model
+name, in-flight limit and timeout) come from the worker's environment. Engines are cached per
+distinct document-level settings.
+
+**Workers never fall back silently.** :func:`check_worker_engine` (called when a worker
+process starts) builds the engine ``DOCPARSE_ENGINE`` names: when it names ``transformers``
+or ``openai`` and the model cannot load or the server does not answer, it raises
+:class:`~docparse.engines.base.EngineUnavailable` with the user-facing message and the worker
+exits non-zero at start. ``auto`` falling back to ``pdf-text`` is logged as a WARNING with
+the notice saying how to get the model.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+import structlog
+
+from docparse.engines.base import EngineUnavailable
+from docparse.engines.factory import EngineChoice, create_engine
+from docparse.engines.settings import EngineSettings
+from docparse.ingest_request import DOCUMENT_ENGINE_KEYS
+
+log = structlog.get_logger("docparse.workers")
+
+DOCUMENT_KEYS = DOCUMENT_ENGINE_KEYS
+"""The engine settings a document records (they change its result, so they enter its fingerprint)."""
+
+_cache: dict[str, EngineChoice] = {}
+_lock = threading.Lock()
+
+
+def document_engine_settings(
+    document_settings: Mapping[str, Any], base: EngineSettings | None = None
+) -> EngineSettings:
+    """The worker's environment settings overridden by the document's document-level keys
+    (keys absent or ``None`` on the document keep the worker's value)."""
+    updates = {k: document_settings[k] for k in DOCUMENT_KEYS if document_settings.get(k) is not None}
+    return (base or EngineSettings()).model_copy(update=updates)
+
+
+def is_remote(settings: EngineSettings) -> bool:
+    """Whether the engine is (or ``auto`` resolves to) an HTTP server: its unavailability is transient."""
+    return settings.engine == "openai" or (settings.engine == "auto" and bool(settings.openai_base_url))
+
+
+def _key(settings: EngineSettings) -> str:
+    return json.dumps(settings.model_dump(mode="json"), sort_keys=True)
+
+
+def engine_for(document_settings: Mapping[str, Any]) -> EngineChoice:
+    """The engine for a document's settings, built on first use in this process and cached.
+
+    Raises :class:`EngineUnavailable` when it cannot be built (nothing is cached then).
+    """
+    settings = document_engine_settings(document_settings)
+    return _cached(settings)
+
+
+def _cached(settings: EngineSettings) -> EngineChoice:
+    key = _key(settings)
+    with _lock:
+        choice = _cache.get(key)
+        if choice is None:
+            choice = create_engine(settings)
+            info = choice.engine.info
+            log.info("engine.loaded", engine=info.name, model=info.model, spec=info.spec)
+            if choice.notice:
+                log.warning("engine.fallback", engine=info.name, notice=choice.notice)
+            _cache[key] = choice
+        return choice
+
+
+def check_worker_engine(settings: EngineSettings | None = None) -> EngineChoice:
+    """Build (and cache) the worker's configured engine now; raise :class:`EngineUnavailable` if it cannot run.
+
+    ``openai`` engines are health-checked (``GET /models``) so a server that does not answer
+    fails the worker at start instead of failing every page later.
+    """
+    settings = settings or EngineSettings()
+    choice = _cached(settings)
+    check = getattr(choice.engine, "check", None)
+    if is_remote(settings) and callable(check):
+        check()
+    return choice
+
+
+def preflight_worker_engine(settings: EngineSettings | None = None) -> None:
+    """The cheap part of :func:`check_worker_engine`, for the worker's main process before it forks
+    its pool: weights present and runtime importable (no model is loaded, no CUDA initialised),
+    or the server answering. Raises :class:`EngineUnavailable` with the user-facing message."""
+    settings = settings or EngineSettings()
+    if settings.engine == "transformers":
+        from docparse.engines.factory import resolve_spec
+        from docparse.engines.weights import check_weights, hub_offline, require_model_runtime
+
+        check_weights(resolve_spec(settings), local_files_only=hub_offline())
+        require_model_runtime()
+    elif is_remote(settings):
+        choice = create_engine(settings)
+        try:
+            check = getattr(choice.engine, "check", None)
+            if callable(check):
+                check()
+        finally:
+            close = getattr(choice.engine, "close", None)
+            if callable(close):
+                close()
+
+
+def clear_engines() -> None:
+    """Forget every cached engine (tests; a worker process never needs it)."""
+    with _lock:
+        for choice in _cache.values():
+            close = getattr(choice.engine, "close", None)
+            if callable(close):
+                try:
+                    close()
+                except Exception:  # pragma: no cover - best effort
+                    log.warning("engine.close_failed", engine=choice.engine.info.name)
+        _cache.clear()
+
+
+__all__ = [
+    "DOCUMENT_KEYS",
+    "EngineUnavailable",
+    "check_worker_engine",
+    "clear_engines",
+    "document_engine_settings",
+    "engine_for",
+    "is_remote",
+    "preflight_worker_engine",
+]

@@ -1,0 +1,95 @@
+"""What a task needs besides its ids: the app's settings, the database and the blob store.
+
+Each Celery app created by :func:`workers.app.create_app` is registered here with its
+:class:`WorkerSettings`. The database and blob store are either bound explicitly
+(:func:`bind`, e.g. embedded mode running tasks against the caller's database) or built from
+the environment (:class:`storage.StorageSettings`) lazily, once per process: a forked pool
+child never reuses its parent's connection pool.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import weakref
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from workers.settings import WorkerSettings
+
+if TYPE_CHECKING:  # pragma: no cover
+    from storage import Database, LocalBlobStore
+
+
+@dataclass
+class WorkerRuntime:
+    """The settings, database and blob store the tasks of one app use in this process."""
+
+    settings: WorkerSettings
+    db: Database
+    blobs: LocalBlobStore
+    pid: int
+    owned: bool  # built here from the environment (so disposed here), not bound by a caller
+
+
+_settings: weakref.WeakKeyDictionary[Any, WorkerSettings] = weakref.WeakKeyDictionary()
+_bound: weakref.WeakKeyDictionary[Any, tuple[Database, LocalBlobStore]] = weakref.WeakKeyDictionary()
+_runtimes: weakref.WeakKeyDictionary[Any, WorkerRuntime] = weakref.WeakKeyDictionary()
+_lock = threading.Lock()
+
+
+def register(app: Any, settings: WorkerSettings) -> None:
+    """Remember ``app``'s settings (done by ``create_app``)."""
+    _settings[app] = settings
+
+
+def settings_of(app: Any) -> WorkerSettings:
+    """The settings ``app`` was created with (environment settings for a foreign app)."""
+    settings = _settings.get(app)
+    if settings is None:
+        settings = _settings[app] = WorkerSettings()
+    return settings
+
+
+def bind(app: Any, db: Database, blobs: LocalBlobStore) -> None:
+    """Make ``app``'s tasks use this database and blob store in this process."""
+    with _lock:
+        _bound[app] = (db, blobs)
+        _runtimes.pop(app, None)
+
+
+def runtime_for(app: Any) -> WorkerRuntime:
+    """The runtime of ``app`` in this process (built on first use; rebuilt after a fork)."""
+    pid = os.getpid()
+    with _lock:
+        runtime = _runtimes.get(app)
+        if runtime is not None and runtime.pid == pid:
+            return runtime
+        bound = _bound.get(app)
+        if bound is not None:
+            runtime = WorkerRuntime(settings_of(app), bound[0], bound[1], pid, owned=False)
+        else:
+            from storage import Database, LocalBlobStore, StorageSettings
+
+            storage = StorageSettings()
+            runtime = WorkerRuntime(
+                settings_of(app), Database(storage.database_url), LocalBlobStore(storage.blob_dir), pid, owned=True
+            )
+        _runtimes[app] = runtime
+        return runtime
+
+
+def forget_inherited() -> None:
+    """After a fork: drop runtimes built by the parent without closing its connections."""
+    pid = os.getpid()
+    with _lock:
+        for app in [a for a, r in _runtimes.items() if r.pid != pid]:
+            del _runtimes[app]
+
+
+def dispose(app: Any) -> None:
+    """Close the database connections of ``app``'s runtime in this process, if it built them."""
+    with _lock:
+        runtime = _runtimes.pop(app, None)
+    if runtime is not None and runtime.owned and runtime.pid == os.getpid():
+        runtime.db.dispose()

@@ -1,0 +1,76 @@
+"""Worker and queue settings (``DOCPARSE_`` prefix, ``.env``), validated at start; no heavy imports.
+
+``DOCPARSE_BROKER_URL`` unset means **embedded** mode: tasks run in the calling process,
+eagerly, one after the other (no broker, no worker). Set it (``redis://host:6379/0``) to send
+tasks to ``celery -A workers.app worker`` processes.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class WorkerSettings(BaseSettings):
+    """Broker, task sizing, time limits and retries of the document workers.
+
+    Redis redelivers a task that was not acknowledged within ``visibility_timeout_s``; tasks
+    are acknowledged late (after they finish), so the timeout must exceed the longest task —
+    otherwise a slow but healthy task would run twice. The validator enforces
+    ``task_soft_time_limit_s < task_time_limit_s < visibility_timeout_s``.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="DOCPARSE_", env_file=".env", extra="ignore")
+
+    broker_url: str | None = Field(default=None, description="unset: embedded mode (tasks run in process)")
+    pages_per_task: int = Field(default=4, ge=1, description="pages per infer task")
+    infer_batch_pages: int = Field(
+        default=1,
+        ge=1,
+        description="pages of a task inferred together (an engine batch or concurrent requests to a server); "
+        "cancellation is checked between them. Raise it to pages_per_task for vLLM/SGLang servers",
+    )
+    task_time_limit_s: int = Field(default=3600, gt=0, description="hard limit: the task's process is killed")
+    task_soft_time_limit_s: int | None = Field(
+        default=None, gt=0, description="soft limit (default: hard limit minus 5%, at least 1 s less)"
+    )
+    visibility_timeout_s: int = Field(default=7200, gt=0, description="Redis redelivers unacked tasks after this")
+    restore_interval_s: int | None = Field(
+        default=None,
+        gt=0,
+        description="how often a worker re-queues tasks left unacknowledged by a dead worker for longer than the "
+        "visibility timeout (default: a tenth of the timeout, between 1 and 60 s)",
+    )
+    max_retries: int = Field(default=5, ge=0, description="retries of a task after a transient fault")
+    retry_backoff_s: float = Field(default=2.0, gt=0, description="first retry delay; doubles per retry, jittered")
+    retry_backoff_max_s: float = Field(default=300.0, gt=0)
+    keep_page_images: bool = Field(default=True, description="store the page image the model saw in the blob store")
+    render_queue: str = Field(default="render", min_length=1, description="CPU queue: open and count pages")
+    infer_queue: str = Field(default="infer", min_length=1, description="GPU queue: infer, parse, persist pages")
+
+    @model_validator(mode="after")
+    def _check_limits(self) -> WorkerSettings:
+        if self.task_soft_time_limit_s is None:
+            soft = max(1, min(self.task_time_limit_s - 1, int(self.task_time_limit_s * 0.95)))
+            object.__setattr__(self, "task_soft_time_limit_s", soft)
+        assert self.task_soft_time_limit_s is not None
+        if self.task_soft_time_limit_s >= self.task_time_limit_s and self.task_time_limit_s > 1:
+            raise ValueError(
+                f"task_soft_time_limit_s ({self.task_soft_time_limit_s}) must be below "
+                f"task_time_limit_s ({self.task_time_limit_s})"
+            )
+        if self.visibility_timeout_s <= self.task_time_limit_s:
+            raise ValueError(
+                f"visibility_timeout_s ({self.visibility_timeout_s}) must exceed task_time_limit_s "
+                f"({self.task_time_limit_s}): Redis would redeliver a task that is still running"
+            )
+        if self.restore_interval_s is None:
+            object.__setattr__(self, "restore_interval_s", max(1, min(60, self.visibility_timeout_s // 10)))
+        if self.render_queue == self.infer_queue:
+            raise ValueError("render_queue and infer_queue must differ (CPU and GPU work scale apart)")
+        return self
+
+    @property
+    def embedded(self) -> bool:
+        """No broker: tasks run eagerly in the calling process."""
+        return not self.broker_url
