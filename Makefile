@@ -12,11 +12,12 @@ EXTRAS ?= model,api,postgres,dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEMO_OUT ?= out/demo
 
-.PHONY: help venv system-deps demo test lint typecheck importlint schemas unit goldens clean
+.PHONY: help venv system-deps demo test bench lint typecheck importlint schemas unit goldens clean
 
 help:
 	@echo "make demo   - ingest samples/ on the embedded default (no services) and export the results to $(DEMO_OUT)/"
 	@echo "make test   - lint, type-check, import contracts, schema drift and the test suite"
+	@echo "make bench  - benchmarks: every figure beside a baseline of the same run (needs PostgreSQL + Redis)"
 	@echo "make lint | typecheck | importlint | schemas | goldens | clean"
 
 $(STAMP): pyproject.toml
@@ -33,6 +34,7 @@ system-deps:
 	@missing=""; \
 	command -v pdftoppm >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
 	command -v docker-compose >/dev/null 2>&1 || missing="$$missing docker-compose"; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
@@ -66,6 +68,10 @@ unit: venv
 	$(BIN)/pytest -q
 
 test: lint typecheck importlint schemas unit
+
+# Figures printed as ratios against baselines measured in the same run; JSON in out/bench.json.
+bench: venv
+	$(BIN)/docparse bench $(BENCH_ARGS)
 
 goldens: venv
 	DOCPARSE_UPDATE_GOLDENS=1 $(BIN)/pytest -q tests/qwenvl tests/export

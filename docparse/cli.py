@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 import typer
 from rich.console import Console
 
-from docparse import cli_pipeline
+from docparse import cli_extra, cli_pipeline
 from docparse.cli_output import ExportFormat, emit, parse_progress, print_summary
 
 app = typer.Typer(
@@ -220,6 +220,7 @@ def tiny_model(
 
 
 cli_pipeline.register(app)
+cli_extra.register(app)
 
 
 def main() -> None:

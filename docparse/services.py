@@ -41,7 +41,7 @@ class Services:
 
     @cached_property
     def app(self) -> Celery:
-        from workers.app import create_app
+        from workers.celery_app import create_app
 
         return create_app(self.workers)
 

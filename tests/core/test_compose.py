@@ -32,7 +32,7 @@ def _compose(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture(scope="module")
 def services() -> dict[str, Any]:
-    result = _compose({**os.environ, "POSTGRES_PASSWORD": "secret"})
+    result = _compose({**os.environ, "POSTGRES_PASSWORD": "secret", "DOCPARSE_API_KEYS": "alice:k1"})
     assert result.returncode == 0, result.stderr
     loaded: dict[str, Any] = yaml.safe_load(result.stdout)["services"]
     return loaded
@@ -40,7 +40,8 @@ def services() -> dict[str, Any]:
 
 def test_the_stack_has_every_service_with_healthchecks_and_profiles(services: dict[str, Any]) -> None:
     assert set(services) == {
-        "postgres", "redis", "migrate", "worker", "worker-gpu", "vllm", "worker-vllm", "flower", "ingest", "parse"
+        "postgres", "redis", "migrate", "api", "worker", "worker-gpu", "vllm", "worker-vllm", "flower", "ingest",
+        "parse",
     }  # fmt: skip
     for name in ("postgres", "redis", "vllm"):
         assert "healthcheck" in services[name], name
@@ -54,7 +55,10 @@ def test_the_stack_has_every_service_with_healthchecks_and_profiles(services: di
     assert vllm_env["DOCPARSE_ENGINE"] == "openai"
     assert vllm_env["DOCPARSE_OPENAI_BASE_URL"] == "http://vllm:8000/v1"
     assert services["migrate"]["command"] == ["db", "upgrade"]
-    for name in ("worker", "worker-gpu", "worker-vllm", "ingest"):
+    assert (
+        services["api"]["command"][0] == "serve" and services["api"]["environment"]["DOCPARSE_API_KEYS"] == "alice:k1"
+    )
+    for name in ("api", "worker", "worker-gpu", "worker-vllm", "ingest"):
         service = services[name]
         assert service["depends_on"]["migrate"]["condition"] == "service_completed_successfully", name
         assert service["environment"]["DOCPARSE_BROKER_URL"] == "redis://redis:6379/0"
@@ -62,11 +66,13 @@ def test_the_stack_has_every_service_with_healthchecks_and_profiles(services: di
         assert any(v.startswith("blobs:/data") for v in service["volumes"]), "the shared blob store"
 
 
-def test_compose_refuses_to_run_without_a_database_password() -> None:
-    env = {k: v for k, v in os.environ.items() if k != "POSTGRES_PASSWORD"}
+@pytest.mark.parametrize("secret", ["POSTGRES_PASSWORD", "DOCPARSE_API_KEYS"])
+def test_compose_refuses_to_run_without_its_secrets(secret: str) -> None:
+    env = {**os.environ, "POSTGRES_PASSWORD": "secret", "DOCPARSE_API_KEYS": "alice:k1"}
+    del env[secret]
     result = _compose(env)
     assert result.returncode != 0
-    assert "POSTGRES_PASSWORD" in result.stderr
+    assert secret in result.stderr
 
 
 def test_every_docparse_command_in_the_stack_is_a_real_command(services: dict[str, Any], tmp_path: Path) -> None:
@@ -79,7 +85,7 @@ def test_every_docparse_command_in_the_stack_is_a_real_command(services: dict[st
         result = subprocess.run([DOCPARSE, *args, "--help"], capture_output=True, text=True, check=False)
         assert result.returncode == 0, (name, result.stderr)
         checked += 1
-    assert checked == 5
+    assert checked == 6
     upgrade = subprocess.run(
         [DOCPARSE, *services["migrate"]["command"]],
         capture_output=True,

@@ -1,0 +1,187 @@
+"""4. Persistence: blocks/s written in the page-sized transactions the workers use.
+
+Each page is one unit of work: ``uow.pages.save_result(document_id, page)`` then ``commit`` —
+exactly what ``workers.jobs`` does (lock the document row, upsert the page and its attempt with
+the raw output, replace the blocks, derive the status on the last page). The pages are the
+parser's output for the real corpus and the generated table and list pages, cycled.
+
+Baseline, same run, same rows: a bare bulk insert of the same block rows in the same page-sized
+transactions, with nothing else (``storage.sql.bulk_insert``: one ``COPY`` on PostgreSQL, one
+executemany ``INSERT`` on SQLite) — the floor of writing those blocks. Target: at least
+20,000 blocks/s on PostgreSQL. PostgreSQL runs in a throwaway database; SQLite in a temp file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from bench.report import Figure, ScenarioResult, Target
+from bench.scenarios import Context
+from bench.scenarios.parser import geometry_for, inputs
+from bench.services import postgres_unreachable, temporary_database
+from docparse.qwenvl import parse_qwenvl_html
+from schemas import Attempt, Page, document_key
+from storage import Database, NewDocument
+from storage.mapping import block_values
+from storage.sql import bulk_insert
+from storage.tables import BLOCKS
+
+__all__ = ["make_pages", "run"]
+
+
+def make_pages(count: int, document_id: str) -> list[Page]:
+    """``count`` parsed pages (blocks, issues, one chosen attempt with the raw output), cycled over the inputs."""
+    texts = [text for group in inputs().values() for text in group]
+    pages = []
+    for n in range(1, count + 1):
+        text = texts[(n - 1) % len(texts)]
+        geometry = geometry_for(text)
+        parsed = parse_qwenvl_html(text, geometry, "qwen2.5-absolute", page=n, document_id=document_id)
+        attempt = Attempt(
+            index=0,
+            engine="bench",
+            model="bench",
+            model_width=geometry.model_width,
+            model_height=geometry.model_height,
+            output=text,
+            prompt_tokens=1200,
+            completion_tokens=len(text) // 4,
+            latency_s=0.2,
+            chosen=True,
+        )
+        pages.append(
+            Page(
+                number=n,
+                geometry=geometry,
+                status="partial" if parsed.issues else "ok",
+                engine="bench",
+                model="bench",
+                issues=parsed.issues,
+                blocks=parsed.blocks,
+                attempts=[attempt],
+            )
+        )
+    return pages
+
+
+def _new_document(db: Database, label: str, pages: int) -> str:
+    digest = hashlib.sha256(label.encode()).hexdigest()
+    new = NewDocument(
+        id=document_key(digest, "bench"),
+        sha256=digest,
+        filename=f"{label}.pdf",
+        media_type="application/pdf",
+        size_bytes=1,
+        settings_fingerprint="bench",
+        settings={},
+        blob_key=digest,
+    )
+    with db.unit_of_work() as uow:
+        uow.documents.add(new)
+        uow.documents.start(new.id, pages)
+        uow.commit()
+    return new.id
+
+
+def _save_results(db: Database, document_id: str, pages: list[Page]) -> float:
+    start = time.perf_counter()
+    for page in pages:
+        with db.unit_of_work() as uow:
+            uow.pages.save_result(document_id, page)
+            uow.commit()
+    return time.perf_counter() - start
+
+
+def _bare_inserts(db: Database, document_id: str, pages: list[Page]) -> float:
+    rows = [[block_values(document_id, page.number, b) for b in page.blocks] for page in pages]
+    start = time.perf_counter()
+    for page_rows in rows:
+        with db.session() as session, session.begin():
+            bulk_insert(session, BLOCKS, page_rows)
+    return time.perf_counter() - start
+
+
+def _commit_floor_ms(db: Database, n: int = 100) -> float:
+    """Milliseconds per durable one-row transaction on this database (the per-page commit floor)."""
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE bench_commit_floor (x INTEGER)")
+    try:
+        with db.engine.connect() as conn:
+            start = time.perf_counter()
+            for _ in range(n):
+                conn.exec_driver_sql("INSERT INTO bench_commit_floor (x) VALUES (1)")
+                conn.commit()
+            return (time.perf_counter() - start) * 1000 / n
+    finally:
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql("DROP TABLE bench_commit_floor")
+
+
+def _measure(result: ScenarioResult, name: str, db: Database, count: int, target: Target | None) -> None:
+    db.upgrade()
+    warm = _new_document(db, f"{name}-warm", 4)
+    _save_results(db, warm, make_pages(4, warm))
+    doc_id = _new_document(db, f"{name}-pages", count)
+    pages = make_pages(count, doc_id)
+    blocks = sum(len(p.blocks) for p in pages)
+    bare_id = _new_document(db, f"{name}-bare", count)
+    bare_pages = make_pages(count, bare_id)
+    seconds = _save_results(db, doc_id, pages)
+    bare = _bare_inserts(db, bare_id, bare_pages)
+    with db.unit_of_work() as uow:
+        record = uow.documents.get(doc_id)
+    status = record.status if record else "missing"
+    result.add(
+        Figure(
+            f"{name}: save_result, one transaction per page",
+            blocks / seconds,
+            "blocks/s",
+            baseline=blocks / bare,
+            baseline_name="bare bulk insert of the same rows",
+            target=target,
+            note=f"{count} pages, {blocks / count:.0f} blocks/page; {seconds * 1000 / count:.1f} ms/page; "
+            f"document {status}",
+        )
+    )
+    commit_ms = _commit_floor_ms(db)
+    result.add(
+        Figure(
+            f"{name}: durable commit of a one-row transaction",
+            commit_ms,
+            "ms/txn",
+            baseline=seconds * 1000 / count,
+            baseline_name="save_result transaction",
+            note=f"caps one-transaction-per-page writing at {blocks / count * 1000 / commit_ms:,.0f} blocks/s "
+            f"with {blocks / count:.0f} blocks/page",
+        )
+    )
+
+
+def _with_db(url: str, work: Callable[[Database], None]) -> None:
+    db = Database(url)
+    try:
+        work(db)
+    finally:
+        db.dispose()
+
+
+def run(ctx: Context) -> ScenarioResult:
+    """Blocks/s on PostgreSQL (target) and SQLite."""
+    result = ScenarioResult("persistence", "4. Persistence (page results, one transaction per page)")
+    count = int(ctx.option("persist_pages", 20 if ctx.quick else 200))
+    result.settings = {"pages": count}
+    reason = postgres_unreachable()
+    if reason is None:
+        with temporary_database() as url:
+            _with_db(url, lambda db: _measure(result, "PostgreSQL", db, count, Target("value", ">=", 20_000)))
+    else:
+        result.status = "skipped" if not result.figures else "ok"
+        result.reason = f"PostgreSQL part skipped: {reason}"
+    sqlite_path = Path(ctx.tmp) / "persistence" / "bench.db"
+    _with_db(f"sqlite:///{sqlite_path}", lambda db: _measure(result, "SQLite", db, count, None))
+    if result.figures:
+        result.status = "ok"
+    return result

@@ -1,0 +1,128 @@
+"""RFC 9457 problem details: every error leaves the API as ``application/problem+json``.
+
+Routes raise :class:`ProblemError` (or a Starlette ``HTTPException``); FastAPI's request
+validation errors become ``422`` problems listing the invalid fields; anything unexpected is
+logged here with its traceback and answered with a bare ``500`` problem (no details leak).
+"""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from docparse.api.models import Problem
+
+log = logging.getLogger("docparse.api")
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+TYPE_BASE = "https://docparse.dev/problems/"
+
+
+class ProblemError(Exception):
+    """An error answered as a problem: ``status``, a short ``detail``, optional extra members
+    (``errors`` ...) and headers (``WWW-Authenticate`` ...). ``kind`` names the problem type."""
+
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        *,
+        kind: str | None = None,
+        title: str | None = None,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.kind = kind
+        self.title = title
+        self.headers = headers
+        self.extra = extra
+
+
+def problem(
+    status: int, detail: str | None, *, instance: str, kind: str | None = None, title: str | None = None, **extra: Any
+) -> dict[str, Any]:
+    """The problem-details body (a plain dict, for per-file entries of a multi-file upload too)."""
+    phrase = _phrase(status)
+    body = Problem(
+        type=TYPE_BASE + (kind or phrase.lower().replace(" ", "-").replace("'", "")),
+        title=title or phrase,
+        status=status,
+        detail=detail,
+        instance=instance,
+    ).model_dump()
+    body.update(extra)
+    return body
+
+
+def problem_response(
+    request: Request, status: int, detail: str | None, *, headers: dict[str, str] | None = None, **kw: Any
+) -> JSONResponse:
+    """A problem-details response for ``request``."""
+    return JSONResponse(
+        problem(status, detail, instance=request.url.path, **kw),
+        status_code=status,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers=headers,
+    )
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+async def _problem_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ProblemError)
+    return problem_response(
+        request, exc.status, exc.detail, headers=exc.headers, kind=exc.kind, title=exc.title, **exc.extra
+    )
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    detail = exc.detail if isinstance(exc.detail, str) else None
+    if exc.status_code == 404 and detail == "Not Found":
+        detail = f"no resource at {request.url.path}"
+    elif exc.status_code == 405:
+        detail = f"{request.method} is not allowed on {request.url.path}"
+    return problem_response(request, exc.status_code, detail, headers=getattr(exc, "headers", None))
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {
+            "loc": [str(part) for part in err.get("loc", ())],
+            "msg": str(err.get("msg", "")),
+            "type": str(err.get("type", "")),
+        }
+        for err in exc.errors()
+    ]
+    where = ", ".join(".".join(e["loc"]) for e in errors[:5]) or "the request"
+    return problem_response(
+        request, 422, f"invalid request: {where}", kind="validation-error", title="Invalid request", errors=errors
+    )
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem_response(request, 500, "an unexpected error occurred; it has been logged")
+
+
+def install(app: FastAPI) -> None:
+    """Register the problem handlers on ``app``."""
+    app.add_exception_handler(ProblemError, _problem_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(Exception, _unexpected)

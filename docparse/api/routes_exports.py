@@ -1,0 +1,104 @@
+"""``GET /v1/documents/{id}/export``: the exporters' text streamed as the response body.
+
+The main file streams straight from :meth:`Exporter.stream` (a generator; Starlette iterates it
+in the thread pool). ``bundle=zip`` returns every file of :meth:`Exporter.files` (for CSV:
+``blocks.csv`` and ``tables/*.csv``) as one zip, built in a spooled temporary file (memory
+up to 8 MB, then disk) and streamed from there.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from typing import IO, Literal
+from urllib.parse import quote
+
+from fastapi import APIRouter
+from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from docparse.api.auth import CurrentPrincipal, CurrentServices, not_found, visible_record
+from docparse.api.routes_pages import page_images
+from docparse.export import ExportOptions, get_exporter
+from schemas import Document
+
+router = APIRouter(tags=["exports"])
+CHUNK = 64 * 1024
+
+
+def _disposition(filename: str) -> str:
+    ascii_name = filename.encode("ascii", "replace").decode().replace('"', "_").replace("?", "_")
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+
+
+def _zip(document: Document, fmt: str, options: ExportOptions) -> IO[bytes]:
+    spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 - closed by _drain
+    with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, chunks in get_exporter(fmt).files(document, options):
+            with archive.open(name, "w", force_zip64=True) as member:
+                for chunk in chunks:
+                    member.write(chunk.encode("utf-8"))
+    spool.seek(0)
+    return spool
+
+
+def _drain(handle: IO[bytes]) -> Iterator[bytes]:
+    try:
+        while chunk := handle.read(CHUNK):
+            yield chunk
+    finally:
+        handle.close()
+
+
+@router.get(
+    "/documents/{document_id}/export",
+    response_class=StreamingResponse,
+    summary="Export a document",
+    responses={
+        200: {
+            "description": "the export (or a zip with bundle=zip)",
+            "content": {
+                m: {} for m in ("application/json", "text/html", "text/csv", "text/markdown", "application/zip")
+            },
+        }
+    },
+)
+async def export_document(
+    document_id: str,
+    principal: CurrentPrincipal,
+    services: CurrentServices,
+    format: Literal["json", "html", "csv", "md"] = "json",
+    bundle: Literal["zip"] | None = None,
+    overlay: bool = False,
+    raw: bool = True,
+) -> StreamingResponse:
+    """JSON (schema-versioned; ``raw=false`` drops raw model outputs), HTML (``overlay=true``
+    embeds the stored page images with every box drawn), CSV (``blocks.csv``; ``bundle=zip``
+    adds one CSV per table) or Markdown."""
+
+    def load() -> tuple[Document, ExportOptions]:
+        visible_record(services, principal, document_id)
+        with services.db.unit_of_work() as uow:
+            document = uow.documents.load(document_id, include_raw=raw)
+        if document is None:
+            raise not_found(document_id)
+        images = page_images(services, document_id, [p.number for p in document.pages]) if overlay else None
+        return document, ExportOptions(overlay=overlay, page_images=images, include_raw=raw)
+
+    document, options = await run_in_threadpool(load)
+    exporter = get_exporter(format)
+    stem = document.filename.rsplit(".", 1)[0] or document.id
+    if bundle == "zip":
+        spool = await run_in_threadpool(_zip, document, format, options)
+        return StreamingResponse(
+            _drain(spool),
+            media_type="application/zip",
+            headers={"Content-Disposition": _disposition(f"{stem}-{format}.zip")},
+        )
+    media_type = exporter.media_type if "charset" in exporter.media_type else f"{exporter.media_type}; charset=utf-8"
+    return StreamingResponse(
+        exporter.stream(document, options),
+        media_type=media_type,
+        headers={"Content-Disposition": _disposition(f"{stem}{exporter.extension}")},
+    )

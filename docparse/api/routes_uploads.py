@@ -1,0 +1,224 @@
+"""``POST /v1/documents``: upload -> validate -> store -> enqueue -> ``202``.
+
+Each file is streamed to a temporary file (:mod:`docparse.api.uploads`), its type sniffed from
+its bytes (415), its pages counted (:func:`docparse.ingest.refusal`: 422 for too many pages, a
+locked or unreadable file), then taken in by :func:`docparse.ingest.intake_file` (owner: the
+key's name) and queued by id (:func:`workers.client.enqueue_document`) — the same library
+functions as ``docparse ingest``.
+
+Overall status of the response (entries are in upload order, one per file):
+
+* ``202 Accepted`` — at least one file was queued as a new document; the other entries may be
+  duplicates (``duplicate: true``, the existing id) or rejections (``{"filename", "error"}``
+  with the file's own problem status inside);
+* ``200 OK`` — nothing new was queued, but at least one file is an existing document
+  (duplicates, possibly with rejections beside them);
+* every file rejected — a problem response: with one file, that file's problem (413 / 415 /
+  422 ...); with several, their common status or 422 when they differ, with ``documents``
+  listing each file's entry.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from docparse.api.auth import CurrentPrincipal, CurrentServices, CurrentSettings, Principal
+from docparse.api.models import RejectedFile, UploadedDocument, UploadResponse
+from docparse.api.problems import ProblemError, problem
+from docparse.api.settings import ApiSettings
+from docparse.api.uploads import FILES_FIELD, UploadedFile, parse_upload
+from docparse.engines.settings import EngineName
+from docparse.ingest import ProcessingRequest, intake_file, refusal
+from docparse.render import HEAD_BYTES, RenderLimits, describe_unsupported, sniff_media_type
+from docparse.services import Services
+from workers.client import enqueue_document
+
+log = logging.getLogger("docparse.api")
+router = APIRouter(tags=["documents"])
+
+
+class UploadOptions(BaseModel):
+    """The optional form fields of an upload (``None``: the workers' configured value)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    engine: EngineName | None = None
+    model: str | None = Field(default=None, min_length=1, max_length=500)
+    model_spec: str | None = Field(default=None, min_length=1, max_length=100)
+    min_pixels: int | None = Field(default=None, gt=0, le=1 << 31)
+    max_pixels: int | None = Field(default=None, gt=0, le=1 << 31)
+
+
+_OPTION_SCHEMA: dict[str, Any] = UploadOptions.model_json_schema()["properties"]
+UPLOAD_BODY: dict[str, Any] = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": [FILES_FIELD],
+                "properties": {
+                    FILES_FIELD: {"type": "array", "items": {"type": "string", "format": "binary"}, "minItems": 1},
+                    **_OPTION_SCHEMA,
+                },
+            }
+        }
+    },
+}
+
+
+def status_url(settings: ApiSettings, request: Request, document_id: str) -> str:
+    """The absolute URL of a document's status (``public_base_url`` or the request's base)."""
+    base = settings.public_base_url or str(request.base_url).rstrip("/")
+    return f"{base}/v1/documents/{document_id}"
+
+
+def processing_request(fields: dict[str, str]) -> ProcessingRequest:
+    """The form fields as a :class:`ProcessingRequest`; a 422 problem when invalid."""
+    try:
+        options = UploadOptions.model_validate({k: v for k, v in fields.items() if v != ""})
+        return ProcessingRequest(**options.model_dump())
+    except ValidationError as exc:
+        errors = [{"loc": [str(p) for p in e["loc"]], "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
+        raise ProblemError(422, "invalid upload options", kind="validation-error", errors=errors) from None
+    except (KeyError, ValueError) as exc:
+        raise ProblemError(422, str(exc.args[0] if exc.args else exc), kind="validation-error") from None
+
+
+def _reject(item: UploadedFile, status: int, detail: str, instance: str, kind: str) -> RejectedFile:
+    return RejectedFile.model_validate(
+        {"filename": item.filename, "error": problem(status, detail, instance=instance, kind=kind)}
+    )
+
+
+def admit(
+    item: UploadedFile,
+    *,
+    services: Services,
+    settings: ApiSettings,
+    principal: Principal,
+    request: ProcessingRequest,
+    instance: str,
+    url_of: Any,
+) -> UploadedDocument | RejectedFile:
+    """One streamed file -> its response entry (blocking: runs in the thread pool)."""
+    if item.too_big:
+        detail = f"{item.filename} is over the upload limit of {settings.max_upload_bytes} bytes"
+        return _reject(item, 413, detail, instance, "upload-too-large")
+    if item.size == 0:
+        return _reject(item, 422, f"{item.filename} is empty", instance, "empty-file")
+    with item.path.open("rb") as fh:
+        head = fh.read(HEAD_BYTES)
+    if sniff_media_type(head) is None:
+        detail = f"{item.filename} is {describe_unsupported(head)}, not a PDF or an image"
+        return _reject(item, 415, detail, instance, "unsupported-media-type")
+    limits = RenderLimits(max_file_bytes=settings.max_upload_bytes, max_pages=settings.max_pages)
+    reason = refusal(item.path, password=request.password, limits=limits)
+    if reason is not None:
+        return _reject(item, 422, reason, instance, "unprocessable-document")
+    result = intake_file(
+        item.path, db=services.db, blobs=services.blobs, request=request, limits=limits, owner=principal.name
+    )
+    if result.document_id is None:
+        return _reject(item, 422, result.reason or "the file could not be taken in", instance, "unprocessable-document")
+    with services.db.unit_of_work() as uow:
+        record = uow.documents.get(result.document_id)
+    assert record is not None
+    if result.outcome == "duplicate" and not principal.may_see(record):
+        detail = f"{item.filename} was already uploaded with these settings by another API key"
+        return _reject(item, 409, detail, instance, "duplicate-of-another-owner")
+    if result.outcome == "queued":
+        try:
+            enqueue_document(services.app, record.id)
+        except Exception:  # broker down: the document stays queued; reprocess queues it again
+            log.exception("enqueue failed for document %s", record.id)
+            detail = f"{item.filename} was stored as {record.id} but could not be queued; POST its reprocess later"
+            return _reject(item, 503, detail, instance, "queue-unavailable")
+    return UploadedDocument(
+        id=record.id,
+        filename=record.filename,
+        status=record.status,
+        status_url=url_of(record.id),
+        duplicate=result.outcome == "duplicate",
+    )
+
+
+def overall(entries: list[UploadedDocument | RejectedFile]) -> int:
+    """The response status for these entries (see the module docstring)."""
+    accepted = [e for e in entries if isinstance(e, UploadedDocument)]
+    if any(not e.duplicate for e in accepted):
+        return 202
+    if accepted:
+        return 200
+    statuses = {e.error.status for e in entries if isinstance(e, RejectedFile)}
+    return statuses.pop() if len(statuses) == 1 else 422
+
+
+@router.post(
+    "/documents",
+    status_code=202,
+    response_model=UploadResponse,
+    summary="Upload documents",
+    openapi_extra={"requestBody": UPLOAD_BODY},
+    responses={
+        200: {"model": UploadResponse, "description": "every file was already uploaded (duplicates)"},
+        202: {"description": "at least one new document was queued"},
+        413: {"description": "a file or the request is over the size limit"},
+        415: {"description": "not multipart, or a file is not a PDF or an image"},
+        422: {"description": "invalid options, too many pages, locked or unreadable file"},
+    },
+)
+async def upload_documents(
+    request: Request,
+    principal: CurrentPrincipal,
+    services: CurrentServices,
+    settings: CurrentSettings,
+) -> JSONResponse:
+    """Upload one or more files (field ``files``) with optional processing options. Answers per
+    file, in order; see the module docstring for the overall status code."""
+    if services.embedded:
+        raise ProblemError(
+            503, "no broker configured: run `docparse serve` or set DOCPARSE_BROKER_URL", kind="queue-unavailable"
+        )
+    upload = await parse_upload(
+        request.headers.get("content-type"),
+        request.headers.get("content-length"),
+        request.stream(),
+        max_file_bytes=settings.max_upload_bytes,
+        max_files=settings.max_files,
+    )
+    try:
+        if not upload.files:
+            raise ProblemError(422, f"no files: send one or more in the {FILES_FIELD!r} field", kind="validation-error")
+        processing = processing_request(upload.fields)
+        entries: list[UploadedDocument | RejectedFile] = []
+        for item in upload.files:
+            entries.append(
+                await run_in_threadpool(
+                    admit,
+                    item,
+                    services=services,
+                    settings=settings,
+                    principal=principal,
+                    request=processing,
+                    instance=request.url.path,
+                    url_of=lambda id: status_url(settings, request, id),
+                )
+            )
+    finally:
+        upload.cleanup()
+    status = overall(entries)
+    body = UploadResponse(documents=entries).model_dump(mode="json")
+    if status >= 400:
+        if len(entries) == 1 and isinstance(entries[0], RejectedFile):
+            raise ProblemError(
+                status, entries[0].error.detail or "rejected", kind=entries[0].error.type.rsplit("/", 1)[-1]
+            )
+        raise ProblemError(status, "no file was accepted", kind="upload-rejected", documents=body["documents"])
+    return JSONResponse(body, status_code=status)

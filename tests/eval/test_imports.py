@@ -1,0 +1,57 @@
+"""docparse.eval stays light: no torch, storage, workers or web framework; modules within the length budget."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import docparse.eval
+
+EVAL_DIR = Path(docparse.eval.__file__).parent
+ALLOWED_ROOTS = {"schemas", "pydantic", "rich", "apted", "rapidfuzz", "__future__"}
+ALLOWED_DOCPARSE = {"docparse.qwenvl.dom", "docparse.qwenvl.tables"}  # the lxml table parser, pure
+
+
+def imported_modules(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            assert node.level == 0, f"{path.name}: relative import"
+            assert node.module is not None
+            names.add(node.module)
+    return names
+
+
+def test_eval_imports_only_what_it_needs() -> None:
+    files = sorted(EVAL_DIR.glob("*.py"))
+    assert len(files) >= 8
+    for path in files:
+        for module in imported_modules(path):
+            root = module.split(".")[0]
+            ok = (
+                root in ALLOWED_ROOTS
+                or root in sys.stdlib_module_names
+                or module in ALLOWED_DOCPARSE
+                or module == "docparse.eval"
+                or module.startswith("docparse.eval.")
+            )
+            assert ok, f"{path.name} imports {module}"
+
+
+def test_importing_eval_loads_no_heavy_framework() -> None:
+    code = (
+        "import sys, docparse.eval; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'torch', 'transformers', 'storage', 'workers', 'fastapi', 'sqlalchemy', 'celery', 'fitz', 'pymupdf'}))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    assert out.stdout.strip() == "[]"
+
+
+def test_modules_stay_within_the_length_budget() -> None:
+    for path in EVAL_DIR.glob("*.py"):
+        assert len(path.read_text(encoding="utf-8").splitlines()) <= 400, path.name
