@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import os
-import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
+
+from storage.testing import conninfo
 
 __all__ = [
     "ADMIN_URL",
@@ -28,27 +29,12 @@ ADMIN_URL = os.environ.get("DOCPARSE_BENCH_POSTGRES_URL", "postgresql://postgres
 REDIS_URL = os.environ.get("DOCPARSE_BENCH_REDIS_URL", "redis://127.0.0.1:6379/11")
 
 
-def _conninfo(database: str | None = None) -> str:
-    from sqlalchemy.engine import make_url
-
-    url = make_url(ADMIN_URL)
-    parts: dict[str, object] = {
-        "host": url.host or "127.0.0.1",
-        "port": url.port or 5432,
-        "user": url.username or "postgres",
-        "dbname": database or url.database or "postgres",
-    }
-    if url.password:
-        parts["password"] = url.password
-    return " ".join(f"{k}={v}" for k, v in parts.items())
-
-
 def postgres_unreachable() -> str | None:
     """Why PostgreSQL cannot be used (``None`` when it can)."""
     try:
         import psycopg
 
-        with psycopg.connect(_conninfo(), connect_timeout=3) as conn:
+        with psycopg.connect(conninfo(ADMIN_URL), connect_timeout=3) as conn:
             conn.execute("SELECT 1")
     except Exception as exc:  # any failure means: skip, with the reason
         return f"PostgreSQL unreachable at {ADMIN_URL}: {str(exc).strip().splitlines()[0] if str(exc) else exc!r}"
@@ -75,28 +61,18 @@ def postgres_version() -> str | None:
     try:
         import psycopg
 
-        with psycopg.connect(_conninfo(), connect_timeout=3) as conn:
+        with psycopg.connect(conninfo(ADMIN_URL), connect_timeout=3) as conn:
             row = conn.execute("SHOW server_version").fetchone()
     except Exception:
         return None
     return str(row[0]) if row else None
 
 
-@contextlib.contextmanager
-def temporary_database(prefix: str = "docparse_bench") -> Iterator[str]:
+def temporary_database(prefix: str = "docparse_bench") -> contextlib.AbstractContextManager[str]:
     """A fresh PostgreSQL database (SQLAlchemy psycopg URL), dropped on exit."""
-    import psycopg
-    from psycopg import sql
-    from sqlalchemy.engine import make_url
+    from storage.testing import temporary_database as fresh
 
-    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(_conninfo(), autocommit=True, connect_timeout=5) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield make_url(ADMIN_URL).set(drivername="postgresql+psycopg", database=name).render_as_string(False)
-    finally:
-        with psycopg.connect(_conninfo(), autocommit=True) as admin:
-            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    return fresh(ADMIN_URL, prefix)
 
 
 def redis_keys() -> set[bytes]:

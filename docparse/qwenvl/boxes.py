@@ -69,7 +69,35 @@ def _clamp(value: float, high: float) -> float:
     return min(max(value, 0.0), high)
 
 
+def _capped(value: float, high: float) -> float:
+    """``min(value, high)`` (the first of equal values, as :func:`min` returns)."""
+    return high if high < value else value
+
+
+def _bbox(x0: float, y0: float, x1: float, y1: float) -> dict[str, float]:
+    return {"x0": x0, "y0": y0, "x1": x1, "y1": y1}
+
+
+@dataclass(frozen=True)
+class MappedFields:
+    """:class:`MappedBox` with the boxes as unvalidated :class:`schemas.BBox` fields (for one-shot validation)."""
+
+    bbox: dict[str, float] | None
+    bbox_norm: dict[str, float] | None
+    fixes: tuple[BoxFix, ...] = ()
+
+    def boxes(self) -> MappedBox:
+        bbox = BBox.model_validate(self.bbox) if self.bbox is not None else None
+        norm = BBox.model_validate(self.bbox_norm) if self.bbox_norm is not None else None
+        return MappedBox(bbox, norm, self.fixes)
+
+
 def map_box(coords: Sequence[float], geometry: PageGeometry, convention: CoordinateConvention) -> MappedBox:
+    """Map ``(x1, y1, x2, y2)`` in model space to page space; see :func:`map_box_fields`."""
+    return map_box_fields(coords, geometry, convention).boxes()
+
+
+def map_box_fields(coords: Sequence[float], geometry: PageGeometry, convention: CoordinateConvention) -> MappedFields:
     """Map ``(x1, y1, x2, y2)`` in model space to page space, repairing it on the way.
 
     Inverted corners are swapped (``bbox_swapped``), coordinates outside model space are
@@ -77,15 +105,21 @@ def map_box(coords: Sequence[float], geometry: PageGeometry, convention: Coordin
     flagged (``bbox_degenerate``). Anything but four finite numbers gives no box
     (``bbox_malformed``).
     """
-    if len(coords) != 4 or not all(math.isfinite(v) for v in coords):
-        return MappedBox(None, None, (BoxFix("bbox_malformed", f"expected 4 numbers, got {len(coords)}"),))
+    if len(coords) != 4:
+        return MappedFields(None, None, (BoxFix("bbox_malformed", f"expected 4 numbers, got {len(coords)}"),))
     x1, y1, x2, y2 = coords
+    isfinite = math.isfinite
+    if not (isfinite(x1) and isfinite(y1) and isfinite(x2) and isfinite(y2)):
+        return MappedFields(None, None, (BoxFix("bbox_malformed", f"expected 4 numbers, got {len(coords)}"),))
     fixes: list[BoxFix] = []
     if x1 > x2 or y1 > y2:
         fixes.append(BoxFix("bbox_swapped", f"inverted corners swapped in ({x1:g}, {y1:g}, {x2:g}, {y2:g})"))
         x1, x2 = min(x1, x2), max(x1, x2)
         y1, y2 = min(y1, y2), max(y1, y2)
-    width, height = model_extent(geometry, convention)
+    if convention == "qwen3-relative":
+        width = height = RELATIVE_SCALE
+    else:
+        width, height = float(geometry.model_width), float(geometry.model_height)
     if x1 < 0 or y1 < 0 or x2 > width or y2 > height:
         fixes.append(
             BoxFix("bbox_clamped", f"({x1:g}, {y1:g}, {x2:g}, {y2:g}) clamped to the {width:g}x{height:g} model image")
@@ -95,19 +129,19 @@ def map_box(coords: Sequence[float], geometry: PageGeometry, convention: Coordin
         fixes.append(BoxFix("bbox_degenerate", f"zero-area box ({x1:g}, {y1:g}, {x2:g}, {y2:g}) kept"))
     page_w, page_h = geometry.width, geometry.height
     sx, sy = page_w / width, page_h / height
-    page = BBox(
-        x0=min(round(x1 * sx, _PAGE_DIGITS), page_w),
-        y0=min(round(y1 * sy, _PAGE_DIGITS), page_h),
-        x1=min(round(x2 * sx, _PAGE_DIGITS), page_w),
-        y1=min(round(y2 * sy, _PAGE_DIGITS), page_h),
+    page = _bbox(
+        _capped(round(x1 * sx, _PAGE_DIGITS), page_w),
+        _capped(round(y1 * sy, _PAGE_DIGITS), page_h),
+        _capped(round(x2 * sx, _PAGE_DIGITS), page_w),
+        _capped(round(y2 * sy, _PAGE_DIGITS), page_h),
     )
-    norm = BBox(
-        x0=min(round(x1 / width, _NORM_DIGITS), 1.0),
-        y0=min(round(y1 / height, _NORM_DIGITS), 1.0),
-        x1=min(round(x2 / width, _NORM_DIGITS), 1.0),
-        y1=min(round(y2 / height, _NORM_DIGITS), 1.0),
+    norm = _bbox(
+        _capped(round(x1 / width, _NORM_DIGITS), 1.0),
+        _capped(round(y1 / height, _NORM_DIGITS), 1.0),
+        _capped(round(x2 / width, _NORM_DIGITS), 1.0),
+        _capped(round(y2 / height, _NORM_DIGITS), 1.0),
     )
-    return MappedBox(page, norm, tuple(fixes))
+    return MappedFields(page, norm, tuple(fixes))
 
 
 def polygon_bounds(values: Sequence[float]) -> list[float] | None:
@@ -122,17 +156,25 @@ def read_box(
     bbox_attr: str | None, polygon_attr: str | None, geometry: PageGeometry, convention: CoordinateConvention
 ) -> MappedBox | None:
     """The box of an element from its ``data-bbox`` (preferred) or ``data-polygon``; ``None`` if it has neither."""
+    fields = read_box_fields(bbox_attr, polygon_attr, geometry, convention)
+    return fields.boxes() if fields is not None else None
+
+
+def read_box_fields(
+    bbox_attr: str | None, polygon_attr: str | None, geometry: PageGeometry, convention: CoordinateConvention
+) -> MappedFields | None:
+    """Like :func:`read_box`, with the boxes as fields to validate later."""
     if bbox_attr is not None:
         numbers = parse_numbers(bbox_attr)
         if numbers is None:
-            return MappedBox(None, None, (BoxFix("bbox_malformed", f"non-numeric data-bbox {bbox_attr!r}"),))
+            return MappedFields(None, None, (BoxFix("bbox_malformed", f"non-numeric data-bbox {bbox_attr!r}"),))
         if len(numbers) != 4:
-            return MappedBox(None, None, (BoxFix("bbox_malformed", f"data-bbox {bbox_attr!r} is not 4 numbers"),))
-        return map_box(numbers, geometry, convention)
+            return MappedFields(None, None, (BoxFix("bbox_malformed", f"data-bbox {bbox_attr!r} is not 4 numbers"),))
+        return map_box_fields(numbers, geometry, convention)
     if polygon_attr is not None:
         numbers = parse_numbers(polygon_attr)
         bounds = polygon_bounds(numbers) if numbers is not None else None
         if bounds is None:
-            return MappedBox(None, None, (BoxFix("bbox_malformed", f"unusable data-polygon {polygon_attr!r}"),))
-        return map_box(bounds, geometry, convention)
+            return MappedFields(None, None, (BoxFix("bbox_malformed", f"unusable data-polygon {polygon_attr!r}"),))
+        return map_box_fields(bounds, geometry, convention)
     return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import TypedDict
 
 from docparse.qwenvl.context import PageContext
 from docparse.qwenvl.dom import Element, tag_of
@@ -17,7 +18,6 @@ from schemas import (
     HeaderBlock,
     HeadingBlock,
     ListBlock,
-    ListItem,
     PageNumberBlock,
     ParagraphBlock,
     UnknownBlock,
@@ -69,15 +69,29 @@ def _is_list(element: Element) -> bool:
     return tag_of(element) in ("ul", "ol")
 
 
-def _items(container: Element, ctx: PageContext) -> list[ListItem]:
+class _ItemFields(TypedDict):
+    """The fields of a :class:`schemas.ListItem`, validated in one go with the list block."""
+
+    text: str
+    bbox: dict[str, float] | None
+    bbox_norm: dict[str, float] | None
+    children: list[_ItemFields]
+    children_ordered: bool
+
+
+def _item(text: str) -> _ItemFields:
+    return {"text": text, "bbox": None, "bbox_norm": None, "children": [], "children_ordered": False}
+
+
+def _items(container: Element, ctx: PageContext) -> list[_ItemFields]:
     """Items of a ``<ul>``/``<ol>``; stray text or elements between items become box-less items."""
-    items: list[ListItem] = []
+    items: list[_ItemFields] = []
     stray: list[str] = [container.text or ""]
 
     def flush_stray() -> None:
         text = normalize_ws(" ".join(stray))
         if text:
-            items.append(ListItem(text=text))
+            items.append(_item(text))
         stray.clear()
 
     for child in container:
@@ -87,28 +101,28 @@ def _items(container: Element, ctx: PageContext) -> list[ListItem]:
             stray.append(child.tail or "")
             continue
         flush_stray()
-        mapped = ctx.box(child, what="<li>", required=False)
+        mapped = ctx.box_fields(child, what="<li>", required=False)
         nested = [grand for grand in child if _is_list(grand)]
         children = [item for lst in nested for item in _items(lst, ctx)]
         items.append(
-            ListItem(
-                text=element_text(child, skip=_is_list),
-                bbox=mapped.bbox if mapped else None,
-                bbox_norm=mapped.bbox_norm if mapped else None,
-                children=children,
-                children_ordered=bool(nested) and tag_of(nested[0]) == "ol",
-            )
+            {
+                "text": element_text(child, skip=_is_list),
+                "bbox": mapped.bbox if mapped else None,
+                "bbox_norm": mapped.bbox_norm if mapped else None,
+                "children": children,
+                "children_ordered": bool(nested) and tag_of(nested[0]) == "ol",
+            }
         )
         stray.append(child.tail or "")
     flush_stray()
     return items
 
 
-def _item_lines(items: list[ListItem], depth: int = 0) -> list[str]:
+def _item_lines(items: list[_ItemFields], depth: int = 0) -> list[str]:
     lines: list[str] = []
     for item in items:
-        lines.append("  " * depth + item.text)
-        lines.extend(_item_lines(item.children, depth + 1))
+        lines.append("  " * depth + item["text"])
+        lines.extend(_item_lines(item["children"], depth + 1))
     return lines
 
 
@@ -122,7 +136,9 @@ def build_list(element: Element, ctx: PageContext) -> Block | None:
     common = ctx.common(element)
     items = _items(element, ctx)
     text = "\n".join(line for line in _item_lines(items) if line.strip())
-    return ListBlock(**common, text=text, ordered=tag_of(element) == "ol", start=start, items=items)
+    return ListBlock.model_validate(
+        {**common, "text": text, "ordered": tag_of(element) == "ol", "start": start, "items": items}
+    )
 
 
 def build_code(element: Element, ctx: PageContext) -> Block | None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from docparse.qwenvl.boxes import MappedBox, read_box
+from docparse.qwenvl.boxes import MappedBox, MappedFields, read_box_fields
 from docparse.qwenvl.dom import Element, serialize, tag_of
 from docparse.qwenvl.issues import IssueLog
-from schemas import BBox, Block, CoordinateConvention, PageGeometry, block_id
+from schemas import Block, CoordinateConvention, PageGeometry, block_id
 
 
 @dataclass
@@ -34,19 +34,26 @@ class PageContext:
         ``None`` means the element has no box attribute (logged as ``bbox_missing`` when
         ``required``); a :class:`MappedBox` without ``bbox`` means the attribute was unusable.
         """
-        label = what or f"<{tag_of(element)}>"
-        mapped = read_box(element.get("data-bbox"), element.get("data-polygon"), self.geometry, self.convention)
+        fields = self.box_fields(element, what=what, required=required)
+        return fields.boxes() if fields is not None else None
+
+    def box_fields(self, element: Element, *, what: str = "", required: bool = True) -> MappedFields | None:
+        """:meth:`box` with the boxes as fields, validated later with the block that holds them."""
+        mapped = read_box_fields(element.get("data-bbox"), element.get("data-polygon"), self.geometry, self.convention)
         if mapped is None:
             if required and self.report_missing:
+                label = what or f"<{tag_of(element)}>"
                 self.log.add("bbox_missing", f"{label} has no data-bbox; kept without a box", block=self.next_index)
             return None
-        for fix in mapped.fixes:
-            self.log.add(fix.code, f"{label}: {fix.message}", block=self.next_index)
+        if mapped.fixes:
+            label = what or f"<{tag_of(element)}>"
+            for fix in mapped.fixes:
+                self.log.add(fix.code, f"{label}: {fix.message}", block=self.next_index)
         return mapped
 
     def common(self, element: Element, *, html: str | None = None) -> dict[str, Any]:
-        """The fields every block has, for the block about to be appended."""
-        mapped = self.box(element)
+        """The fields every block has, for the block about to be appended (boxes as fields, validated with it)."""
+        mapped = self.box_fields(element)
         index = self.next_index
         return {
             "id": block_id(self.document_id, self.page, index),
@@ -57,7 +64,7 @@ class PageContext:
             "html": serialize(element) if html is None else html,
         }
 
-    def image_box(self, element: Element) -> BBox | None:
-        """The page-space box of an ``<img>`` child (not required: many figures have none)."""
-        mapped = self.box(element, what="<img>", required=False)
+    def image_box(self, element: Element) -> dict[str, float] | None:
+        """The page-space box of an ``<img>`` child as fields (not required: many figures have none)."""
+        mapped = self.box_fields(element, what="<img>", required=False)
         return mapped.bbox if mapped else None

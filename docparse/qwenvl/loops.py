@@ -17,7 +17,7 @@ Each collapse keeps the first copy and drops the rest.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from docparse.qwenvl.dom import Element, tag_of
@@ -48,21 +48,47 @@ def element_key(element: Element) -> LoopKey:
     return LoopKey(kind, text)
 
 
-def trailing_run(count: int, key: Callable[[int], LoopKey], *, allow_cut_last: bool = True) -> int:
+def element_kind_prefix(element: Element) -> str | None:
+    """A cheap prefix of :func:`element_key`'s kind: different prefixes mean different kinds.
+
+    ``None`` when it cannot tell (a class holding ``@``, which the box suffix also uses).
+    """
+    prefix = f"{tag_of(element)}.{class_string(element)}"
+    return None if "@" in prefix else prefix
+
+
+def trailing_run(
+    count: int,
+    key: Callable[[int], LoopKey],
+    *,
+    allow_cut_last: bool = True,
+    prefix: Callable[[int], str | None] | None = None,
+) -> int:
     """How many of ``count`` items at the end are copies of one another; keys are computed lazily.
 
     With ``allow_cut_last`` the last item may be a cut-off copy: same kind, text a prefix.
+    ``prefix`` (optional) gives a cheap part of each key's kind: when two items' prefixes
+    differ (neither ``None``) their kinds differ, so their full keys are not computed.
     """
     if count == 0:
         return 0
+
+    def surely_differ(i: int, j: int) -> bool:
+        if prefix is None:
+            return False
+        a, b = prefix(i), prefix(j)
+        return a is not None and b is not None and a != b
+
     reference = count - 1
+    if count >= 2 and surely_differ(count - 1, count - 2):
+        return 1  # the last two differ in kind: no cut-off copy, no run
     ref_key = key(reference)
     if allow_cut_last and count >= 2:
         before = key(count - 2)
         if ref_key != before and ref_key.kind == before.kind and before.text.startswith(ref_key.text):
             reference, ref_key = count - 2, before
     start = reference
-    while start > 0 and key(start - 1) == ref_key:
+    while start > 0 and not surely_differ(start - 1, reference) and key(start - 1) == ref_key:
         start -= 1
     return count - start
 
@@ -99,27 +125,26 @@ def trailing_period(text: str) -> tuple[int, int] | None:
     return None
 
 
-def _text_slots(root: Element) -> list[tuple[Element, bool]]:
-    """Every (element, is_tail) text position under ``root`` in document order."""
-    slots: list[tuple[Element, bool]] = []
+def _text_slots_reversed(root: Element) -> Iterator[tuple[Element, bool]]:
+    """Every (element, is_tail) text position under ``root``, last first (lazily, so the end is cheap)."""
     todo: list[tuple[Element, bool]] = [(root, False)]
     while todo:
-        element, is_tail = todo.pop()
-        if is_tail:
-            slots.append((element, True))
+        element, is_text = todo.pop()
+        if is_text:
+            yield element, False
             continue
         if element is not root:
-            todo.append((element, True))
-        if tag_of(element) in SKIPPED_TAGS or tag_of(element) == "":
+            yield element, True
+        tag = tag_of(element)
+        if tag in SKIPPED_TAGS or tag == "":
             continue
-        slots.append((element, False))
-        todo.extend((child, False) for child in reversed(list(element)))
-    return slots
+        todo.append((element, True))
+        todo.extend((child, False) for child in element)
 
 
 def collapse_text_loop(root: Element) -> int:
     """Cut a looping phrase at the end of the last text under ``root``; returns the copies dropped."""
-    for element, is_tail in reversed(_text_slots(root)):
+    for element, is_tail in _text_slots_reversed(root):
         text = element.tail if is_tail else element.text
         if not text or not text.strip():
             continue

@@ -26,6 +26,7 @@ from docparse.qwenvl.loops import (
     collapse_nested_loops,
     collapse_text_loop,
     element_key,
+    element_kind_prefix,
     trailing_period,
     trailing_run,
 )
@@ -78,9 +79,13 @@ def _node_key(node: Node) -> LoopKey:
     return LoopKey("#text", normalize_ws(node.text)) if isinstance(node, LooseText) else element_key(node)
 
 
+def _node_prefix(node: Node) -> str | None:
+    return "#text" if isinstance(node, LooseText) else element_kind_prefix(node)
+
+
 def _collapse_loops(nodes: list[Node], truncated: bool) -> tuple[list[Node], list[_Loop]]:
     loops: list[_Loop] = []
-    run = trailing_run(len(nodes), lambda i: _node_key(nodes[i]))
+    run = trailing_run(len(nodes), lambda i: _node_key(nodes[i]), prefix=lambda i: _node_prefix(nodes[i]))
     if run >= MIN_REPEATED_ELEMENTS:
         nodes = nodes[: len(nodes) - run + 1]
         message = f"the last element was repeated {run} times at the end of the output; one copy kept"

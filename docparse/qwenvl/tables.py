@@ -91,7 +91,7 @@ def source_rows(table: Element) -> tuple[list[list[SourceCell]], list[str]]:
             rowspan, colspan = cell.get("rowspan"), cell.get("colspan")
             cells.append(
                 SourceCell(
-                    element_text(cell),
+                    " ".join((cell.text or "").split()) if len(cell) == 0 else element_text(cell),
                     1 if rowspan is None else _span(rowspan, fixes, "rowspan"),
                     1 if colspan is None else _span(colspan, fixes, "colspan"),
                     in_head or tag == "th",
@@ -126,6 +126,13 @@ def normalize(rows: list[list[SourceCell]]) -> tuple[int, int, list[CellFields],
         for cell in row:
             while (r, c) in taken:
                 c += 1
+            if cell.colspan == 1 and cell.rowspan == 1:  # the common case, as the general one below
+                taken.add((r, c))
+                placed.append(
+                    {"row": r, "col": c, "rowspan": 1, "colspan": 1, "header": cell.header, "text": cell.text}
+                )
+                c += 1
+                continue
             colspan = 1
             while colspan < cell.colspan and c + colspan < width_limit and (r, c + colspan) not in taken:
                 colspan += 1
@@ -156,9 +163,9 @@ def normalize(rows: list[list[SourceCell]]) -> tuple[int, int, list[CellFields],
             if (r, c) not in taken:
                 placed.append({"row": r, "col": c, "rowspan": 1, "colspan": 1, "header": False, "text": ""})
                 padded += 1
-    if padded:
+    if padded:  # without padding the cells are already in (row, col) order
         fixes.append(f"{padded} empty cell(s) added to make the rows the same length")
-    placed.sort(key=lambda cell: (cell["row"], cell["col"]))
+        placed.sort(key=lambda cell: (cell["row"], cell["col"]))
     return n_rows, n_cols, placed, fixes
 
 

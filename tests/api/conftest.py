@@ -26,21 +26,18 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
-import psycopg
 import pytest
 import redis
 import uvicorn
 from fastapi import FastAPI
-from psycopg import sql
-from sqlalchemy.engine import make_url
 
 from docparse.api import ApiSettings, create_app
 from docparse.services import Services
 from storage import StorageSettings
 from tests.paths import REPO_ROOT
+from tests.postgres import session_database
 from workers.settings import WorkerSettings
 
-ADMIN_URL = os.environ.get("DOCPARSE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("DOCPARSE_TEST_API_REDIS_URL", "redis://127.0.0.1:6379/10")
 KEYS = {"alice": "alice-key-0123456789", "bob": "bob-key-0123456789"}
 ADMIN_KEYS = {"ops": "ops-key-0123456789"}
@@ -59,29 +56,9 @@ def poll(check: Callable[[], T | None], *, timeout_s: float = 60.0, what: str = 
         time.sleep(0.1)
 
 
-def _conninfo(database: str | None = None) -> str:
-    url = make_url(ADMIN_URL)
-    parts = {"host": url.host or "127.0.0.1", "port": url.port or 5432, "user": url.username or "postgres"}
-    parts["dbname"] = database or url.database or "postgres"
-    if url.password:
-        parts["password"] = url.password
-    return " ".join(f"{k}={v}" for k, v in parts.items())
-
-
 @pytest.fixture(scope="session")
 def pg_url() -> Iterator[str]:
-    name = f"docparse_api_{uuid.uuid4().hex[:12]}"
-    try:
-        admin = psycopg.connect(_conninfo(), autocommit=True, connect_timeout=5)
-    except psycopg.OperationalError as exc:
-        pytest.fail(f"PostgreSQL unreachable at {ADMIN_URL}: {exc}", False)
-    with admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield make_url(ADMIN_URL).set(drivername="postgresql+psycopg", database=name).render_as_string(False)
-    finally:
-        with psycopg.connect(_conninfo(), autocommit=True) as admin:
-            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    yield from session_database("docparse_api")
 
 
 @dataclass

@@ -10,54 +10,23 @@ server is touched. An unreachable server FAILS the PostgreSQL parameters, unless
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
-from psycopg import sql
-from sqlalchemy.engine import make_url
 
 from storage import Database
+from storage.testing import temporary_schema
+from tests.postgres import session_database
 from tests.storage.factories import make_new_document
 
-ADMIN_URL = os.environ.get("DOCPARSE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 BACKENDS = ["sqlite", "postgresql"]
-
-
-def _admin_conninfo(database: str | None = None) -> str:
-    url = make_url(ADMIN_URL)
-    parts = {
-        "host": url.host or "127.0.0.1",
-        "port": url.port or 5432,
-        "user": url.username or "postgres",
-        "dbname": database or url.database or "postgres",
-    }
-    if url.password:
-        parts["password"] = url.password
-    return " ".join(f"{k}={v}" for k, v in parts.items())
 
 
 @pytest.fixture(scope="session")
 def pg_database() -> Iterator[str]:
     """A throwaway PostgreSQL database for this test session; yields its SQLAlchemy URL (no schema)."""
-    if os.environ.get("DOCPARSE_SKIP_POSTGRES") == "1":
-        pytest.skip("DOCPARSE_SKIP_POSTGRES=1")
-    name = f"docparse_test_{uuid.uuid4().hex[:12]}"
-    try:
-        admin = psycopg.connect(_admin_conninfo(), autocommit=True, connect_timeout=5)
-    except psycopg.OperationalError as exc:
-        pytest.fail(f"PostgreSQL unreachable at {ADMIN_URL} ({exc}); set DOCPARSE_SKIP_POSTGRES=1 to skip", False)
-    with admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    url = make_url(ADMIN_URL).set(drivername="postgresql+psycopg", database=name)
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(_admin_conninfo(), autocommit=True) as admin:
-            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    yield from session_database("docparse_test")
 
 
 @pytest.fixture(params=BACKENDS)
@@ -71,16 +40,8 @@ def database_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -
     if backend == "sqlite":
         yield f"sqlite:///{tmp_path}/db/docparse.db"
         return
-    base: str = request.getfixturevalue("pg_database")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    conninfo = _admin_conninfo(make_url(base).database)
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
-    try:
-        yield make_url(base).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(False)
-    finally:
-        with psycopg.connect(conninfo, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
+    with temporary_schema(request.getfixturevalue("pg_database")) as url:
+        yield url
 
 
 @pytest.fixture

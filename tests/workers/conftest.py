@@ -21,34 +21,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TypeVar
 
-import psycopg
 import pytest
 import redis
 from celery import Celery
-from psycopg import sql
-from sqlalchemy.engine import make_url
 
 from storage import Database, LocalBlobStore
+from storage.testing import temporary_schema
 from tests.paths import REPO_ROOT
+from tests.postgres import session_database
 from workers.app import create_app
 from workers.settings import WorkerSettings
 
-ADMIN_URL = os.environ.get("DOCPARSE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("DOCPARSE_TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
 T = TypeVar("T")
-
-
-def _conninfo(database: str | None = None) -> str:
-    url = make_url(ADMIN_URL)
-    parts = {
-        "host": url.host or "127.0.0.1",
-        "port": url.port or 5432,
-        "user": url.username or "postgres",
-        "dbname": database or url.database or "postgres",
-    }
-    if url.password:
-        parts["password"] = url.password
-    return " ".join(f"{k}={v}" for k, v in parts.items())
 
 
 def poll(check: Callable[[], T | None], *, timeout_s: float = 120.0, what: str = "condition") -> T:
@@ -65,30 +50,7 @@ def poll(check: Callable[[], T | None], *, timeout_s: float = 120.0, what: str =
 
 @pytest.fixture(scope="session")
 def pg_session_db() -> Iterator[str]:
-    name = f"docparse_w_{uuid.uuid4().hex[:12]}"
-    try:
-        admin = psycopg.connect(_conninfo(), autocommit=True, connect_timeout=5)
-    except psycopg.OperationalError as exc:
-        pytest.fail(f"PostgreSQL unreachable at {ADMIN_URL}: {exc}", False)
-    with admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield make_url(ADMIN_URL).set(drivername="postgresql+psycopg", database=name).render_as_string(False)
-    finally:
-        with psycopg.connect(_conninfo(), autocommit=True) as admin:
-            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-
-
-def _schema_url(base: str) -> Iterator[str]:
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    conninfo = _conninfo(make_url(base).database)
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
-    try:
-        yield make_url(base).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(False)
-    finally:
-        with psycopg.connect(conninfo, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
+    yield from session_database("docparse_w")
 
 
 @dataclass
@@ -200,7 +162,7 @@ def _stack(pg_session_db: str, tmp: Path) -> Iterator[Stack]:
     finally:
         client.close()
     tag = uuid.uuid4().hex[:8]
-    for url in _schema_url(pg_session_db):
+    with temporary_schema(pg_session_db) as url:
         s = Stack(url, tmp / "data", (f"test-render-{tag}", f"test-infer-{tag}"), tmp)
         try:
             yield s
