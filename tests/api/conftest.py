@@ -18,9 +18,8 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -36,24 +35,13 @@ from docparse.services import Services
 from storage import StorageSettings
 from tests.paths import REPO_ROOT
 from tests.postgres import session_database
+from tests.waiting import poll
 from workers.settings import WorkerSettings
 
 REDIS_URL = os.environ.get("DOCPARSE_TEST_API_REDIS_URL", "redis://127.0.0.1:6379/10")
 KEYS = {"alice": "alice-key-0123456789", "bob": "bob-key-0123456789"}
 ADMIN_KEYS = {"ops": "ops-key-0123456789"}
 T = TypeVar("T")
-
-
-def poll(check: Callable[[], T | None], *, timeout_s: float = 60.0, what: str = "condition") -> T:
-    """``check()`` until it returns something truthy (returned), for at most ``timeout_s``."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
-        time.sleep(0.1)
 
 
 @pytest.fixture(scope="session")

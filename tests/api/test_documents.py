@@ -12,8 +12,9 @@ import httpx
 import jsonschema
 
 from storage import Database
-from tests.api.conftest import Deployment, assert_problem, fresh_pixels, poll, upload, wait_terminal
+from tests.api.conftest import Deployment, assert_problem, fresh_pixels, upload, wait_terminal
 from tests.paths import REPO_ROOT, SAMPLES_DIR
+from tests.waiting import poll
 
 INVOICE = SAMPLES_DIR / "invoice.pdf"
 ARTICLE = SAMPLES_DIR / "article.pdf"

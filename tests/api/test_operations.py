@@ -8,8 +8,9 @@ import sys
 import httpx
 
 from docparse.api import create_app
-from tests.api.conftest import Deployment, LiveServer, api_settings, assert_problem, poll, upload, wait_terminal
+from tests.api.conftest import Deployment, LiveServer, api_settings, assert_problem, upload, wait_terminal
 from tests.paths import REPO_ROOT, SAMPLES_DIR
+from tests.waiting import poll
 
 
 def test_health_and_readiness(live: LiveServer) -> None:

@@ -2,28 +2,16 @@
 
 from __future__ import annotations
 
-import ast
 import subprocess
 import sys
 from pathlib import Path
 
 import docparse.eval
+from tests.source_imports import imported_modules
 
 EVAL_DIR = Path(docparse.eval.__file__).parent
 ALLOWED_ROOTS = {"schemas", "pydantic", "rich", "apted", "rapidfuzz", "__future__"}
 ALLOWED_DOCPARSE = {"docparse.qwenvl.dom", "docparse.qwenvl.tables"}  # the lxml table parser, pure
-
-
-def imported_modules(path: Path) -> set[str]:
-    names: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            assert node.level == 0, f"{path.name}: relative import"
-            assert node.module is not None
-            names.add(node.module)
-    return names
 
 
 def test_eval_imports_only_what_it_needs() -> None:

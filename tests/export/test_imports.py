@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-import ast
 import sys
 from pathlib import Path
 
 import docparse.export
+from tests.source_imports import imported_modules
 
 EXPORT_DIR = Path(docparse.export.__file__).parent
 ALLOWED_ROOTS = {"schemas", "lxml", "PIL", "__future__"}
-
-
-def imported_modules(path: Path) -> set[str]:
-    names: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            assert node.level == 0, f"{path.name}: relative import"
-            assert node.module is not None
-            names.add(node.module)
-    return names
 
 
 def test_export_imports_only_what_the_architecture_allows() -> None:

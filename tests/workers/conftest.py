@@ -14,9 +14,8 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TypeVar
@@ -34,18 +33,6 @@ from workers.settings import WorkerSettings
 
 REDIS_URL = os.environ.get("DOCPARSE_TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
 T = TypeVar("T")
-
-
-def poll(check: Callable[[], T | None], *, timeout_s: float = 120.0, what: str = "condition") -> T:
-    """``check()`` until it returns something truthy (returned), for at most ``timeout_s``."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
-        time.sleep(0.1)
 
 
 @pytest.fixture(scope="session")

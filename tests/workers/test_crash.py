@@ -7,7 +7,8 @@ from sqlalchemy import text
 
 from docparse.ingest import ProcessingRequest, submit, wait
 from tests.ingest.files import make_pdf
-from tests.workers.conftest import Stack, poll
+from tests.waiting import poll
+from tests.workers.conftest import Stack
 
 pytestmark = [pytest.mark.services, pytest.mark.slow, pytest.mark.timeout(240)]
 
