@@ -46,6 +46,13 @@ def parse_progress(console: Console, label: str) -> Iterator[tuple[Callable[[int
         yield on_open, on_page
 
 
+def page_reasons(page: Page, *, codes: bool = False) -> str:
+    """Why a page is what it is: its warnings and errors, plus the notes of a page that waits
+    (``pending``: e.g. "needs a vision-language model"); each message once, in order."""
+    shown = [i for i in page.issues if i.severity != "info" or page.status == "pending"]
+    return "; ".join(dict.fromkeys(f"{i.code}: {i.message}" if codes else i.message for i in shown))
+
+
 def print_summary(console: Console, document: Document) -> None:
     """One line per document plus one per page that is not ``ok``, on stderr."""
     counts: dict[str, int] = {}
@@ -56,10 +63,7 @@ def print_summary(console: Console, document: Document) -> None:
     console.print(f"{document.filename}: [bold]{document.status}[/bold] ({pages}; {blocks} blocks)")
     for page in document.pages:
         if page.status != "ok":
-            reasons = "; ".join(dict.fromkeys(i.message for i in page.issues if i.severity != "info")) or "-"
-            if page.status == "pending":
-                reasons = "; ".join(dict.fromkeys(i.message for i in page.issues)) or "-"
-            console.print(f"  page {page.number}: {page.status}: {reasons}", highlight=False)
+            console.print(f"  page {page.number}: {page.status}: {page_reasons(page) or '-'}", highlight=False)
 
 
 def emit(

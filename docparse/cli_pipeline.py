@@ -44,21 +44,20 @@ def ingest(
 ) -> None:
     """Ingest files and folders: deduplicate, store, queue, and (embedded or --wait) process them."""
     from docparse.cli_tables import IngestProgress, print_ingest_summary
-    from docparse.engines.settings import EngineSettings
     from docparse.ingest import ProcessingRequest, submit, wait_for
 
+    try:  # options left out stay None: the workers' configured values decide (as for API uploads)
+        request = ProcessingRequest(
+            engine=engine,
+            model_spec=model_spec,
+            model=model,
+            min_pixels=min_pixels,
+            max_pixels=max_pixels,
+            password=password,
+        )
+    except (KeyError, ValueError) as exc:
+        raise typer.BadParameter(str(exc.args[0] if exc.args else exc)) from None
     services = _services()
-    env = EngineSettings()
-    request = ProcessingRequest(
-        engine=engine or env.engine,
-        model_spec=model_spec or env.model_spec,
-        model=model or env.model,
-        model_revision=env.model_revision,
-        min_pixels=min_pixels or env.min_pixels,
-        max_pixels=max_pixels or env.max_pixels,
-        max_new_tokens=env.max_new_tokens,
-        password=password,
-    )
     with IngestProgress(err) as progress:
         results = submit(
             paths,

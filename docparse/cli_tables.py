@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from docparse.cli_output import page_reasons
 from schemas import TERMINAL_STATUSES, Document
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -110,8 +111,7 @@ def print_document_status(console: Console, db: Database, document_id: str) -> b
         console.print(f"  error: {record.error}", highlight=False)
     table = Table("page", "status", "engine", "blocks", "attempts", "issues")
     for page in document.pages:
-        shown = [i for i in page.issues if page.status != "ok" or i.severity != "info"]
-        issues = "; ".join(dict.fromkeys(f"{i.code}: {i.message}" for i in shown))
+        issues = page_reasons(page, codes=True)
         counts = (str(len(page.blocks)), str(len(page.attempts)))
         table.add_row(str(page.number), page.status, page.engine or "-", *counts, issues)
     console.print(table)

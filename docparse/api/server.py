@@ -103,7 +103,6 @@ def serve(host: str = "127.0.0.1", port: int = 8000, reload: bool = False) -> No
     services = Services.from_env()
     services.db  # noqa: B018 - migrate before the worker starts
     if os.environ.get("DOCPARSE_BROKER_URL", "").startswith("sqla+"):
-        services.app.conf.broker_transport_options = {}  # Redis options; create_engine() refuses them
         worker = start_local_worker(services.workers, dict(os.environ))
         threading.Thread(target=_watch, args=(worker, stopping), daemon=True).start()
     # uvicorn re-raises the signal that stopped it; make SIGTERM an exception so `finally` stops the worker

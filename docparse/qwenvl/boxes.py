@@ -110,16 +110,13 @@ def map_box_fields(coords: Sequence[float], geometry: PageGeometry, convention: 
     x1, y1, x2, y2 = coords
     isfinite = math.isfinite
     if not (isfinite(x1) and isfinite(y1) and isfinite(x2) and isfinite(y2)):
-        return MappedFields(None, None, (BoxFix("bbox_malformed", f"expected 4 numbers, got {len(coords)}"),))
+        return MappedFields(None, None, (BoxFix("bbox_malformed", f"non-finite coordinate in {tuple(coords)}"),))
     fixes: list[BoxFix] = []
     if x1 > x2 or y1 > y2:
         fixes.append(BoxFix("bbox_swapped", f"inverted corners swapped in ({x1:g}, {y1:g}, {x2:g}, {y2:g})"))
         x1, x2 = min(x1, x2), max(x1, x2)
         y1, y2 = min(y1, y2), max(y1, y2)
-    if convention == "qwen3-relative":
-        width = height = RELATIVE_SCALE
-    else:
-        width, height = float(geometry.model_width), float(geometry.model_height)
+    width, height = model_extent(geometry, convention)
     if x1 < 0 or y1 < 0 or x2 > width or y2 > height:
         fixes.append(
             BoxFix("bbox_clamped", f"({x1:g}, {y1:g}, {x2:g}, {y2:g}) clamped to the {width:g}x{height:g} model image")

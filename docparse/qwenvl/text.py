@@ -74,8 +74,3 @@ def raw_text(element: Element, skip: Callable[[Element], bool] | None = None) ->
 def element_text(element: Element, skip: Callable[[Element], bool] | None = None) -> str:
     """:func:`raw_text`, whitespace-normalized."""
     return normalize_ws(raw_text(element, skip))
-
-
-def has_text(element: Element) -> bool:
-    """Whether the element holds any non-whitespace text (skipped tags aside)."""
-    return bool(raw_text(element).strip())

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import jsonschema
+import pytest
 from lxml import html as lxml_html
 
 from schemas import Document
@@ -105,6 +106,18 @@ def test_parse_html_maps_a_saved_output_onto_the_page_image_size(docparse: Run) 
         if block.bbox is not None:
             assert block.bbox.x1 <= 1000 and block.bbox.y1 <= 1400
     assert meta["stats"]["n_bbox"] > 0
+    # Qwen2.5 boxes are pixels of the model input: on a model input twice as large the same
+    # pixels land at the same place and at half the normalized position.
+    doubled = Document.model_validate_json(docparse("parse-html", str(sample), "--image-size", "2000x2800").stdout)
+    compared = 0
+    for small, large in zip(page.blocks, doubled.pages[0].blocks, strict=True):
+        if small.bbox is not None and small.bbox.x1 < 1000 and small.bbox.y1 < 1400:  # not clamped
+            assert large.bbox == small.bbox and large.bbox_norm is not None and small.bbox_norm is not None
+            assert large.bbox_norm.as_tuple() == pytest.approx(
+                tuple(v / 2 for v in small.bbox_norm.as_tuple()), abs=1e-6
+            )
+            compared += 1
+    assert compared > 5
     usage = docparse("parse-html", str(sample))
     assert usage.returncode == 2
 

@@ -171,3 +171,22 @@ def test_settings_fingerprint_changes_with_the_budget(three_page_pdf: Path) -> N
     assert a.sha256 == b.sha256
     assert a.id != b.id, "the same bytes parsed with other settings are another document"
     assert a.settings_fingerprint != b.settings_fingerprint
+
+
+def test_a_custom_ladder_drives_the_attempts(three_page_pdf: Path) -> None:
+    """The ladder is a value: its steps, in order, are exactly the attempts a failing page gets."""
+    from docparse.engines.base import GenerationOptions as Options
+    from docparse.policy import LadderStep, OutputPolicy
+
+    ladder = (LadderStep("first"), LadderStep("hotter", Options(temperature=0.7), max_pixels=100 * 28 * 28))
+    model = ScriptedModel(lambda c, p, o: EngineOutput(text="", stop_reason="error", error="down"))
+    doc = parse_file(three_page_pdf, model, ParseOptions(pages=[1], policy=OutputPolicy(ladder=ladder))).document
+    attempts = doc.pages[0].attempts
+    assert [a.settings["step"] for a in attempts] == ["first", "hotter"]
+    assert attempts[1].settings["temperature"] == 0.7
+    assert model.calls[1][2].temperature == 0.7, "the step's options reach the engine"
+    assert (
+        attempts[1].model_width * attempts[1].model_height
+        <= 100 * 28 * 28
+        < attempts[0].model_width * attempts[0].model_height
+    )
