@@ -106,7 +106,7 @@ def run_bench(args: argparse.Namespace, console: Console | None = None) -> Repor
 
 
 def _quiet_logs() -> None:
-    from docparse.logging_setup import configure_logging
+    from docparse.logs import configure_logging
 
     configure_logging("WARNING")
     logging.getLogger("celery").setLevel(logging.WARNING)

@@ -1,6 +1,6 @@
 """docparse: PDFs and scans -> Qwen2.5-VL QwenVL HTML -> typed, validated blocks.
 
-``docparse.parse_file(path)`` is the in-process entry point (see :mod:`docparse.convert`).
+``docparse.parse_file(path)`` is the in-process entry point (see :mod:`docparse.pipeline`).
 Imports are lazy so that ``import docparse`` stays cheap.
 """
 
@@ -14,7 +14,7 @@ __all__ = ["__version__", "parse_file"]
 
 def __getattr__(name: str) -> Any:
     if name == "parse_file":
-        from docparse.convert import parse_file
+        from docparse.pipeline import parse_file
 
         return parse_file
     raise AttributeError(f"module 'docparse' has no attribute {name!r}")

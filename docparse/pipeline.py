@@ -1,5 +1,9 @@
 """One document, end to end, in process: render -> infer -> parse -> validate.
 
+:func:`parse_document` runs a file through a given engine with explicit options;
+:func:`parse_file` (also ``docparse.parse_file``) is the small public API over it that builds
+the engine from a name and settings. Workers call :func:`process_pages` for their page batches.
+
 The engine and the options are passed in; nothing here reads settings, touches a
 database or a queue. The result is a :class:`schemas.Document` whose pages carry their own
 status and reasons: a bad page never fails its document, and a bad *file* (corrupt,
@@ -10,24 +14,32 @@ exception. Every attempt's raw output is kept on its page.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import structlog
 
 from docparse.engines.base import Engine, EngineInfo
+from docparse.engines.factory import create_engine
+from docparse.engines.settings import EngineSettings
+from docparse.identity import ResolvedSettings, identity_of, resolve
 from docparse.page_attempts import PageRun, run_ladder
 from docparse.policy import OutputPolicy
-from docparse.render import HEAD_BYTES, OpenedDocument, RenderError, RenderLimits, open_document, sniff_media_type
+from docparse.render import (
+    HEAD_BYTES,
+    Backend,
+    OpenedDocument,
+    RenderError,
+    RenderLimits,
+    open_document,
+    sniff_media_type,
+)
 from schemas import Document, Page, derive_document_status, document_key
 
 log = structlog.get_logger("docparse.pipeline")
-
-Backend = Literal["pymupdf", "pdf2image"]
 
 
 class PageSelectionError(ValueError):
@@ -45,6 +57,7 @@ class ParseOptions:
     policy: OutputPolicy | None = None  # None: OutputPolicy.for_engine(engine.info)
     chunk_size: int = 8
     keep_page_images: bool = False
+    identity: ResolvedSettings | None = None  # the resolved settings, when the caller has them
 
 
 @dataclass
@@ -69,22 +82,15 @@ def sha256_file(path: Path) -> str:
 
 
 def settings_fingerprint(info: EngineInfo, options: ParseOptions) -> str:
-    """A short stable hash of everything that changes the result for the same bytes."""
-    payload = {
-        "engine": info.name,
-        "model": info.model,
-        "revision": info.model_revision,
-        "spec": info.spec,
-        "prompt": info.prompt_version,
-        "convention": info.convention,
-        "pixels": [info.min_pixels, info.max_pixels, info.patch_factor],
-        "backend": options.backend,
-        "ladder": [repr(step) for step in policy_for(info, options).ladder],
-    }
-    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
+    """The fingerprint of a run: of ``options.identity`` when the caller resolved the settings
+    (as :func:`parse_file` and intake do), else of what the engine reports about itself; a
+    custom retry ladder enters it too (see :mod:`docparse.identity`)."""
+    identity = options.identity or identity_of(info, options.backend)
+    ladder = None if options.policy is None else [repr(step) for step in options.policy.ladder]
+    return identity.fingerprint(ladder)
 
 
-def parse_file(
+def parse_document(
     path: Path,
     engine: Engine,
     options: ParseOptions | None = None,
@@ -186,3 +192,41 @@ def process_pages(
         run_ladder(chunk, engine, policy, keep_image=opts.keep_page_images)
         for run in chunk:
             yield run.to_page(engine.info), run.image_bytes
+
+
+def parse_file(
+    path: str | Path,
+    *,
+    engine: str | Engine | None = None,
+    pages: Sequence[int] | None = None,
+    password: str | None = None,
+    backend: Backend = "pymupdf",
+    keep_page_images: bool = False,
+    settings: EngineSettings | None = None,
+    on_open: Callable[[int], None] | None = None,
+    on_page: Callable[[Page], None] | None = None,
+    **overrides: Any,
+) -> ParseOutcome:
+    """Parse one PDF or image file into a validated :class:`schemas.Document`.
+
+    ``settings`` defaults to :class:`EngineSettings` read from the environment;
+    ``overrides`` replace individual settings (``model=``, ``model_spec=``, ``max_pixels=``,
+    ``openai_base_url=`` ...). Raises :class:`~docparse.engines.base.EngineUnavailable` when
+    the requested engine cannot start; bad files come back as ``failed`` documents.
+    """
+    notice = None
+    identity = None
+    if engine is None or isinstance(engine, str):
+        base = settings or EngineSettings()
+        updates = {k: v for k, v in {**overrides, "engine": engine}.items() if v is not None}
+        identity = resolve(base.model_copy(update=updates), backend)
+        choice = create_engine(base.model_copy(update=updates))  # resolves ``auto`` by the same rule
+        engine_obj, notice = choice.engine, choice.notice
+    else:
+        engine_obj = engine
+    options = ParseOptions(
+        pages=pages, password=password, backend=backend, keep_page_images=keep_page_images, identity=identity
+    )
+    outcome = parse_document(Path(path), engine_obj, options, on_open=on_open, on_page=on_page)
+    outcome.notice = notice
+    return outcome

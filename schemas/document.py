@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Literal
@@ -33,9 +34,16 @@ def derive_document_status(page_statuses: Iterable[PageStatus]) -> DocumentStatu
     return "partial"
 
 
-def document_key(sha256: str, settings_fingerprint: str) -> str:
-    """The deterministic document id: the same bytes parsed with the same settings are the same document."""
-    return f"{sha256[:16]}-{settings_fingerprint[:8]}"
+def document_key(sha256: str, settings_fingerprint: str, owner: str | None = None) -> str:
+    """The deterministic document id: the same bytes parsed with the same settings by the same
+    owner are the same document. Owners never share a document (nor learn that another has the
+    file): the owner, when there is one, enters the id's second half."""
+    tail = (
+        settings_fingerprint
+        if owner is None
+        else hashlib.sha256(f"{settings_fingerprint}/{owner}".encode()).hexdigest()
+    )
+    return f"{sha256[:16]}-{tail[:8]}"
 
 
 class Document(StrictModel):

@@ -2,7 +2,7 @@
 loading and the enqueue client.
 
 - :mod:`workers.settings` — :class:`WorkerSettings` (``DOCPARSE_BROKER_URL``; unset: embedded).
-- :mod:`workers.app` — :func:`create_app` and the ``app`` of ``celery -A workers.app worker``.
+- :mod:`workers.worker` — :func:`create_app` and the ``app`` of ``celery -A workers.worker worker``.
 - :mod:`workers.tasks` — ``docparse.render_document`` and ``docparse.infer_pages`` (ids in).
 - :mod:`workers.jobs` — the work itself, as plain functions.
 - :mod:`workers.engines` — the per-process engine cache; workers never fall back silently.

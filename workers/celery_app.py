@@ -10,7 +10,7 @@ Without ``DOCPARSE_BROKER_URL`` the app is **embedded**: tasks run eagerly in th
 
 This module holds configuration only: clients (the CLI, the API) build their app here and
 never import worker lifecycle code or engine runtimes; the worker process itself uses
-:mod:`workers.app`.
+:mod:`workers.worker`.
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ import structlog
 from docparse.engines.base import EngineUnavailable
 from docparse.engines.factory import EngineChoice, create_engine
 from docparse.engines.settings import EngineSettings
-from docparse.ingest_request import DOCUMENT_ENGINE_KEYS
+from docparse.identity import DOCUMENT_ENGINE_KEYS
 
 log = structlog.get_logger("docparse.workers")
 
@@ -98,7 +98,7 @@ def preflight_worker_engine(settings: EngineSettings | None = None) -> None:
     or the server answering. Raises :class:`EngineUnavailable` with the user-facing message."""
     settings = settings or EngineSettings()
     if settings.engine == "transformers":
-        from docparse.engines.factory import resolve_spec
+        from docparse.engines.choice import resolve_spec
         from docparse.engines.weights import check_weights, hub_offline, require_model_runtime
 
         check_weights(resolve_spec(settings), local_files_only=hub_offline())

@@ -22,7 +22,7 @@ import structlog
 
 from docparse.engines.base import EngineUnavailable
 from docparse.engines.factory import EngineChoice
-from docparse.ingest_request import stored_options
+from docparse.identity import stored_options
 from docparse.pipeline import ParseOptions, process_pages
 from docparse.render import RenderError, open_document
 from schemas import TERMINAL_STATUSES, Issue, Page

@@ -1,6 +1,6 @@
 """What a task needs besides its ids: the app's settings, the database and the blob store.
 
-Each Celery app created by :func:`workers.app.create_app` is registered here with its
+Each Celery app created by :func:`workers.worker.create_app` is registered here with its
 :class:`WorkerSettings`. The database and blob store are either bound explicitly
 (:func:`bind`, e.g. embedded mode running tasks against the caller's database) or built from
 the environment (:class:`storage.StorageSettings`) lazily, once per process: a forked pool

@@ -2,7 +2,7 @@
 
 ``DOCPARSE_BROKER_URL`` unset means **embedded** mode: tasks run in the calling process,
 eagerly, one after the other (no broker, no worker). Set it (``redis://host:6379/0``) to send
-tasks to ``celery -A workers.app worker`` processes.
+tasks to ``celery -A workers.worker worker`` processes.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Each ingest runs in a fresh Python process (``python -m bench.scenarios.memory P
 like a first-time user's: no broker (tasks run in process), a SQLite database and blob store in
 a temp data folder, the ``pdf-text`` engine (what ``auto`` picks without a GPU or local
 weights; named explicitly so a GPU machine does not load a model here). The child ingests the
-file with ``docparse.ingest.submit`` and reports its own peak RSS (``ru_maxrss``). Target: the
+file with ``docparse.intake.files`` and reports its own peak RSS (``ru_maxrss``). Target: the
 500-page peak exceeds the 5-page peak by at most 200 MB (memory must not grow with pages).
 """
 
@@ -27,8 +27,8 @@ __all__ = ["run"]
 
 def _child(pdf: Path) -> None:
     """Ingest ``pdf`` with the embedded default services and print a JSON line of figures."""
-    from docparse.ingest import ProcessingRequest, submit
-    from docparse.logging_setup import configure_logging
+    from docparse.intake import ProcessingRequest, submit
+    from docparse.logs import configure_logging
     from docparse.services import Services
 
     configure_logging("WARNING")

@@ -7,10 +7,10 @@ returns valid QwenVL HTML. So with ``W`` workers of concurrency ``c`` the ideal 
 engine: rendering, JPEG of the kept page image, parsing, persistence, Celery and Redis.
 
 Per configuration (1 worker, then 2): start the workers on queues unique to this run (Redis
-database 11), wait for "ready.", submit generated 10-page PDFs with ``docparse.ingest.submit``,
+database 11), wait for "ready.", submit generated 10-page PDFs with ``docparse.intake.files``,
 poll the database until every document is terminal. Figures: pages/s against the ideal
 (efficiency, target >= 0.9); worker CPU ms/page from psutil over the worker process trees
-(target < 20 ms), against the same pipeline's CPU per page in-process (``parse_file`` with a
+(target < 20 ms), against the same pipeline's CPU per page in-process (``parse_document`` with a
 zero-latency bench-sleep engine and the page image kept: what the queue and database add);
 the ingest client's CPU per page. The database is a throwaway one, dropped afterwards, and the
 run's Redis keys are deleted (nothing is flushed).
@@ -43,11 +43,11 @@ from bench.services import (
     temporary_database,
 )
 from docparse.engines.bench_sleep import BenchSleepEngine
-from docparse.ingest import ProcessingRequest, submit, wait
-from docparse.pipeline import ParseOptions, parse_file
+from docparse.intake import ProcessingRequest, submit, wait
+from docparse.pipeline import ParseOptions, parse_document
 from storage import Database, LocalBlobStore
-from workers.app import create_app
 from workers.settings import WorkerSettings
+from workers.worker import create_app
 
 __all__ = ["run"]
 
@@ -71,7 +71,7 @@ def _cpu_s(procs: list[psutil.Process]) -> float:
 
 
 class Workers:
-    """``celery -A workers.app worker`` subprocesses of one configuration (own process groups)."""
+    """``celery -A workers.worker worker`` subprocesses of one configuration (own process groups)."""
 
     def __init__(self, tmp: Path, env: dict[str, str], queues: tuple[str, str], concurrency: int) -> None:
         self.tmp, self.env, self.queues, self.concurrency = tmp, env, queues, concurrency
@@ -81,7 +81,7 @@ class Workers:
         for n in range(count):
             with (self.tmp / f"worker-{n}.log").open("wb") as log:
                 cmd = [
-                    *(sys.executable, "-m", "celery", "-A", "workers.app", "worker", "-Q", ",".join(self.queues)),
+                    *(sys.executable, "-m", "celery", "-A", "workers.worker", "worker", "-Q", ",".join(self.queues)),
                     *("-c", str(self.concurrency), "--pool", "prefork"),
                     *("--without-mingle", "--without-gossip", "--without-heartbeat"),
                     *("-l", "INFO", "-n", f"bench{n}-{uuid.uuid4().hex[:6]}@%h"),
@@ -124,9 +124,9 @@ class Workers:
 def _in_process_cpu_ms(pdf: Path) -> float:
     """CPU ms/page of the same pipeline in this process: zero-latency bench-sleep, page image kept."""
     engine = BenchSleepEngine(0.0)
-    parse_file(pdf, engine, ParseOptions(keep_page_images=True, pages=[1]))  # warm up
+    parse_document(pdf, engine, ParseOptions(keep_page_images=True, pages=[1]))  # warm up
     start = time.process_time()
-    outcome = parse_file(pdf, engine, ParseOptions(keep_page_images=True))
+    outcome = parse_document(pdf, engine, ParseOptions(keep_page_images=True))
     return (time.process_time() - start) * 1000 / max(1, len(outcome.document.pages))
 
 

@@ -1,6 +1,6 @@
 """Document resources: list, status, reprocess, cancel, delete.
 
-Each route is a few lines over :mod:`docparse.ingest` and the storage unit of work (the same
+Each route is a few lines over :mod:`docparse.intake` and the storage unit of work (the same
 functions as ``docparse status / reprocess / cancel``). A document the caller's key does not
 own answers 404 (see :mod:`docparse.api.auth`).
 """
@@ -25,7 +25,7 @@ from docparse.api.models import (
 )
 from docparse.api.problems import ProblemError
 from docparse.api.routes_uploads import status_url
-from docparse.ingest import UnknownDocument, cancel, reprocess
+from docparse.intake import UnknownDocument, cancel, reprocess
 from schemas import Document, DocumentStatus
 from storage import DocumentRecord
 

@@ -1,8 +1,8 @@
 """``POST /v1/documents``: upload -> validate -> store -> enqueue -> ``202``.
 
 Each file is streamed to a temporary file (:mod:`docparse.api.uploads`), its type sniffed from
-its bytes (415), its pages counted (:func:`docparse.ingest.refusal`: 422 for too many pages, a
-locked or unreadable file), then taken in by :func:`docparse.ingest.intake_file` (owner: the
+its bytes (415), its pages counted (:func:`docparse.intake.refusal`: 422 for too many pages, a
+locked or unreadable file), then taken in by :func:`docparse.intake.intake_file` (owner: the
 key's name) and queued by id (:func:`workers.client.enqueue_document`) — the same library
 functions as ``docparse ingest``.
 
@@ -34,7 +34,7 @@ from docparse.api.problems import ProblemError, problem
 from docparse.api.settings import ApiSettings
 from docparse.api.uploads import FILES_FIELD, UploadedFile, parse_upload
 from docparse.engines.settings import EngineName
-from docparse.ingest import ProcessingRequest, intake_file, refusal
+from docparse.intake import ProcessingRequest, intake_file, refusal
 from docparse.render import HEAD_BYTES, RenderLimits, describe_unsupported, sniff_media_type
 from docparse.services import Services
 from workers.client import enqueue_document

@@ -4,7 +4,7 @@ Embedded mode (no ``DOCPARSE_BROKER_URL``): the API process must neither load a 
 page inference inside a request, so Celery's eager mode (what the CLI uses) is not an option.
 Instead :func:`serve` points the broker at kombu's SQLAlchemy transport on a SQLite file in
 the data directory (``sqla+sqlite:///<data_dir>/broker.db``) — still no service to install —
-and starts one child ``celery -A workers.app worker -Q render,infer -c 1`` (the workers'
+and starts one child ``celery -A workers.worker worker -Q render,infer -c 1`` (the workers'
 app sets Redis transport options for Redis brokers only) in its own process group, with
 the same environment (so it shares the SQLite database and blob folder). The
 database is migrated before the child starts, so the two never race on migrations. The child
@@ -46,7 +46,7 @@ def embedded_broker_url(data_dir: Path) -> str:
 def start_local_worker(settings: WorkerSettings, env: dict[str, str]) -> subprocess.Popen[bytes]:
     """One ``celery worker`` child on the render and infer queues (its own process group)."""
     command = [
-        *(sys.executable, "-m", "celery", "-A", "workers.app", "worker"),
+        *(sys.executable, "-m", "celery", "-A", "workers.worker", "worker"),
         *("-Q", f"{settings.render_queue},{settings.infer_queue}", "-c", "1", "-l", "INFO"),
         *("--without-mingle", "--without-gossip", "--without-heartbeat"),
     ]

@@ -9,13 +9,12 @@ are imported only once chosen, so choosing costs no torch import.
 
 from __future__ import annotations
 
-import shutil
-from dataclasses import dataclass, replace
-from pathlib import Path
+from dataclasses import dataclass
 
 from docparse.engines.base import Engine
+from docparse.engines.choice import choose_engine, resolve_spec
 from docparse.engines.settings import EngineSettings
-from docparse.engines.specs import ModelSpec, get_spec
+from docparse.engines.specs import ModelSpec
 
 
 @dataclass(frozen=True)
@@ -26,29 +25,13 @@ class EngineChoice:
     notice: str | None = None
 
 
-def resolve_spec(settings: EngineSettings) -> ModelSpec:
-    """The preset named in settings with the model path and pixel budget overrides applied."""
-    spec = get_spec(settings.model_spec)
-    if settings.model:
-        spec = spec.with_model(settings.model, settings.model_revision)
-    spec = spec.with_budget(settings.min_pixels, settings.max_pixels)
-    if settings.max_new_tokens is not None:
-        spec = replace(spec, max_new_tokens=settings.max_new_tokens)
-    return spec
-
-
-def gpu_present() -> bool:
-    """Whether an NVIDIA GPU driver is visible, checked without importing torch."""
-    return Path("/proc/driver/nvidia/version").exists() or shutil.which("nvidia-smi") is not None
-
-
 def create_engine(settings: EngineSettings) -> EngineChoice:
     """Build the engine ``settings.engine`` names (resolving ``auto``); see the module docstring."""
     spec = resolve_spec(settings)
     name: str = settings.engine
     notice = None
     if name == "auto":
-        name, notice = _choose(settings, spec)
+        name, notice = choose_engine(settings, spec)
     if name == "openai":
         return EngineChoice(_openai(settings, spec), notice)
     if name == "transformers":
@@ -61,21 +44,6 @@ def create_engine(settings: EngineSettings) -> EngineChoice:
     from docparse.engines.pdf_text import PdfTextEngine
 
     return EngineChoice(PdfTextEngine(min_pixels=spec.min_pixels, max_pixels=spec.max_pixels), notice)
-
-
-def _choose(settings: EngineSettings, spec: ModelSpec) -> tuple[str, str | None]:
-    if settings.openai_base_url:
-        return "openai", None
-    from docparse.engines.weights import weights_available
-
-    if weights_available(spec) or gpu_present():
-        return "transformers", None
-    return "pdf-text", (
-        f"No vision-language model available: weights for {spec.model} are not local and no GPU is present, "
-        "so docparse reads the PDF text layer (pages without one stay 'pending'). To use Qwen2.5-VL: "
-        "download it (`huggingface-cli download " + spec.model + "`) or pass --model PATH, "
-        "or serve it with vLLM and set DOCPARSE_OPENAI_BASE_URL; then `--engine transformers|openai`."
-    )
 
 
 def _openai(settings: EngineSettings, spec: ModelSpec) -> Engine:

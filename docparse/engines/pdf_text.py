@@ -30,6 +30,7 @@ from pathlib import Path
 import pymupdf
 
 from docparse.engines.base import EngineInfo, EngineOutput, GenerationOptions, PageInput
+from docparse.engines.specs import PDF_TEXT_VERSION
 from docparse.engines.pdf_text_extract import (
     TEXT_FLAGS,
     Line,
@@ -39,6 +40,7 @@ from docparse.engines.pdf_text_extract import (
     read_tables,
     to_display,
 )
+from docparse.engines.pdf_text_hyphens import vocabulary
 from docparse.engines.pdf_text_layout import (
     Box,
     Element,
@@ -52,7 +54,7 @@ from docparse.engines.pdf_text_layout import (
 from docparse.engines.specs import COOKBOOK_MAX_PIXELS, COOKBOOK_MIN_PIXELS
 
 ENGINE_NAME = "pdf-text"
-PROMPT_VERSION = "pdf-text-v1"
+PROMPT_VERSION = PDF_TEXT_VERSION
 NO_TEXT_LAYER = "needs a vision-language model: the page has no text layer"
 SCAN_MAX_CHARS = 40  # a page with fewer characters than this ...
 SCAN_MIN_IMAGE_SHARE = 0.5  # ... on an image covering this share of it is a scan
@@ -161,7 +163,7 @@ def page_html(page: pymupdf.Page, model_width: int, model_height: int, *, figure
 
 
 def _page_elements(page: pymupdf.Page, m: pymupdf.Matrix, page_box: Box, figures: bool) -> list[Element] | None:
-    lines = read_lines(page.get_text("dict", flags=TEXT_FLAGS), m)
+    lines = read_lines(page.get_text("rawdict", flags=TEXT_FLAGS), m)
     if not lines or _looks_scanned(page, m, page_box, lines):
         return None
     body = body_size(ln.row() for ln in lines)
@@ -187,8 +189,9 @@ def _page_elements(page: pymupdf.Page, m: pymupdf.Matrix, page_box: Box, figures
     blocks: dict[int, list[Row]] = {}
     for row in rows:
         blocks.setdefault(row.block, []).append(row)
+    words = vocabulary(ln.text for ln in lines)
     for block in blocks.values():
-        elements.extend(segment_block(block, body))
+        elements.extend(segment_block(block, body, words))
     return merge_lists(reading_order(elements))
 
 

@@ -13,10 +13,13 @@ from typing import Any, NamedTuple
 
 import pymupdf
 
+from docparse.engines.pdf_text_chars import line_spans
+from docparse.engines.pdf_text_hyphens import SOFT_HYPHEN
 from docparse.engines.pdf_text_layout import Box, Element, Row, clean_text, heading_candidate, union
 
-# One "dict" extraction per page, without image payloads (images come from get_image_info).
-TEXT_FLAGS = pymupdf.TEXTFLAGS_DICT & ~pymupdf.TEXT_PRESERVE_IMAGES
+# One "rawdict" extraction per page, without image payloads (images come from get_image_info),
+# ligatures expanded into their letters.
+TEXT_FLAGS = pymupdf.TEXTFLAGS_RAWDICT & ~pymupdf.TEXT_PRESERVE_IMAGES & ~pymupdf.TEXT_PRESERVE_LIGATURES
 MIN_TABLE_FILL = 0.5  # share of a ruled grid's cells that must hold text for it to be a table
 MIN_FIGURE_SIDE = 24.0  # points
 MAX_FIGURE_SHARE = 0.8  # a drawing or image covering more of the page is a background
@@ -39,6 +42,7 @@ class Line:
     bold: bool
     block: int
     spans: list[tuple[Box, str]] = field(default_factory=list)
+    fonts: list[tuple[str, int]] = field(default_factory=list)  # (font name, characters) per span
 
     def row(self) -> Row:
         return Row(self.box, self.text, self.size, self.bold, self.block)
@@ -56,34 +60,49 @@ def _is_bold(span: dict[str, Any]) -> bool:
 
 
 def read_lines(page_dict: dict[str, Any], m: pymupdf.Matrix) -> list[Line]:
-    """The text lines of a ``get_text("dict")`` result, whitespace-only lines dropped."""
+    """The text lines of a ``get_text("rawdict")`` result, whitespace-only lines dropped.
+
+    Line texts come from the characters (:func:`~docparse.engines.pdf_text_chars.line_spans`):
+    ligatures expanded, implicit word gaps turned into spaces, soft hyphens dropped except
+    one ending the line (a line-break hyphen for :mod:`~docparse.engines.pdf_text_hyphens`).
+    """
     lines: list[Line] = []
     seen: set[tuple[str, int, int]] = set()
     for bno, block in enumerate(page_dict.get("blocks", [])):
         if block.get("type", 0) != 0:
             continue
         for line in block.get("lines", []):
-            spans = [s for s in line.get("spans", []) if s.get("text", "").strip()]
+            every = line_spans(line)
+            spans = [(b, t, s) for b, t, s in every if t.strip()]
             if not spans:
                 continue
-            text = clean_text("".join(s["text"] for s in line["spans"]))
+            text = _soft_hyphens(clean_text("".join(t for _, t, _ in every)))
             box = to_display(line["bbox"], m)
             key = (text, round(box[0]), round(box[1]))
             if key in seen:
                 continue  # the same text drawn twice in place (fake bold, shadows)
             seen.add(key)
-            main = max(spans, key=lambda s: len(s["text"].strip()))
+            main = max(spans, key=lambda s: len(s[1].strip()))[2]
             lines.append(
                 Line(
                     box=box,
                     text=text,
                     size=float(main.get("size", 10.0)),
-                    bold=all(_is_bold(s) for s in spans),
+                    bold=all(_is_bold(s) for _, _, s in spans),
                     block=bno,
-                    spans=[(to_display(s["bbox"], m), s["text"]) for s in line["spans"]],
+                    spans=[(to_display(b, m), _soft_hyphens(t)) for b, t, _ in spans],
+                    fonts=[(str(s.get("font", "")), len(t.strip())) for _, t, s in spans],
                 )
             )
     return lines
+
+
+def _soft_hyphens(text: str) -> str:
+    """Soft hyphens (U+00AD) removed, but for one ending the text."""
+    if SOFT_HYPHEN not in text:
+        return text
+    tail = SOFT_HYPHEN if text.endswith(SOFT_HYPHEN) else ""
+    return text.replace(SOFT_HYPHEN, "") + tail
 
 
 def _center_in(box: Box, area: Box, pad: float = 0.0) -> bool:

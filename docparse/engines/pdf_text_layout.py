@@ -14,6 +14,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from docparse.engines.pdf_text_hyphens import join_rows
+
 Box = tuple[float, float, float, float]
 Kind = Literal["h1", "h2", "h3", "p", "ul", "ol", "table", "image"]
 
@@ -48,16 +50,6 @@ def v_overlap(a: Box, b: Box) -> float:
 def clean_text(text: str) -> str:
     """Control characters removed, whitespace runs collapsed to one space, ends stripped."""
     return " ".join(_CONTROL_RE.sub(" ", text).split())
-
-
-def join_rows(texts: Iterable[str]) -> str:
-    """Rows of one element joined with spaces; a row ending in a hyphen joins the next directly."""
-    out = ""
-    for t in texts:
-        if not t:
-            continue
-        out = t if not out else (out + t if out.endswith("-") else f"{out} {t}")
-    return out
 
 
 @dataclass
@@ -165,22 +157,24 @@ class _Group:
     start: int = 1
 
 
-def _finish(group: _Group) -> Element:
+def _finish(group: _Group, words: frozenset[str]) -> Element:
     box = union(r.box for r in group.rows)
     if group.kind in ("ul", "ol"):
         items = [
-            (union(r.box for r in rows), join_rows([first, *(r.text for r in rows[1:])])) for rows, first in group.items
+            (union(r.box for r in rows), join_rows([first, *(r.text for r in rows[1:])], words))
+            for rows, first in group.items
         ]
         return Element(group.kind, box, items=items, start=group.start)
-    text = join_rows(r.text for r in group.rows)
+    text = join_rows((r.text for r in group.rows), words)
     kind = group.kind
     if kind in ("h1", "h2", "h3") and (len(group.rows) > HEADING_MAX_ROWS or len(text.split()) > HEADING_MAX_WORDS):
         kind = "p"
     return Element(kind, box, text=text)
 
 
-def segment_block(rows: Sequence[Row], body: float) -> list[Element]:
-    """Split the rows of one text block into headings, paragraphs and lists."""
+def segment_block(rows: Sequence[Row], body: float, words: frozenset[str] = frozenset()) -> list[Element]:
+    """Split the rows of one text block into headings, paragraphs and lists; ``words`` (the
+    page's :func:`~docparse.engines.pdf_text_hyphens.vocabulary`) settles line-end hyphens."""
     rows = merge_rows(rows)
     gaps = [b.box[1] - a.box[3] for a, b in itertools.pairwise(rows)]
     usual_gap = statistics.median(gaps) if len(gaps) >= 2 else 0.0
@@ -218,7 +212,7 @@ def segment_block(rows: Sequence[Row], body: float) -> list[Element]:
             cur.rows.append(row)
         else:
             groups.append(_Group("p", [row]))
-    return [_finish(g) for g in groups]
+    return [_finish(g, words) for g in groups]
 
 
 def _new_paragraph(prev: Row, row: Row, group: _Group) -> bool:

@@ -30,6 +30,10 @@ class EvalConfig(_Model):
     * ``type_groups`` — block type -> group label for matching; unmapped types are their own group.
     * ``strip_markup`` — strip markdown/LaTeX delimiters from text before comparing
       (see :func:`docparse.eval.text_metrics.normalize_text`).
+    * ``protocol`` — ``omnidocbench``: OmniDocBench's own end-to-end evaluation
+      (:mod:`docparse.eval.odb`; the options above do not apply); ``docparse``: the box-aware
+      protocol described here; ``auto`` (default): ``omnidocbench`` when GOLD is OmniDocBench
+      ground truth, else ``docparse``.
     """
 
     iou_threshold: float = Field(default=0.5, gt=0, le=1)
@@ -37,6 +41,7 @@ class EvalConfig(_Model):
     text_skip_types: tuple[str, ...] = ("table", "formula")
     type_groups: dict[str, str] = Field(default_factory=dict)
     strip_markup: bool = False
+    protocol: Literal["auto", "docparse", "omnidocbench"] = "auto"
 
 
 class EditScore(_Model):

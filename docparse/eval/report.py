@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from rich.console import Console
@@ -76,6 +77,8 @@ class EvalReport(BaseModel):
     documents: list[DocumentResult] = Field(default_factory=list)
     unpaired_pred: list[str] = Field(default_factory=list)
     skipped_files: list[str] = Field(default_factory=list)
+    omnidocbench: dict[str, Any] | None = None
+    """The OmniDocBench protocol's result (:func:`docparse.eval.odb.run.evaluate_pages`), when it ran."""
 
 
 def _mean(values: list[float]) -> Metric:
@@ -203,5 +206,10 @@ def summary_line(report: EvalReport) -> str:
 
 def render_table(report: EvalReport, console: Console) -> None:
     """Print :func:`build_table` of the report and its :func:`summary_line` on ``console``."""
+    if report.omnidocbench is not None:
+        from docparse.eval.odb.render import render_omnidocbench
+
+        render_omnidocbench(report.omnidocbench, f"docparse eval: {report.pred} vs {report.gold}", console)
+        return
     console.print(build_table(report))
     console.print(summary_line(report), markup=False, highlight=False)

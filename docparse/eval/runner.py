@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
+from docparse.eval.odb.protocol import OdbInputError, evaluate_omnidocbench, load_gold
+from docparse.eval.odb.run import evaluate_pages
 from docparse.eval.models import DocumentResult, EvalConfig, PageResult, PageStatus
 from docparse.eval.page_eval import evaluate_page
 from docparse.eval.readers import DocumentPair, load_documents, pair_documents
@@ -43,13 +46,50 @@ def evaluate_pair(pair: DocumentPair, config: EvalConfig) -> DocumentResult:
     )
 
 
-def run(gold: Path, pred: Path, *, json_out: Path | None = None, config: EvalConfig | None = None) -> EvalReport:
-    """Evaluate PRED against GOLD (each a JSON file or a folder; docparse exports or OmniDocBench ground truth).
+def uses_omnidocbench(gold: Path, config: EvalConfig) -> bool:
+    """Whether ``config.protocol`` (``auto``: GOLD is an OmniDocBench ground-truth file) selects OmniDocBench's."""
+    if config.protocol != "auto":
+        return config.protocol == "omnidocbench"
+    if not gold.is_file():
+        return False
+    try:
+        load_gold(gold)
+    except OdbInputError:
+        return False
+    return True
 
-    Raises :class:`~docparse.eval.readers.EvalInputError` when a path given as a file cannot be
-    read. Writes the report as JSON to ``json_out`` when given.
+
+def _write(report: EvalReport, json_out: Path | None) -> EvalReport:
+    return _write(report, json_out)
+
+
+def run_omnidocbench(
+    gold: Path, predictions: Mapping[str, str | None], *, pred_label: str, json_out: Path | None = None
+) -> EvalReport:
+    """The OmniDocBench protocol on predictions already in hand (Markdown per image name; ``--engine`` uses it)."""
+    result = evaluate_pages(load_gold(gold), predictions)
+    config = EvalConfig(protocol="omnidocbench")
+    return _write(EvalReport(gold=str(gold), pred=pred_label, config=config, omnidocbench=result), json_out)
+
+
+def run(gold: Path, pred: Path, *, json_out: Path | None = None, config: EvalConfig | None = None) -> EvalReport:
+    """Evaluate PRED against GOLD.
+
+    With the OmniDocBench protocol (:func:`uses_omnidocbench`) see :mod:`docparse.eval.odb.protocol`
+    for what GOLD and PRED may be; with the docparse protocol each is a JSON file or a folder of
+    docparse exports or OmniDocBench ground truth. Raises
+    :class:`~docparse.eval.readers.EvalInputError` when a path cannot be read. Writes the report
+    as JSON to ``json_out`` when given.
     """
     config = config or EvalConfig()
+    if uses_omnidocbench(gold, config):
+        try:
+            result = evaluate_omnidocbench(gold, pred)
+        except OdbInputError as exc:
+            raise EvalInputError(str(exc)) from exc
+        report = EvalReport(gold=str(gold), pred=str(pred), config=config.model_copy(update={"protocol": "omnidocbench"}),
+                            omnidocbench=result)  # fmt: skip
+        return _write(report, json_out)
     gold_docs = load_documents(gold)
     pred_docs = load_documents(pred)
     pairs, unpaired_pred = pair_documents(gold_docs.documents, pred_docs.documents)
@@ -69,7 +109,4 @@ def run(gold: Path, pred: Path, *, json_out: Path | None = None, config: EvalCon
         unpaired_pred=[f"{doc.source} ({doc.document.filename})" for doc in unpaired_pred],
         skipped_files=gold_docs.skipped + pred_docs.skipped,
     )
-    if json_out is not None:
-        json_out.parent.mkdir(parents=True, exist_ok=True)
-        json_out.write_text(report.model_dump_json(indent=2) + "\n", encoding="utf-8")
-    return report
+    return _write(report, json_out)

@@ -3,7 +3,7 @@
 Isolation: one throwaway PostgreSQL database ``docparse_api_<random>`` for the session (created
 through ``DOCPARSE_TEST_POSTGRES_URL``, dropped at the end); Redis database 10 with queue names
 unique to the session, whose keys are deleted afterwards (nothing is flushed); one
-``celery -A workers.app worker`` subprocess (engine ``pdf-text``) in its own process group,
+``celery -A workers.worker worker`` subprocess (engine ``pdf-text``) in its own process group,
 killed at teardown. Documents are deduplicated by content and settings across the whole
 database, so each test that needs a fresh document uploads with its own ``max_pixels``.
 Waiting is polling with a bound, never a fixed sleep.
@@ -102,7 +102,7 @@ def worker(deployment: Deployment, tmp_path_factory: pytest.TempPathFactory) -> 
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
             [
-                *(sys.executable, "-m", "celery", "-A", "workers.app", "worker", "-Q", ",".join(deployment.queues)),
+                *(sys.executable, "-m", "celery", "-A", "workers.worker", "worker", "-Q", ",".join(deployment.queues)),
                 *("-c", "1", "--pool", "prefork", "--without-mingle", "--without-gossip", "--without-heartbeat"),
                 *("-l", "INFO", "-n", f"api-{uuid.uuid4().hex[:6]}@%h"),
             ],

@@ -77,7 +77,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     import uvicorn
 
     from docparse.api import create_app
-    from docparse.ingest import ProcessingRequest, submit
+    from docparse.intake import ProcessingRequest, submit
     from docparse.services import Services
     from workers.engines import clear_engines
 

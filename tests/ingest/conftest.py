@@ -9,9 +9,9 @@ import pytest
 from celery import Celery
 
 from storage import Database, LocalBlobStore
-from workers.app import create_app
 from workers.engines import clear_engines
 from workers.settings import WorkerSettings
+from workers.worker import create_app
 
 
 @pytest.fixture

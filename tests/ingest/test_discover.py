@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from docparse.ingest import discover
+from docparse.intake import discover
 
 
 def _touch(root: Path, *names: str) -> None:

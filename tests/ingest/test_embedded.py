@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from celery import Celery
 
-from docparse.ingest import IntakeResult, ProcessingRequest, cancel, intake_file, reprocess, submit, wait
+from docparse.intake import IntakeResult, ProcessingRequest, cancel, intake_file, reprocess, submit, wait
 from storage import Database, DocumentNotFound, DocumentRecord, LocalBlobStore
 from tests.ingest.files import BAD_FILES, add_bad_files, make_pdf, sample_folder
 from workers.client import enqueue_document
@@ -46,7 +46,7 @@ def test_submitting_again_enqueues_nothing(
 ) -> None:
     before = {n: (r.status, r.updated_at) for n, r in _records(db).items()}
     enqueued: list[str] = []
-    monkeypatch.setattr("docparse.ingest.enqueue_document", lambda app, id: enqueued.append(id))
+    monkeypatch.setattr("docparse.intake.files.enqueue_document", lambda app, id: enqueued.append(id))
     again = submit([ingested[0].path.parent], db=db, blobs=blobs, app=embedded, request=ProcessingRequest())
     assert enqueued == []
     assert [r.outcome for r in again] == ["skipped" if r.outcome == "skipped" else "duplicate" for r in ingested]

@@ -18,7 +18,7 @@ def _loaded_after(statement: str, names: tuple[str, ...]) -> list[str]:
 
 def test_ingest_client_and_app_load_no_model_runtime() -> None:
     names = (*HEAVY, "workers.tasks", "workers.jobs", "docparse.pipeline")
-    assert _loaded_after("import docparse.ingest, workers.client, workers.app", names) == []
+    assert _loaded_after("import docparse.intake, workers.client, workers.worker", names) == []
 
 
 def test_the_tasks_load_no_model_runtime_until_an_engine_is_built() -> None:

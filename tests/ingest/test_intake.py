@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from docparse.ingest import ProcessingRequest, intake_file
+from docparse.intake import ProcessingRequest, intake_file
 from docparse.render import RenderLimits
 from storage import Database, LocalBlobStore
 from tests.ingest.files import BAD_FILES, add_bad_files, make_pdf

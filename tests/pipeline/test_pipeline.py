@@ -11,7 +11,7 @@ import pytest
 
 from docparse.engines.base import EngineOutput, GenerationOptions, PageInput
 from docparse.engines.pdf_text import PdfTextEngine
-from docparse.pipeline import PageSelectionError, ParseOptions, parse_file, parse_page_ranges
+from docparse.pipeline import PageSelectionError, ParseOptions, parse_document, parse_page_ranges
 from docparse.render import RenderLimits
 from schemas import TableBlock
 from schemas.generate import SCHEMA_DIR
@@ -20,7 +20,7 @@ from tests.pipeline.conftest import ScriptedModel, box_html
 
 
 def test_invoice_with_the_text_layer_is_done_and_its_table_is_a_grid() -> None:
-    outcome = parse_file(SAMPLES_DIR / "invoice.pdf", PdfTextEngine())
+    outcome = parse_document(SAMPLES_DIR / "invoice.pdf", PdfTextEngine())
     doc = outcome.document
     assert doc.status == "done", [i.message for p in doc.pages for i in p.issues]
     assert doc.media_type == "application/pdf"
@@ -41,7 +41,7 @@ def test_invoice_with_the_text_layer_is_done_and_its_table_is_a_grid() -> None:
 
 
 def test_a_scan_with_the_text_layer_engine_waits_for_a_model() -> None:
-    doc = parse_file(SAMPLES_DIR / "scan.png", PdfTextEngine()).document
+    doc = parse_document(SAMPLES_DIR / "scan.png", PdfTextEngine()).document
     assert doc.status == "partial"
     assert [p.status for p in doc.pages] == ["pending"]
     assert doc.pages[0].issues[0].code == "needs_vlm"
@@ -60,7 +60,7 @@ def test_a_scan_with_the_text_layer_engine_waits_for_a_model() -> None:
 def test_a_bad_file_fails_with_a_reason_instead_of_raising(tmp_path: Path, content: bytes, reason: str) -> None:
     path = tmp_path / "bad.pdf"
     path.write_bytes(content)
-    doc = parse_file(path, PdfTextEngine()).document
+    doc = parse_document(path, PdfTextEngine()).document
     assert doc.status == "failed"
     assert doc.error and reason in doc.error.lower()
     assert doc.pages == []
@@ -71,20 +71,20 @@ def test_an_encrypted_pdf_needs_its_password(tmp_path: Path) -> None:
     pdf.new_page().insert_text((72, 72), "secret text", fontsize=12)
     path = tmp_path / "locked.pdf"
     pdf.save(path, encryption=pymupdf.PDF_ENCRYPT_AES_256, user_pw="pw", owner_pw="owner")
-    locked = parse_file(path, PdfTextEngine()).document
+    locked = parse_document(path, PdfTextEngine()).document
     assert locked.status == "failed" and locked.error and "password" in locked.error.lower()
-    opened = parse_file(path, PdfTextEngine(), ParseOptions(password="pw")).document
+    opened = parse_document(path, PdfTextEngine(), ParseOptions(password="pw")).document
     assert opened.status == "done"
     assert "secret text" in opened.pages[0].blocks[0].text
 
 
 def test_page_selection(three_page_pdf: Path) -> None:
-    doc = parse_file(three_page_pdf, PdfTextEngine(), ParseOptions(pages=[3, 1])).document
+    doc = parse_document(three_page_pdf, PdfTextEngine(), ParseOptions(pages=[3, 1])).document
     assert [p.number for p in doc.pages] == [1, 3]
     assert doc.page_count == 3
     assert "Page 3" in doc.pages[1].blocks[0].text
     with pytest.raises(PageSelectionError, match="outside the document"):
-        parse_file(three_page_pdf, PdfTextEngine(), ParseOptions(pages=[4]))
+        parse_document(three_page_pdf, PdfTextEngine(), ParseOptions(pages=[4]))
     assert parse_page_ranges("1-3,7, 9") == [1, 2, 3, 7, 9]
     for bad in ("3-1", "x", "0", ","):
         with pytest.raises(PageSelectionError):
@@ -97,7 +97,7 @@ def test_a_bad_page_never_fails_its_document(three_page_pdf: Path) -> None:
             return EngineOutput(text="", stop_reason="error", error="CUDA error: an illegal memory access")
         return EngineOutput(text=box_html(page, "fine"), stop_reason="stop")
 
-    doc = parse_file(three_page_pdf, ScriptedModel(script)).document
+    doc = parse_document(three_page_pdf, ScriptedModel(script)).document
     assert doc.status == "partial"
     assert [p.status for p in doc.pages] == ["ok", "failed", "ok"]
     failed = doc.pages[1]
@@ -109,7 +109,7 @@ def test_an_engine_that_raises_fails_its_pages_not_the_run(three_page_pdf: Path)
     def script(call: int, page: PageInput, options: GenerationOptions) -> EngineOutput:
         raise RuntimeError("GPU fell off the bus")
 
-    doc = parse_file(three_page_pdf, ScriptedModel(script)).document
+    doc = parse_document(three_page_pdf, ScriptedModel(script)).document
     assert doc.status == "failed"
     assert all(p.status == "failed" for p in doc.pages)
     assert "GPU fell off the bus" in doc.pages[0].issues[0].message
@@ -122,7 +122,7 @@ def test_the_ladder_retries_a_truncated_page_and_keeps_the_best_attempt(three_pa
         return EngineOutput(text=box_html(page, "complete"), stop_reason="stop", completion_tokens=12)
 
     model = ScriptedModel(script)
-    doc = parse_file(three_page_pdf, model, ParseOptions(pages=[1])).document
+    doc = parse_document(three_page_pdf, model, ParseOptions(pages=[1])).document
     page = doc.pages[0]
     assert page.status == "ok"
     assert [a.stop_reason for a in page.attempts] == ["length", "stop"]
@@ -141,7 +141,7 @@ def test_the_last_rung_lowers_the_pixel_budget_and_a_hopeless_page_keeps_its_bes
         return EngineOutput(text=text, stop_reason="loop")
 
     model = ScriptedModel(script, min_pixels=64 * 28 * 28, max_pixels=2048 * 28 * 28)
-    doc = parse_file(three_page_pdf, model, ParseOptions(pages=[2])).document
+    doc = parse_document(three_page_pdf, model, ParseOptions(pages=[2])).document
     page = doc.pages[0]
     assert len(page.attempts) == 3
     sizes = [a.model_width * a.model_height for a in page.attempts]
@@ -159,15 +159,15 @@ def test_render_failures_are_page_failures_not_document_failures(tmp_path: Path)
     path = tmp_path / "tiny.pdf"
     image.save(path)
     limits = RenderLimits(max_pages=0)
-    doc = parse_file(path, PdfTextEngine(), ParseOptions(limits=limits)).document
+    doc = parse_document(path, PdfTextEngine(), ParseOptions(limits=limits)).document
     assert doc.status == "failed" and doc.error and "page" in doc.error.lower()
 
 
 def test_settings_fingerprint_changes_with_the_budget(three_page_pdf: Path) -> None:
     ok = ScriptedModel(lambda c, p, o: EngineOutput(text=box_html(p, "x"), stop_reason="stop"))
     small = ScriptedModel(ok.script, max_pixels=128 * 28 * 28)
-    a = parse_file(three_page_pdf, ok, ParseOptions(pages=[1])).document
-    b = parse_file(three_page_pdf, small, ParseOptions(pages=[1])).document
+    a = parse_document(three_page_pdf, ok, ParseOptions(pages=[1])).document
+    b = parse_document(three_page_pdf, small, ParseOptions(pages=[1])).document
     assert a.sha256 == b.sha256
     assert a.id != b.id, "the same bytes parsed with other settings are another document"
     assert a.settings_fingerprint != b.settings_fingerprint
@@ -180,7 +180,7 @@ def test_a_custom_ladder_drives_the_attempts(three_page_pdf: Path) -> None:
 
     ladder = (LadderStep("first"), LadderStep("hotter", Options(temperature=0.7), max_pixels=100 * 28 * 28))
     model = ScriptedModel(lambda c, p, o: EngineOutput(text="", stop_reason="error", error="down"))
-    doc = parse_file(three_page_pdf, model, ParseOptions(pages=[1], policy=OutputPolicy(ladder=ladder))).document
+    doc = parse_document(three_page_pdf, model, ParseOptions(pages=[1], policy=OutputPolicy(ladder=ladder))).document
     attempts = doc.pages[0].attempts
     assert [a.settings["step"] for a in attempts] == ["first", "hotter"]
     assert attempts[1].settings["temperature"] == 0.7

@@ -28,8 +28,8 @@ from storage import Database, LocalBlobStore
 from storage.testing import temporary_schema
 from tests.paths import REPO_ROOT
 from tests.postgres import session_database
-from workers.app import create_app
 from workers.settings import WorkerSettings
+from workers.worker import create_app
 
 REDIS_URL = os.environ.get("DOCPARSE_TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
 T = TypeVar("T")
@@ -86,7 +86,7 @@ class Stack:
         return env
 
     def start_worker(self, engine: str, **extra_env: str) -> subprocess.Popen[bytes]:
-        """``celery -A workers.app worker`` on this stack's queues (its own process group)."""
+        """``celery -A workers.worker worker`` on this stack's queues (its own process group)."""
         n = len(self.workers)
         with (self.tmp / f"worker-{n}.log").open("wb") as log:
             proc = self._popen(engine, n, log, extra_env)
@@ -96,7 +96,7 @@ class Stack:
     def _popen(self, engine: str, n: int, log: IO[bytes], extra_env: dict[str, str]) -> subprocess.Popen[bytes]:
         return subprocess.Popen(
             [
-                *(sys.executable, "-m", "celery", "-A", "workers.app", "worker", "-Q", ",".join(self.queues)),
+                *(sys.executable, "-m", "celery", "-A", "workers.worker", "worker", "-Q", ",".join(self.queues)),
                 *("-c", "1", "--pool", "prefork", "--without-mingle", "--without-gossip", "--without-heartbeat"),
                 *("-l", "INFO", "-n", f"w{n}-{uuid.uuid4().hex[:6]}@%h"),
             ],

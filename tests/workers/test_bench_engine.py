@@ -10,7 +10,7 @@ import pytest
 from docparse.engines.bench_sleep import BenchSleepEngine
 from docparse.engines.factory import create_engine
 from docparse.engines.settings import EngineSettings
-from docparse.pipeline import parse_file
+from docparse.pipeline import parse_document
 from tests.ingest.files import make_pdf
 
 
@@ -24,7 +24,7 @@ def test_it_is_registered_and_reads_its_latency_from_the_environment(monkeypatch
 def test_pages_take_the_latency_and_parse_into_a_heading_and_a_paragraph(tmp_path: Path) -> None:
     engine = BenchSleepEngine(0.05, min_pixels=64 * 28 * 28, max_pixels=256 * 28 * 28)
     start = time.perf_counter()
-    document = parse_file(make_pdf(tmp_path / "two.pdf", 2), engine).document
+    document = parse_document(make_pdf(tmp_path / "two.pdf", 2), engine).document
     assert time.perf_counter() - start >= 2 * 0.05
     assert document.status == "done"
     for page in document.pages:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from workers.app import create_app
 from workers.names import INFER_TASK, RENDER_TASK
 from workers.settings import WorkerSettings
+from workers.worker import create_app
 
 
 def _settings(**values: object) -> WorkerSettings:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from docparse.ingest import ProcessingRequest, submit, wait
+from docparse.intake import ProcessingRequest, submit, wait
 from tests.ingest.files import make_pdf
 from tests.waiting import poll
 from tests.workers.conftest import Stack

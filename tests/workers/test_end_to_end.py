@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from docparse.ingest import IntakeResult, ProcessingRequest, submit, wait
+from docparse.intake import IntakeResult, ProcessingRequest, submit, wait
 from storage import DocumentRecord
 from tests.ingest.files import BAD_FILES, NOT_DOCUMENTS, add_bad_files, sample_folder
 from tests.workers.conftest import Stack

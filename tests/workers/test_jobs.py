@@ -13,7 +13,7 @@ import sqlalchemy.exc
 from docparse.engines.base import EngineOutput, EngineUnavailable, GenerationOptions, PageInput
 from docparse.engines.bench_sleep import BenchSleepEngine
 from docparse.engines.factory import EngineChoice
-from docparse.ingest import ProcessingRequest, cancel, intake_file
+from docparse.intake import ProcessingRequest, cancel, intake_file
 from storage import Database, LocalBlobStore, NewDocument
 from tests.ingest.files import make_pdf
 from workers import jobs

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from docparse.ingest import ProcessingRequest, submit
+from docparse.intake import ProcessingRequest, submit
 from storage import Database, LocalBlobStore
 from tests.ingest.files import make_pdf
-from workers.app import create_app
 from workers.engines import clear_engines
 from workers.settings import WorkerSettings
+from workers.worker import create_app
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""The worker's Celery app: ``celery -A workers.app worker -Q render,infer``.
+"""The worker's Celery app: ``celery -A workers.worker worker -Q render,infer``.
 
 Configuration lives in :mod:`workers.celery_app` (:func:`create_app`, re-exported here);
 this module adds the worker process lifecycle.
@@ -88,6 +88,6 @@ signals.worker_init.connect(_on_worker_init, weak=False)
 signals.worker_process_init.connect(_on_worker_process_init, weak=False)
 
 app = create_app()
-"""The app of ``celery -A workers.app worker``, configured from the environment."""
+"""The app of ``celery -A workers.worker worker``, configured from the environment."""
 
 __all__ = ["EXIT_ENGINE_UNAVAILABLE", "app", "create_app", "load_tasks", "transport_options"]

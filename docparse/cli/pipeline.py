@@ -1,7 +1,7 @@
 """The pipeline commands: ingest, status, cancel, reprocess, export, worker, db upgrade.
 
-Each is a few lines over :mod:`docparse.ingest`, :mod:`storage` and :mod:`workers`; the
-console rendering lives in :mod:`docparse.cli_tables`.
+Each is a few lines over :mod:`docparse.intake`, :mod:`storage` and :mod:`workers`; the
+console rendering lives in :mod:`docparse.cli.tables`.
 """
 
 from __future__ import annotations
@@ -13,14 +13,13 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
-from docparse.cli_output import ExportFormat
+from docparse.cli.app import EngineOpt, MaxPixOpt, MinPixOpt, ModelOpt, ModelSpecOpt, app, command, db_app, err
+from docparse.cli.output import ExportFormat
 
 if TYPE_CHECKING:  # pragma: no cover
     from docparse.services import Services
 
-err = Console(stderr=True)
 out = Console(width=None if sys.stdout.isatty() else 160)  # tables stay readable in logs and pipes
-db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 
 
 def _services() -> Services:
@@ -29,22 +28,24 @@ def _services() -> Services:
     return Services.from_env()
 
 
+@command(app)
 def ingest(
     paths: Annotated[list[Path], typer.Argument(exists=True, help="files and folders")],
     recursive: Annotated[bool, typer.Option("--recursive", "-r", help="walk folders recursively")] = False,
     glob: Annotated[str | None, typer.Option(help="only files matching this pattern, e.g. '*.pdf'")] = None,
-    engine: Annotated[str | None, typer.Option("--engine", "-e", help="auto|transformers|openai|pdf-text")] = None,
-    model: Annotated[str | None, typer.Option(help="hub id or local directory of the model")] = None,
-    model_spec: Annotated[str | None, typer.Option(help="model preset (see `docparse models`)")] = None,
-    min_pixels: Annotated[int | None, typer.Option(help="model input pixel budget, lower bound")] = None,
-    max_pixels: Annotated[int | None, typer.Option(help="model input pixel budget, upper bound")] = None,
+    engine: EngineOpt = None,
+    model: ModelOpt = None,
+    model_spec: ModelSpecOpt = None,
+    min_pixels: MinPixOpt = None,
+    max_pixels: MaxPixOpt = None,
     password: Annotated[str | None, typer.Option(help="password for encrypted PDFs")] = None,
     wait: Annotated[bool, typer.Option("--wait", help="with a broker: wait until every document is done")] = False,
     timeout: Annotated[float | None, typer.Option(help="--wait: give up after this many seconds")] = None,
 ) -> None:
     """Ingest files and folders: deduplicate, store, queue, and (embedded or --wait) process them."""
-    from docparse.cli_tables import IngestProgress, print_ingest_summary
-    from docparse.ingest import ProcessingRequest, submit, wait_for
+    from docparse.cli.tables import IngestProgress, print_ingest_summary
+    from docparse.intake import ProcessingRequest, submit
+    from docparse.intake import wait as wait_until_done
 
     try:  # options left out stay None: the workers' configured values decide (as for API uploads)
         request = ProcessingRequest(
@@ -72,7 +73,7 @@ def ingest(
         ids = [r.document_id for r in results if r.document_id]
         if ids and (wait or services.embedded):
             try:
-                wait_for(services.db, ids, timeout_s=timeout, on_progress=progress.on_records)
+                wait_until_done(services.db, ids, timeout_s=timeout, on_progress=progress.on_records)
             except TimeoutError as exc:
                 err.print(f"[red]timeout:[/red] {exc}")
                 raise typer.Exit(1) from None
@@ -81,13 +82,14 @@ def ingest(
         raise typer.Exit(1)
 
 
+@command(app)
 def status(
     document_id: Annotated[str | None, typer.Argument(help="a document id; omit to list documents")] = None,
     state: Annotated[str | None, typer.Option("--status", help="list only documents in this status")] = None,
     limit: Annotated[int, typer.Option(help="how many documents to list")] = 50,
 ) -> None:
     """Show one document (per-page status and reasons) or list documents."""
-    from docparse.cli_tables import print_document_list, print_document_status
+    from docparse.cli.tables import print_document_list, print_document_status
 
     services = _services()
     if document_id is None:
@@ -98,9 +100,10 @@ def status(
         raise typer.Exit(1)
 
 
+@command(app)
 def cancel(document_id: Annotated[str, typer.Argument(help="the document to cancel")]) -> None:
     """Cancel a document: queued and running pages stop; what is done is kept."""
-    from docparse.ingest import cancel as cancel_document
+    from docparse.intake import cancel as cancel_document
 
     try:
         record = cancel_document(_services().db, document_id)
@@ -110,6 +113,7 @@ def cancel(document_id: Annotated[str, typer.Argument(help="the document to canc
     out.print(f"{record.id}: {record.status}")
 
 
+@command(app)
 def reprocess(
     document_ids: Annotated[list[str] | None, typer.Argument(help="documents to redo entirely")] = None,
     failed: Annotated[bool, typer.Option("--failed", help="redo failed pages and failed documents")] = False,
@@ -117,8 +121,8 @@ def reprocess(
     wait: Annotated[bool, typer.Option("--wait", help="with a broker: wait until done")] = False,
 ) -> None:
     """Redo what is named: whole documents, or every failed / pending page."""
-    from docparse.ingest import reprocess as reprocess_documents
-    from docparse.ingest import wait_for
+    from docparse.intake import reprocess as reprocess_documents
+    from docparse.intake import wait as wait_until_done
 
     if not document_ids and not failed and not pending:
         raise typer.BadParameter("name document ids, or --failed / --pending")
@@ -135,9 +139,10 @@ def reprocess(
     if not redone:
         out.print("nothing to reprocess")
     if redone and wait and not services.embedded:
-        wait_for(services.db, [d for d, _ in redone])
+        wait_until_done(services.db, [d for d, _ in redone])
 
 
+@command(app)
 def export(
     document_ids: Annotated[list[str] | None, typer.Argument(help="document ids")] = None,
     all_documents: Annotated[bool, typer.Option("--all", help="every finished document")] = False,
@@ -147,8 +152,8 @@ def export(
     no_raw: Annotated[bool, typer.Option("--no-raw", help="json: leave raw model outputs out")] = False,
 ) -> None:
     """Export stored documents as JSON, HTML, CSV or Markdown (several: -o must be a directory)."""
-    from docparse.cli_output import emit
-    from docparse.cli_tables import load_for_export
+    from docparse.cli.output import emit
+    from docparse.cli.tables import load_for_export
 
     services = _services()
     documents = load_for_export(services.db, services.blobs, document_ids or [], all_documents, overlay, not no_raw)
@@ -168,6 +173,7 @@ def export(
             err.print(f"{document.id} -> {target}")
 
 
+@command(app)
 def worker(
     queues: Annotated[str, typer.Option(help="comma-separated queues: render,infer")] = "render,infer",
     concurrency: Annotated[int, typer.Option(help="worker processes")] = 1,
@@ -184,7 +190,7 @@ def worker(
     )
 
 
-@db_app.command("upgrade")
+@command(db_app, "upgrade")
 def db_upgrade() -> None:
     """Create or migrate the database schema to the latest version (Alembic)."""
     from sqlalchemy.engine import make_url
@@ -193,9 +199,3 @@ def db_upgrade() -> None:
     services.db  # noqa: B018 - building it runs the migrations
     shown = make_url(services.storage.database_url).render_as_string(hide_password=True)
     out.print(f"database {shown} is up to date")
-
-
-def register(app: typer.Typer) -> None:
-    for command in (ingest, status, cancel, reprocess, export, worker):
-        app.command()(command)
-    app.add_typer(db_app, name="db")

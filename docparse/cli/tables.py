@@ -10,11 +10,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from docparse.cli_output import page_reasons
+from docparse.cli.output import page_reasons
 from schemas import TERMINAL_STATUSES, Document
 
 if TYPE_CHECKING:  # pragma: no cover
-    from docparse.ingest import IntakeResult
+    from docparse.intake import IntakeResult
     from storage import Database, DocumentRecord, LocalBlobStore
 
 

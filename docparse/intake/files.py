@@ -1,4 +1,4 @@
-"""The intake service: files in, document rows out, work queued by id (CLI now, API later).
+"""Intake: files in, document rows out, work queued by id (the CLI's ingest and the API's uploads).
 
 ::
 
@@ -18,14 +18,15 @@ Light on purpose: no torch, no engine runtime, no task code (the enqueue client 
 from __future__ import annotations
 
 import hashlib
-import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from docparse.ingest_discover import discover
-from docparse.ingest_request import ProcessingRequest
+from docparse.engines.settings import EngineSettings
+from docparse.identity import ResolvedSettings
+from docparse.intake.discover import discover
+from docparse.intake.request import ProcessingRequest
 from docparse.render import (
     DEFAULT_LIMITS,
     HEAD_BYTES,
@@ -35,23 +36,9 @@ from docparse.render import (
     probe,
     sniff_media_type,
 )
-from schemas import TERMINAL_STATUSES, document_key
-from storage import Database, DocumentExists, DocumentNotFound, DocumentRecord, LocalBlobStore, NewDocument
-from workers.client import enqueue_document, enqueue_pages
-
-__all__ = [
-    "IntakeResult",
-    "Outcome",
-    "ProcessingRequest",
-    "UnknownDocument",
-    "cancel",
-    "discover",
-    "intake_file",
-    "reprocess",
-    "submit",
-    "wait",
-    "wait_for",
-]
+from schemas import document_key
+from storage import Database, DocumentExists, DocumentNotFound, LocalBlobStore, NewDocument
+from workers.client import enqueue_document
 
 Outcome = Literal["queued", "duplicate", "failed", "skipped"]
 
@@ -114,6 +101,23 @@ def refusal(path: Path, *, password: str | None, limits: RenderLimits) -> str | 
     return None
 
 
+@dataclass(frozen=True)
+class _Identity:
+    """A submission's resolved settings and fingerprint, computed once per call."""
+
+    resolved: ResolvedSettings
+    fingerprint: str
+    owner: str | None
+
+    @classmethod
+    def of(cls, request: ProcessingRequest, defaults: EngineSettings | None, owner: str | None) -> _Identity:
+        resolved = request.resolve(defaults if defaults is not None else EngineSettings())
+        return cls(resolved, resolved.fingerprint(), owner)
+
+    def document_id(self, sha256: str) -> str:
+        return document_key(sha256, self.fingerprint, self.owner)
+
+
 def intake_file(
     path: Path,
     *,
@@ -123,16 +127,24 @@ def intake_file(
     limits: RenderLimits = DEFAULT_LIMITS,
     batch_id: str | None = None,
     owner: str | None = None,
+    defaults: EngineSettings | None = None,
 ) -> IntakeResult:
-    """Take one file in (see the module docstring) and commit. Does not enqueue."""
+    """Take one file in (see the module docstring) and commit. Does not enqueue.
+
+    ``defaults`` are the deployment's engine settings that unset options of ``request`` take
+    (``None``: read from the environment); ``owner`` scopes deduplication (see
+    :func:`schemas.document_key`)."""
     path = Path(path)
-    scanned = _scan(db, path, request)
+    identity = _Identity.of(request, defaults, owner)
+    scanned = _scan(db, path, identity)
     if isinstance(scanned, IntakeResult):
         return scanned
-    return _admit(path, scanned, db=db, blobs=blobs, request=request, limits=limits, batch_id=batch_id, owner=owner)
+    return _admit(
+        path, scanned, db=db, blobs=blobs, request=request, identity=identity, limits=limits, batch_id=batch_id
+    )
 
 
-def _scan(db: Database, path: Path, request: ProcessingRequest) -> tuple[str, int, bytes] | IntakeResult:
+def _scan(db: Database, path: Path, identity: _Identity) -> tuple[str, int, bytes] | IntakeResult:
     """The file's digest, or the result when intake ends here (unreadable, duplicate)."""
     try:
         if not path.is_file():
@@ -141,7 +153,7 @@ def _scan(db: Database, path: Path, request: ProcessingRequest) -> tuple[str, in
     except OSError as exc:
         return IntakeResult(path, "failed", None, f"cannot read {path}: {exc.strerror or exc}")
     with db.unit_of_work() as uow:
-        existing = uow.documents.find(sha, request.fingerprint())
+        existing = uow.documents.get(identity.document_id(sha))
     if existing is not None:
         return IntakeResult(path, "duplicate", existing.id, None, existing.batch_id)
     if size > 0 and sniff_media_type(head) is None and path.suffix.lower() not in DOCUMENT_SUFFIXES:
@@ -156,33 +168,31 @@ def _admit(
     db: Database,
     blobs: LocalBlobStore,
     request: ProcessingRequest,
+    identity: _Identity,
     limits: RenderLimits,
     batch_id: str | None,
-    owner: str | None,
 ) -> IntakeResult:
     """Store the original and insert the row (``failed`` at once with the reason when refused)."""
     sha, size, head = digest
-    fingerprint = request.fingerprint()
     reason = refusal(path, password=request.password, limits=limits)
     blob_key = blobs.put_file(path)
     new = NewDocument(
-        id=document_key(sha, fingerprint),
+        id=identity.document_id(sha),
         sha256=sha,
         filename=path.name,
         media_type=sniff_media_type(head) or "application/octet-stream",
         size_bytes=size,
-        settings_fingerprint=fingerprint,
-        settings=request.as_settings(limits),
+        settings_fingerprint=identity.fingerprint,
+        settings=identity.resolved.stored(password=request.password, limits=limits),
         blob_key=blob_key,
         batch_id=batch_id,
-        owner=owner,
+        owner=identity.owner,
     )
     with db.unit_of_work() as uow:
         try:
             uow.documents.add(new)
         except DocumentExists:  # a concurrent intake of the same bytes won the race
-            winner = uow.documents.find(sha, fingerprint)
-            return IntakeResult(path, "duplicate", winner.id if winner else new.id, None, batch_id)
+            return IntakeResult(path, "duplicate", new.id, None, batch_id)
         if reason is not None:
             uow.documents.set_status(new.id, "failed", error=reason)
         uow.commit()
@@ -204,6 +214,7 @@ def submit(
     on_result: Callable[[IntakeResult], None] | None = None,
     batch_label: str | None = None,
     owner: str | None = None,
+    defaults: EngineSettings | None = None,
 ) -> list[IntakeResult]:
     """Discover, take in and enqueue files; one :class:`IntakeResult` per file, in order.
 
@@ -215,20 +226,28 @@ def submit(
     and :func:`reprocess` with their ids queues them again.
     """
     request = request or ProcessingRequest()
+    identity = _Identity.of(request, defaults, owner)
     batch_id: str | None = None
     results: list[IntakeResult] = []
     for path in discover(paths, recursive=recursive, glob=glob):
-        scanned = _scan(db, Path(path), request)
+        scanned = _scan(db, Path(path), identity)
         if isinstance(scanned, IntakeResult):
             result = scanned
         else:
             if batch_id is None:
-                batch_settings = {k: v for k, v in request.as_settings(limits).items() if k != "password"}
+                batch_settings = identity.resolved.stored(limits=limits)
                 with db.unit_of_work() as uow:
                     batch_id = uow.batches.add(batch_label, batch_settings)
                     uow.commit()
             result = _admit(
-                Path(path), scanned, db=db, blobs=blobs, request=request, limits=limits, batch_id=batch_id, owner=owner
+                Path(path),
+                scanned,
+                db=db,
+                blobs=blobs,
+                request=request,
+                identity=identity,
+                limits=limits,
+                batch_id=batch_id,
             )
         results.append(result)
         if result.outcome == "queued" and result.document_id is not None:
@@ -236,124 +255,3 @@ def submit(
         if on_result is not None:
             on_result(result)
     return results
-
-
-def wait(
-    db: Database,
-    ids: Sequence[str],
-    *,
-    poll_s: float = 0.5,
-    timeout_s: float | None = None,
-    on_progress: Callable[[Mapping[str, DocumentRecord]], None] | None = None,
-) -> dict[str, DocumentRecord]:
-    """Poll the database until every document of ``ids`` is terminal; return their records.
-
-    ``on_progress(records)`` is called after each poll (progress bars). Raises ``TimeoutError``
-    after ``timeout_s`` seconds, :class:`UnknownDocument` (a ``KeyError``) for an unknown id.
-    """
-    deadline = None if timeout_s is None else time.monotonic() + timeout_s
-    while True:
-        records: dict[str, DocumentRecord] = {}
-        with db.unit_of_work() as uow:
-            for id in ids:
-                record = uow.documents.get(id)
-                if record is None:
-                    raise UnknownDocument(id)
-                records[id] = record
-        if on_progress is not None:
-            on_progress(records)
-        unfinished = [r.id for r in records.values() if r.status not in TERMINAL_STATUSES]
-        if not unfinished:
-            return records
-        now = time.monotonic()
-        if deadline is not None and now >= deadline:
-            raise TimeoutError(
-                f"{len(unfinished)} of {len(ids)} documents still unfinished after {timeout_s:g} s "
-                f"(e.g. {unfinished[0]}): are workers running?"
-            )
-        time.sleep(poll_s if deadline is None else max(0.0, min(poll_s, deadline - now)))
-
-
-wait_for = wait
-"""Alias of :func:`wait` (for callers where ``wait`` is taken, e.g. a ``--wait`` option)."""
-
-
-def reprocess(
-    db: Database, app: Any, *, ids: Sequence[str] | None = None, failed: bool = False, pending: bool = False
-) -> list[tuple[str, list[int]]]:
-    """Reset and enqueue again exactly what is named; return ``(document id, pages reset)`` per
-    document enqueued (``[]`` pages: the whole document is rendered again).
-
-    - ``failed``: the failed pages (and documents that failed as files, at intake or render:
-      re-rendered — after e.g. raising a limit or fixing the engine);
-    - ``pending``: the pending pages (e.g. scans left by the ``pdf-text`` engine, after
-      switching the workers to a vision-language model);
-    - neither: every page of ``ids`` (``ids`` required then).
-
-    Without ``ids`` only finished documents (``done``/``partial``/``failed``) are considered,
-    so work still in flight is never queued twice; named ``ids`` are taken whatever their
-    status (a document left ``queued`` by a failed enqueue, say). Page results are reset
-    through ``pages.reset`` (attempts kept as history); enqueueing follows each commit.
-    """
-    if ids is None and not (failed or pending):
-        raise ValueError("name documents (ids) or what to redo (failed=True and/or pending=True)")
-    targets = list(ids) if ids is not None else _finished_ids(db)
-    done: list[tuple[str, list[int]]] = []
-    for id in targets:
-        with db.unit_of_work() as uow:
-            uow.documents.lock(id)
-            record = uow.documents.get(id)
-            if record is None:
-                if ids is not None:
-                    raise UnknownDocument(id)
-                continue
-            states = uow.pages.states(id)
-            if not states:  # failed (or never got) as a file: render again
-                if (failed and record.status == "failed") or (ids is not None and not (failed or pending)):
-                    uow.pages.reset(id, None)
-                    uow.commit()
-                    enqueue_document(app, id)
-                    done.append((id, []))
-                continue
-            if failed or pending:
-                wanted = {"failed"} if failed else set()
-                wanted |= {"pending"} if pending else set()
-                numbers = [s.number for s in states if s.status in wanted]
-            else:
-                numbers = [s.number for s in states]
-            if not numbers:
-                continue
-            reset = uow.pages.reset(id, numbers)
-            uow.commit()
-        enqueue_pages(app, id, reset)
-        done.append((id, reset))
-    return done
-
-
-def _finished_ids(db: Database) -> list[str]:
-    out: list[str] = []
-    with db.unit_of_work() as uow:
-        for status in ("done", "partial", "failed"):
-            offset = 0
-            while page := uow.documents.list(status=status, limit=500, offset=offset):
-                out.extend(r.id for r in page)
-                offset += len(page)
-    return out
-
-
-def cancel(db: Database, id: str) -> DocumentRecord:
-    """Cancel a document: its queued and running pages stop (tasks check before each page);
-    pages already done are kept. A document already finished is returned unchanged.
-    Raises :class:`UnknownDocument` (a ``KeyError``) for an unknown id."""
-    with db.unit_of_work() as uow:
-        uow.documents.lock(id)
-        record = uow.documents.get(id)
-        if record is None:
-            raise UnknownDocument(id)
-        if record.status in TERMINAL_STATUSES:
-            return record
-        uow.documents.set_status(id, "cancelled")
-        uow.commit()
-        updated = uow.documents.get(id)
-    assert updated is not None
-    return updated

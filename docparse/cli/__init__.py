@@ -1,0 +1,24 @@
+"""The ``docparse`` command: each command is a few lines over the library.
+
+One module per group of commands: :mod:`~docparse.cli.parse` (parse, parse-html),
+:mod:`~docparse.cli.info` (models, schema, version, dev tiny-model),
+:mod:`~docparse.cli.pipeline` (ingest, status, cancel, reprocess, export, worker, db upgrade),
+:mod:`~docparse.cli.serve`, :mod:`~docparse.cli.eval`, :mod:`~docparse.cli.bench`; the shared
+options live in :mod:`~docparse.cli.app`, console rendering in :mod:`~docparse.cli.output`
+and :mod:`~docparse.cli.tables`.
+
+Exit codes: 0 the document is ``done`` or ``partial``; 1 it ``failed`` (the reason is
+printed); 2 bad usage; 3 the requested engine cannot start (the message says how to fix it).
+"""
+
+from __future__ import annotations
+
+from docparse.cli import bench, eval, info, parse, pipeline, serve  # noqa: F401 - register the commands
+from docparse.cli.app import app
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
