@@ -1,9 +1,9 @@
 # docparse image: CPU by default. For CUDA, build with a CUDA torch, e.g.
-#   docker build --build-arg TORCH_SPEC="torch==2.14.1" --build-arg EXTRAS="model,api,postgres" .
+#   docker build --build-arg TORCH_SPEC="torch==2.14.1" --build-arg EXTRAS="model,api,postgres,s3" .
 FROM python:3.11-slim
 
 ARG TORCH_SPEC=torch==2.13.0
-ARG EXTRAS=model,api,postgres
+ARG EXTRAS=model,api,postgres,s3
 
 RUN apt-get update \
  && apt-get install -y --no-install-recommends poppler-utils \

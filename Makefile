@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 # The CPU build of torch (taken from this machine's disk). GPU users: see README "GPU install".
 TORCH_SPEC ?= torch==2.13.0
-EXTRAS ?= model,api,postgres,dev
+EXTRAS ?= model,api,postgres,s3,dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEMO_OUT ?= out/demo
 

@@ -61,7 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     sizes.add_argument("--concurrency", type=int, help="worker concurrency (default 1)")
     sizes.add_argument("--orchestration-seconds", type=float, help="target length of each configuration (25)")
     sizes.add_argument("--parser-seconds", type=float, help="seconds per parser figure (default 2)")
-    sizes.add_argument("--persist-pages", type=int, help="pages written per database (default 200)")
+    sizes.add_argument("--persist-pages", type=int, help="pages written per database and figure (default 320)")
+    sizes.add_argument("--persist-group", type=int, help="pages per transaction with group commit (default 32)")
     sizes.add_argument("--memory-pages", type=int, help="pages of the big PDF (default 500)")
     return p
 

@@ -14,7 +14,10 @@ __all__ = ["__version__", "parse_file"]
 
 def __getattr__(name: str) -> Any:
     if name == "parse_file":
+        from docparse.logs import library_defaults
         from docparse.pipeline import parse_file
+
+        library_defaults()
 
         return parse_file
     raise AttributeError(f"module 'docparse' has no attribute {name!r}")

@@ -28,6 +28,7 @@ from typing import Any
 
 from docparse.engines.base import EngineInfo
 from docparse.engines.choice import choose_engine, resolve_spec
+from docparse.engines.registry import load_plugins
 from docparse.engines.settings import EngineSettings
 from docparse.engines.specs import PDF_TEXT_VERSION
 from docparse.render import Backend, RenderLimits
@@ -98,6 +99,7 @@ class ResolvedSettings:
 def resolve(settings: EngineSettings, backend: Backend = "pymupdf") -> ResolvedSettings:
     """What ``settings`` amount to: ``auto`` chosen as the engine factory would choose it, the
     spec's defaults filled in. The text-layer engine ignores the model, so its settings name none."""
+    load_plugins(settings.engine_plugins)
     spec = resolve_spec(settings)
     engine = settings.engine if settings.engine != "auto" else choose_engine(settings, spec)[0]
     if engine == "pdf-text":

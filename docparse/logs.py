@@ -28,3 +28,21 @@ def configure_logging(level: str = "WARNING", *, json_lines: bool = False) -> No
         logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
         cache_logger_on_first_use=False,
     )
+
+
+def library_defaults() -> None:
+    """As a library, docparse never writes to stdout: unless the application configured structlog
+    already, route docparse's structured events through the standard ``logging`` module, where
+    the application's handlers decide (with none, Python prints warnings and errors to stderr)."""
+    if structlog.is_configured():
+        return
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.stdlib.filter_by_level,
+            structlog.processors.KeyValueRenderer(key_order=["event"]),
+        ],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=False,
+    )

@@ -22,6 +22,7 @@ from typing import Any
 
 import structlog
 
+from docparse.document import analyse
 from docparse.engines.base import Engine, EngineInfo
 from docparse.engines.factory import create_engine
 from docparse.engines.settings import EngineSettings
@@ -143,6 +144,7 @@ def parse_document(
                 on_page(page)
     doc = outcome.document
     doc.status = derive_document_status(p.status for p in doc.pages)
+    doc.structure = analyse(doc)  # the document-level pass, once every page is done
     doc.updated_at = datetime.now(UTC)
     return outcome
 

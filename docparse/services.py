@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from storage import Database, LocalBlobStore, StorageSettings
+from storage import BlobStore, Database, StorageSettings, blob_store_for
 from workers.settings import WorkerSettings
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -30,14 +30,29 @@ class Services:
 
     @cached_property
     def db(self) -> Database:
+        """The database (built once; never migrated here: see :meth:`prepare`)."""
         self.storage.data_dir.mkdir(parents=True, exist_ok=True)
-        database = Database(self.storage.database_url)
-        database.upgrade()
+        database = Database(
+            self.storage.database_url, blobs=self.blobs, inline_output_bytes=self.storage.raw_output_inline_bytes
+        )
         return database
 
+    def prepare(self) -> Database:
+        """Make the database usable for this process, explicitly, once at start-up (CLI commands
+        and ``docparse serve`` call it): the embedded default — a SQLite file in the data folder —
+        is created and migrated here; any other database must already be migrated
+        (``docparse db upgrade``, the compose stack's ``migrate`` service), else
+        :class:`storage.SchemaOutdated` says so. Nothing else ever migrates."""
+        if self.storage.is_embedded_database:
+            self.db.upgrade()
+        else:
+            self.db.require_current()
+        return self.db
+
     @cached_property
-    def blobs(self) -> LocalBlobStore:
-        return LocalBlobStore(self.storage.blob_dir)
+    def blobs(self) -> BlobStore:
+        """The blob store ``DOCPARSE_BLOB_URL`` names (the data folder's by default)."""
+        return blob_store_for(self.storage)
 
     @cached_property
     def app(self) -> Celery:

@@ -35,6 +35,7 @@ from sample_layout import (  # noqa: E402
     right_aligned,
     save_pdf,
 )
+from report_layout import report  # noqa: E402
 
 
 def article(path: Path) -> None:
@@ -285,6 +286,7 @@ def main(argv: Sequence[str]) -> int:
     article(out / "article.pdf")
     invoice(out / "invoice.pdf")
     formula_chart(out / "formula-chart.pdf")
+    report(out / "report.pdf")
     scan_png(out / "scan.png")
     multipage_tiff(out / "multipage.tiff", [out / "article.pdf", out / "invoice.pdf"])
     sizes = {p.name: p.stat().st_size for p in sorted(out.iterdir()) if p.suffix in (".pdf", ".png", ".tiff")}

@@ -31,17 +31,30 @@ from schemas.blocks import (
 from schemas.document import TERMINAL_STATUSES, Document, DocumentStatus, derive_document_status, document_key
 from schemas.geometry import BBox, CoordinateConvention, PageGeometry, Size, Unit
 from schemas.issues import Issue, IssueCode, Severity
-from schemas.page import Attempt, Page, PageStatus, StopReason
+from schemas.page import Attempt, AttemptKind, Page, PageStatus, StopReason
+from schemas.structure import (
+    BlockLabel,
+    BreakKind,
+    DocumentStructure,
+    DocumentTable,
+    FurnitureLabel,
+    LabelSource,
+    LogicalBlock,
+    PartRef,
+)
 from schemas.version import SCHEMA_VERSION
 
 __all__ = [
     "SCHEMA_VERSION",
     "TERMINAL_STATUSES",
     "Attempt",
+    "AttemptKind",
     "AuthorBlock",
     "BBox",
     "Block",
+    "BlockLabel",
     "BlockType",
+    "BreakKind",
     "CaptionBlock",
     "ChartBlock",
     "ChemicalFormulaBlock",
@@ -49,21 +62,27 @@ __all__ = [
     "CoordinateConvention",
     "Document",
     "DocumentStatus",
+    "DocumentStructure",
+    "DocumentTable",
     "FooterBlock",
     "FormulaBlock",
+    "FurnitureLabel",
     "HeaderBlock",
     "HeadingBlock",
     "ImageBlock",
     "Issue",
     "IssueCode",
+    "LabelSource",
     "ListBlock",
     "ListItem",
+    "LogicalBlock",
     "MusicSheetBlock",
     "Page",
     "PageGeometry",
     "PageNumberBlock",
     "PageStatus",
     "ParagraphBlock",
+    "PartRef",
     "Severity",
     "Size",
     "StopReason",

@@ -12,6 +12,7 @@ from pydantic import Field
 from schemas._base import StrictModel
 from schemas.issues import Issue
 from schemas.page import Page, PageStatus
+from schemas.structure import DocumentStructure
 from schemas.version import SCHEMA_VERSION
 
 DocumentStatus = Literal["queued", "running", "done", "partial", "failed", "cancelled"]
@@ -62,3 +63,8 @@ class Document(StrictModel):
     updated_at: datetime
     issues: list[Issue] = Field(default_factory=list)
     pages: list[Page] = Field(default_factory=list)
+    structure: DocumentStructure | None = Field(
+        default=None,
+        description="what the document-level pass adds (running headers/footers, continuations, tables); "
+        "None until it has run",
+    )

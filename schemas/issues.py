@@ -30,6 +30,8 @@ IssueCode = Literal[
     "table_normalized",  # ragged rows / spans normalized to a rectangular grid
     "mixed_content",  # extra content inside a special block kept in its text
     "parse_error",  # a parser bug: the output text was kept as plain paragraphs (please report it)
+    "text_outside_body",  # text the model wrote outside <body> (a <title>, say) kept as paragraphs
+    "no_content",  # the output holds no content at all (e.g. only <head>/<style>): why the page failed
     # engine and page level
     "stop_length",  # generation hit the token limit
     "stop_loop",  # generation stopped by the loop guard

@@ -20,24 +20,63 @@ ORM rows never leave it. Importing it loads SQLAlchemy and Alembic but nothing h
 :mod:`storage.settings` alone loads only pydantic-settings.
 """
 
-from storage.blobs import BlobStore, LocalBlobStore
-from storage.database import Database
-from storage.errors import DocumentExists, DocumentNotFound, StorageError
-from storage.records import DocumentRecord, NewDocument, PageState
+from storage.blobs import (
+    BlobStore,
+    BlobStoreError,
+    BlobStoreUnavailable,
+    LocalBlobStore,
+    S3BlobStore,
+    blob_store_for,
+    blob_store_from_url,
+)
+from storage.database import Database, SchemaOutdated
+from storage.errors import (
+    DocumentExists,
+    DocumentNotFound,
+    NotReviewable,
+    PageNotFound,
+    ReviewConflict,
+    StorageError,
+)
+from storage.records import (
+    DocumentRecord,
+    NewDocument,
+    PageState,
+    PageVersion,
+    QueueEntry,
+    ReviewAssignment,
+    ReviewState,
+)
 from storage.settings import StorageSettings, normalize_database_url
+from storage.status import TRANSITIONS, IllegalTransition
 from storage.unit_of_work import UnitOfWork
 
 __all__ = [
+    "TRANSITIONS",
     "BlobStore",
+    "BlobStoreError",
+    "BlobStoreUnavailable",
     "Database",
     "DocumentExists",
     "DocumentNotFound",
     "DocumentRecord",
+    "IllegalTransition",
     "LocalBlobStore",
     "NewDocument",
+    "NotReviewable",
+    "PageNotFound",
     "PageState",
+    "PageVersion",
+    "QueueEntry",
+    "ReviewAssignment",
+    "ReviewConflict",
+    "ReviewState",
+    "S3BlobStore",
+    "SchemaOutdated",
     "StorageError",
     "StorageSettings",
     "UnitOfWork",
+    "blob_store_for",
+    "blob_store_from_url",
     "normalize_database_url",
 ]

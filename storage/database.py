@@ -17,6 +17,9 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage.blobs.base import BlobStore
+from storage.errors import StorageError
+from storage.raw_outputs import DEFAULT_INLINE_MAX_BYTES, RawOutputs
 from storage.settings import normalize_database_url
 from storage.tables import json_dumps
 from storage.unit_of_work import UnitOfWork
@@ -32,10 +35,23 @@ _PG_MIGRATION_LOCK = 0x646F6370_61727365 & 0x7FFFFFFFFFFFFFFF
 
 class Database:
     """One database: ``Database(url)`` builds the engine and session factory (no connection is
-    opened until first use). Call :meth:`upgrade` at process start, :meth:`dispose` at exit."""
+    opened until first use). Call :meth:`upgrade` at process start, :meth:`dispose` at exit.
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    With ``blobs`` (the application's blob store), raw model outputs longer than
+    ``inline_output_bytes`` (UTF-8; ``DOCPARSE_RAW_OUTPUT_INLINE_BYTES``) are written there and
+    read back transparently (:mod:`storage.raw_outputs`); without one every output stays inline
+    and a document holding blob-stored outputs cannot be loaded with them."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        echo: bool = False,
+        blobs: BlobStore | None = None,
+        inline_output_bytes: int = DEFAULT_INLINE_MAX_BYTES,
+    ) -> None:
         self.url = make_url(normalize_database_url(url))
+        self.outputs = RawOutputs(blobs, inline_output_bytes) if blobs is not None else None
         self.dialect = self.url.get_backend_name()
         kwargs: dict[str, Any] = {"echo": echo, "json_serializer": json_dumps}
         if self.dialect == "sqlite":
@@ -52,14 +68,14 @@ class Database:
 
     def unit_of_work(self) -> UnitOfWork:
         """A new :class:`UnitOfWork`; use it as a context manager, call ``commit()`` to keep its writes."""
-        return UnitOfWork(self._sessions)
+        return UnitOfWork(self._sessions, self.outputs)
 
     def session(self) -> Session:
         """A raw session (for tests and maintenance scripts; application code uses :meth:`unit_of_work`)."""
         return self._sessions()
 
-    def upgrade(self, revision: str = "head") -> None:
-        """Upgrade the schema to ``revision`` (default: head) with the migrations shipped in
+    def upgrade(self, revision: str = "heads") -> None:
+        """Upgrade the schema to ``revision`` (default: the latest) with the migrations shipped in
         ``storage/migrations``. Idempotent, and safe to call from many processes at once
         (PostgreSQL: a transaction-scoped advisory lock; SQLite: ``BEGIN IMMEDIATE``)."""
         from alembic import command  # lazily: processes that never migrate never load alembic
@@ -70,15 +86,35 @@ class Database:
             command.upgrade(alembic_config(connection), revision)
 
     def current_revision(self) -> str | None:
-        """The revision the database is at (``None`` before the first upgrade)."""
+        """The revision the database is at (``None`` before the first upgrade; with several
+        heads applied, the highest)."""
+        heads = self.current_heads()
+        return max(heads) if heads else None
+
+    def current_heads(self) -> set[str]:
+        """The revisions the database is at (empty before the first upgrade)."""
         from alembic.runtime.migration import MigrationContext
 
         with self.engine.connect() as connection:
-            return MigrationContext.configure(connection).get_current_revision()
+            return set(MigrationContext.configure(connection).get_current_heads())
+
+    def require_current(self) -> None:
+        """Raise :class:`SchemaOutdated` unless every shipped migration has been applied."""
+        from alembic.script import ScriptDirectory
+
+        wanted = set(ScriptDirectory.from_config(alembic_config()).get_heads())
+        if self.current_heads() != wanted:
+            raise SchemaOutdated(
+                "the database schema is not up to date with this version of docparse: run `docparse db upgrade`"
+            )
 
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
+
+
+class SchemaOutdated(StorageError):
+    """The database has not been migrated to this version's schema (``docparse db upgrade``)."""
 
 
 def alembic_config(connection: Connection | None = None) -> Config:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import builtins
 from collections import defaultdict
-from collections.abc import Sequence
-from typing import Any, get_args
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from sqlalchemy import Select, case, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -15,24 +15,42 @@ from sqlalchemy.orm import Session, defer
 from schemas import Attempt, Block, Document, DocumentStatus, derive_document_status
 from storage import mapping
 from storage.errors import DocumentExists, DocumentNotFound
+from storage.raw_outputs import RawOutputs, read_output
 from storage.records import DocumentRecord, NewDocument
-from storage.sql import dialect_name, upsert
+from storage.sql import upsert
+from storage.status import IllegalTransition, allowed, check_status
 from storage.tables import DOCUMENTS, PAGES, AttemptRow, BlockRow, DocumentRow, PageRow, utcnow
 
-_DOCUMENT_STATUSES: frozenset[str] = frozenset(get_args(DocumentStatus))
-_STARTABLE = ("queued", "running")
+
+def lock(session: Session, id: str) -> DocumentStatus:
+    """Lock the document row (``FOR UPDATE``) and return its status; :class:`DocumentNotFound` if missing."""
+    status = session.execute(
+        select(DocumentRow.status).where(DocumentRow.id == id).with_for_update()
+    ).scalar_one_or_none()
+    if status is None:
+        raise DocumentNotFound(id)
+    return check_status(status)
 
 
-def check_status(status: str) -> None:
-    if status not in _DOCUMENT_STATUSES:
-        raise ValueError(f"unknown document status {status!r}; expected one of {sorted(_DOCUMENT_STATUSES)}")
+def transition(session: Session, id: str, to: DocumentStatus, reason: str | None) -> DocumentStatus:
+    """The guarded status change (see :meth:`DocumentRepository.transition`), for both repositories."""
+    current = lock(session, id)
+    if not allowed(current, to):
+        raise IllegalTransition(id, current, to)
+    session.execute(
+        update(DOCUMENTS)
+        .where(DocumentRow.id == id)
+        .values(status=to, error=mapping.scrub(reason), updated_at=utcnow())
+    )
+    return to
 
 
 class DocumentRepository:
     """Documents of one unit of work (see :class:`storage.UnitOfWork`)."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, outputs: RawOutputs | None = None) -> None:
         self._session = session
+        self._outputs = outputs
 
     def add(self, new: NewDocument) -> DocumentRecord:
         """Insert a ``queued`` document. Raises :class:`DocumentExists` when its id or its
@@ -79,10 +97,22 @@ class DocumentRepository:
         stmt = _filtered(select(func.count()).select_from(DocumentRow), status, owner, batch_id)
         return int(self._session.execute(stmt).scalar_one())
 
-    def set_status(self, id: str, status: str, error: str | None = None) -> None:
-        """Set the status and the error (``None`` clears it); bumps ``updated_at``."""
-        check_status(status)
-        self._update(id, status=status, error=mapping.scrub(error))
+    def transition(self, id: str, to: str, *, reason: str | None = None) -> DocumentStatus:
+        """Move the document to status ``to`` — the one way any document status changes.
+
+        Locks the document row, checks the move against :data:`storage.status.TRANSITIONS`
+        and raises :class:`~storage.status.IllegalTransition` for an illegal one (the caller
+        decides whether that is a bug or a lost race, e.g. a failure arriving after a cancel).
+        Sets ``error`` to ``reason`` (``None`` clears it) and bumps ``updated_at``; staying in
+        the same status only updates the reason. Returns the new status."""
+        return transition(self._session, id, check_status(to), reason)
+
+    def update_settings(self, id: str, values: Mapping[str, Any]) -> None:
+        """Merge ``values`` into the document's stored settings (keys not named stay)."""
+        current = self._session.execute(select(DocumentRow.settings).where(DocumentRow.id == id)).scalar_one_or_none()
+        if current is None:
+            raise DocumentNotFound(id)
+        self._update(id, settings={**current, **values})
 
     def start(self, id: str, page_count: int) -> None:
         """Rendering began: set ``page_count``, create page rows 1..n (``pending``, unprocessed)
@@ -93,17 +123,13 @@ class DocumentRepository:
         A document with no pages ends right here: ``failed``, "the document has no pages"."""
         if page_count < 0:
             raise ValueError("page_count must be >= 0")
-        status = self._session.execute(
-            select(DocumentRow.status).where(DocumentRow.id == id).with_for_update()
-        ).scalar_one_or_none()
-        if status is None:
-            raise DocumentNotFound(id)
-        values: dict[str, Any] = {"page_count": page_count}
-        if status in _STARTABLE:
-            values["status"] = "running"
+        status = lock(self._session, id)
+        self._update(id, page_count=page_count)
+        if status in ("queued", "running"):
             if page_count == 0:  # no page result will ever come to derive the status
-                values.update(status=derive_document_status([]), error="the document has no pages")
-        self._update(id, **values)
+                transition(self._session, id, derive_document_status([]), "the document has no pages")
+            else:
+                transition(self._session, id, "running", None)
         now = utcnow()
         rows = [
             {"document_id": id, "number": n, "status": "pending", "processed": False, "issues": [], "updated_at": now}
@@ -133,7 +159,10 @@ class DocumentRepository:
         for attempt in self._session.scalars(
             attempt_query.order_by(AttemptRow.page_number, AttemptRow.index).execution_options(populate_existing=True)
         ):
-            attempts[attempt.page_number].append(mapping.to_attempt(attempt, include_raw=include_raw))
+            value = mapping.to_attempt(attempt, include_raw=include_raw)
+            if include_raw and attempt.output_key is not None:  # a large output, in the blob store
+                value = value.model_copy(update={"output": read_output(self._outputs, attempt.output_key)})
+            attempts[attempt.page_number].append(value)
         blocks: defaultdict[int, builtins.list[Block]] = defaultdict(builtins.list)
         for number, attributes in self._session.execute(
             select(BlockRow.page_number, BlockRow.attributes)
@@ -143,16 +172,19 @@ class DocumentRepository:
             blocks[number].append(mapping.to_block(attributes))
         return mapping.to_document(row, [mapping.to_page(p, blocks[p.number], attempts[p.number]) for p in pages])
 
-    def lock(self, id: str) -> None:
+    def lock(self, id: str) -> DocumentStatus | None:
         """Lock the document row until the end of the transaction (``SELECT ... FOR UPDATE`` on
-        PostgreSQL). A no-op on SQLite, whose transactions here start with ``BEGIN IMMEDIATE``
-        and are therefore serialized already."""
-        if dialect_name(self._session) == "postgresql":
-            self._session.execute(select(DocumentRow.id).where(DocumentRow.id == id).with_for_update())
+        PostgreSQL; SQLite's transactions here start with ``BEGIN IMMEDIATE`` and are serialized
+        already) and return its status (``None``: no such document). Lock order everywhere: the
+        document row first, then its page rows."""
+        try:
+            return lock(self._session, id)
+        except DocumentNotFound:
+            return None
 
     def delete(self, id: str) -> builtins.list[str]:
         """Delete the document with its pages, attempts and blocks. Returns the blob keys it
-        referenced (original, page images) that no remaining row references — the caller deletes
+        referenced (original, page images, large raw outputs) that no remaining row references — the caller deletes
         those blobs after committing. Keys shared with another document (same bytes under other
         settings, identical page images) are kept out of the list. Unknown id: ``[]``."""
         blob_key = self._session.execute(select(DocumentRow.blob_key).where(DocumentRow.id == id)).scalar_one_or_none()
@@ -161,13 +193,17 @@ class DocumentRepository:
         image_keys = self._session.scalars(
             select(PageRow.image_key).where(PageRow.document_id == id, PageRow.image_key.is_not(None))
         ).all()
-        keys = list(dict.fromkeys([blob_key, *(k for k in image_keys if k is not None)]))
+        output_keys = self._session.scalars(
+            select(AttemptRow.output_key).where(AttemptRow.document_id == id, AttemptRow.output_key.is_not(None))
+        ).all()
+        keys = list(dict.fromkeys([blob_key, *(k for k in [*image_keys, *output_keys] if k is not None)]))
         for table in (BlockRow, AttemptRow):
             self._session.execute(delete(table).where(table.document_id == id))
         self._session.execute(delete(PageRow).where(PageRow.document_id == id))
         self._session.execute(delete(DocumentRow).where(DocumentRow.id == id))
         still_used = set(self._session.scalars(select(DocumentRow.blob_key).where(DocumentRow.blob_key.in_(keys))))
         still_used.update(self._session.scalars(select(PageRow.image_key).where(PageRow.image_key.in_(keys))))
+        still_used.update(self._session.scalars(select(AttemptRow.output_key).where(AttemptRow.output_key.in_(keys))))
         return [key for key in keys if key not in still_used]
 
     # -- helpers -----------------------------------------------------------------------------

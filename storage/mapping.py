@@ -157,6 +157,9 @@ def to_attempt(row: AttemptRow, *, include_raw: bool) -> Attempt:
         completion_tokens=row.completion_tokens,
         latency_s=row.latency_s,
         chosen=row.chosen,
+        kind=cast(Any, row.kind),
+        reviewer=row.reviewer,
+        created_at=row.created_at,
     )
 
 
@@ -171,6 +174,9 @@ def to_page(row: PageRow, blocks: Sequence[Block], attempts: Sequence[Attempt]) 
         issues=_ISSUES.validate_python(row.issues or []),
         blocks=list(blocks),
         attempts=list(attempts),
+        reviewed=row.reviewed,
+        reviewed_by=row.reviewed_by,
+        reviewed_at=row.reviewed_at,
     )
 
 

@@ -6,27 +6,30 @@ so concurrent writers of one document queue up instead of deadlocking).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
 from sqlalchemy import and_, case, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from schemas import DocumentStatus, Page, PageStatus, derive_document_status
-from storage import mapping
+from storage import page_results
+from storage.documents import transition
 from storage.errors import DocumentNotFound
+from storage.raw_outputs import RawOutputs
 from storage.records import PageState
-from storage.sql import bulk_insert, upsert
-from storage.tables import ATTEMPTS, BLOCKS, DOCUMENTS, PAGES, AttemptRow, BlockRow, DocumentRow, PageRow, utcnow
+from storage.sql import upsert
+from storage.tables import ATTEMPTS, BLOCKS, PAGES, AttemptRow, BlockRow, DocumentRow, PageRow, utcnow
 
 _PAGE_KEY = ("document_id", "number")
-_ATTEMPT_KEY = ("document_id", "page_number", "index")
 
 
 class PageRepository:
     """Pages of one unit of work (see :class:`storage.UnitOfWork`)."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, outputs: RawOutputs | None = None) -> None:
         self._session = session
+        self._outputs = outputs
 
     def states(self, id: str) -> list[PageState]:
         """Status, processed flag and number of stored attempts of each page, by number."""
@@ -48,39 +51,63 @@ class PageRepository:
         ]
 
     def save_result(self, id: str, page: Page) -> DocumentStatus | None:
-        """Write one page's result, idempotently, in the caller's transaction (the caller commits).
+        """Write one page's result, idempotently, in the caller's transaction (the caller commits):
+        :meth:`save_results` with one page. Returns the document's derived status when this page
+        completed it, else ``None``; :class:`DocumentNotFound` for an unknown document."""
+        return self.save_results([(id, page)])[id]
 
-        Locks the document row; upserts the page row (``processed``), upserts its attempts by
-        (document, page, index) and replaces its blocks (one delete, one bulk insert), so a
-        redelivered task writing the same page again duplicates nothing (blocks go in with one
-        ``COPY`` on PostgreSQL, one executemany ``INSERT`` elsewhere). Then, when every page
-        1..page_count is processed and the document is not ``cancelled``, derives the document
-        status with :func:`schemas.derive_document_status` over all its pages, sets it and
-        returns it; otherwise returns ``None``. Because every writer holds the document lock
-        while it looks, exactly one of several concurrent writers sees the last page land.
+    def save_results(self, items: Sequence[tuple[str, Page]]) -> dict[str, DocumentStatus | None]:
+        """Write several finished pages — of one or several documents — in the caller's
+        transaction (the caller commits once for all of them: group commit). Returns, for each
+        document named, its derived status when these pages completed it, else ``None``.
+
+        Idempotent: each page row is upserted (``processed``), its attempts are upserted by
+        (document, page, index) and its blocks replaced, so a redelivered page writes the same
+        rows again and duplicates nothing; a page given twice in ``items`` keeps its last result.
+        The statements are the same few whatever the number of pages (see
+        :mod:`storage.page_results`); raw outputs over the threshold go to the blob store first
+        (:mod:`storage.raw_outputs`).
+
+        Locks: the documents' rows are locked in ascending id order, all before the first write
+        (:class:`DocumentNotFound`, naming every missing id, is raised before anything is
+        written, so the caller can drop those pages and retry the rest). Writers holding one
+        document lock and group writers taking theirs in the same order cannot deadlock. Record
+        page images (:meth:`set_image`) in the same unit of work AFTER this call, so the page
+        rows are touched only under their document's lock.
+
+        Status: for each document not ``cancelled`` whose pages 1..page_count are now all
+        processed, the status derived from all its pages is set and returned; since every writer
+        holds the document lock while it looks, exactly one writer sees the last page land.
+
+        Crash safety is that of one page per transaction: the transaction commits all of the
+        pages or none, so a crash before the commit loses only pages whose tasks were not
+        acknowledged yet (the caller acknowledges a page — and reports it done — only after the
+        commit), and those are redelivered and written again idempotently. Grouping delays when
+        a finished page becomes durable; it never makes a page half-written or written twice.
 
         Attempt indices: after :meth:`reset` kept earlier attempts, a run whose attempts start at
         0 again is stored after them (at ``attempt_base + index``); indices already at or above
         the base are taken as given, so callers may number either way.
         """
-        status, page_count = _lock(self._session, id)
-        now = utcnow()
-        base = upsert(self._session, PAGES, [mapping.page_values(id, page, now)], _PAGE_KEY, returning="attempt_base")
-        shift = base if page.attempts and min(a.index for a in page.attempts) < base else 0
-        attempts = [mapping.attempt_values(id, page.number, shift + a.index, a, now) for a in page.attempts]
-        upsert(self._session, ATTEMPTS, attempts, _ATTEMPT_KEY)
-        self._session.execute(delete(BLOCKS).where(BlockRow.document_id == id, BlockRow.page_number == page.number))
-        bulk_insert(self._session, BLOCKS, [mapping.block_values(id, page.number, b) for b in page.blocks])
-        if status == "cancelled" or page_count is None:
-            return None
-        return self._derive(id, page_count)
+        if not items:
+            return {}
+        prepared = page_results.prepare(items, self._outputs, utcnow())
+        documents = page_results.lock_documents(self._session, (id for id, _ in items))
+        page_results.write(self._session, prepared)
+        derived: dict[str, DocumentStatus | None] = {}
+        for id, (status, page_count) in documents.items():
+            complete = status != "cancelled" and page_count is not None
+            derived[id] = self._derive(id, page_count) if complete and page_count is not None else None
+        return derived
 
     def reset(self, id: str, numbers: list[int] | None = None) -> list[int]:
         """Prepare pages for reprocessing: those ``numbers`` (``None``: all) become ``pending``
         and unprocessed with no issues, engine or model, and lose their blocks; geometry and page
         image stay. Their attempts are kept as history (no longer ``chosen``) and the next run's
-        attempts continue the numbering after them (see :meth:`save_result`). The document goes
-        back to ``queued`` with its error cleared. Returns the page numbers reset, ascending."""
+        attempts continue the numbering after them (see :meth:`save_result`), human corrections
+        included; the pages are no longer reviewed and their concurrency version moves on. The
+        document goes back to ``queued`` with its error cleared. Returns the page numbers reset,
+        ascending."""
         _lock(self._session, id)
         query = select(PageRow.number).where(PageRow.document_id == id)
         if numbers is not None:
@@ -102,7 +129,14 @@ class PageRepository:
                     engine=None,
                     model=None,
                     attempt_base=next_index,
+                    deliveries=0,  # a fresh start: earlier worker deaths no longer count
+                    lease_until=None,
+                    leased_by=None,
                     updated_at=utcnow(),
+                    version=PageRow.version + 1,  # a reviewer's open edit of the old result conflicts
+                    reviewed=False,
+                    reviewed_by=None,
+                    reviewed_at=None,
                 )
             )
             self._session.execute(
@@ -111,9 +145,7 @@ class PageRepository:
                 .values(chosen=False)
             )
             self._session.execute(delete(BLOCKS).where(BlockRow.document_id == id, BlockRow.page_number.in_(reset)))
-        self._session.execute(
-            update(DOCUMENTS).where(DocumentRow.id == id).values(status="queued", error=None, updated_at=utcnow())
-        )
+        transition(self._session, id, "queued", None)
         return reset
 
     def set_image(self, id: str, number: int, blob_key: str) -> None:
@@ -135,8 +167,26 @@ class PageRepository:
             select(PageRow.image_key).where(PageRow.document_id == id, PageRow.number == number)
         ).scalar_one_or_none()
 
+    def unprocessed(self, id: str, among: Iterable[int] | None = None) -> list[int]:
+        """The numbers of the document's pages not processed yet (among ``among`` when given), ascending."""
+        query = select(PageRow.number).where(PageRow.document_id == id, PageRow.processed.is_(False))
+        if among is not None:
+            query = query.where(PageRow.number.in_(list(among)))
+        return list(self._session.scalars(query.order_by(PageRow.number)))
+
+    def derive(self, id: str) -> DocumentStatus | None:
+        """Once every page 1..page_count is processed, set the document status derived from its
+        pages (:func:`schemas.derive_document_status`) through the guarded transition and return
+        it; ``None`` while pages remain, for a cancelled document, or one never rendered.
+        Locks the document row first."""
+        status, page_count = _lock(self._session, id)
+        if status == "cancelled" or page_count is None:
+            return None
+        return self._derive(id, page_count)
+
     def _derive(self, id: str, page_count: int) -> DocumentStatus | None:
-        """The derived status once pages 1..page_count are all processed (one grouped query)."""
+        """The derived status once pages 1..page_count are all processed (one grouped query);
+        the caller holds the document lock."""
         processed = and_(PageRow.processed.is_(True), PageRow.number.between(1, page_count))
         stmt = (
             select(PageRow.status, func.count(), func.sum(case((processed, 1), else_=0)))
@@ -147,8 +197,7 @@ class PageRepository:
         if sum(int(done or 0) for _, _, done in rows) < page_count:
             return None
         derived = derive_document_status(cast(PageStatus, status) for status, n, _ in rows for _ in range(n))
-        self._session.execute(update(DOCUMENTS).where(DocumentRow.id == id).values(status=derived, updated_at=utcnow()))
-        return derived
+        return transition(self._session, id, derived, None)
 
 
 def _lock(session: Session, id: str) -> tuple[str, int | None]:

@@ -43,6 +43,37 @@ def upsert(
     return None
 
 
+def upsert_returning(
+    session: Session,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    keys: Sequence[str],
+    returning: Sequence[str],
+    *,
+    keep: Sequence[str] = (),
+) -> list[Any]:
+    """``INSERT ... ON CONFLICT (keys) DO UPDATE`` of every non-key column of ``rows``, as ONE
+    statement whatever the number of rows (SQLAlchemy's "insertmanyvalues": a multi-row
+    ``VALUES``), returning the keys and ``returning`` columns of every written row (any order).
+    With ``returning`` empty nothing is returned. Columns in ``keep`` are written by the insert
+    but left as they are by the update. Rows must not repeat a key (a statement cannot update
+    one row twice)."""
+    if not rows:
+        return []
+    names = tuple(name for name in rows[0] if name not in keys and name not in keep)
+    stmt = _upsert_statement(dialect_name(session), table, tuple(keys), names, None)
+    if not returning:
+        session.execute(stmt, list(rows))
+        return []
+    stmt = _returning(stmt, tuple(keys) + tuple(returning))
+    return list(session.execute(stmt, list(rows)))
+
+
+@functools.cache
+def _returning(stmt: Insert, columns: tuple[str, ...]) -> Insert:
+    return stmt.returning(*(stmt.table.c[name] for name in columns))
+
+
 @functools.cache
 def _upsert_statement(
     dialect: str, table: Table, keys: tuple[str, ...], update: tuple[str, ...] | None, returning: str | None

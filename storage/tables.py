@@ -28,6 +28,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -62,6 +63,7 @@ def json_dumps(value: Any) -> str:
 
 DOCUMENT_STATUSES = ("queued", "running", "done", "partial", "failed", "cancelled")
 PAGE_STATUSES = ("pending", "ok", "partial", "failed")
+ATTEMPT_KINDS = ("model", "human")
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -112,7 +114,7 @@ class BatchRow(Base):
 class DocumentRow(Base):
     __tablename__ = "documents"
     __table_args__ = (
-        UniqueConstraint("sha256", "settings_fingerprint"),
+        Index(None, "sha256", "settings_fingerprint"),
         CheckConstraint(_in("status", DOCUMENT_STATUSES), name="status"),
         Index(None, "status", "created_at"),
         Index(None, "owner", "created_at"),
@@ -134,6 +136,8 @@ class DocumentRow(Base):
     owner: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    dispatched_at: Mapped[datetime | None]
+    """When tasks were last sent for this document (the reconciler's clock for lost work)."""
 
 
 class PageRow(Base):
@@ -155,6 +159,20 @@ class PageRow(Base):
     attempt_base: Mapped[int] = mapped_column(default=0, server_default="0")
     """Where this run's attempt indices start: set by a reset to the number of earlier attempts."""
     updated_at: Mapped[datetime]
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    """Bumped by every review write and reset: with ``updated_at``, the page's concurrency token."""
+    deliveries: Mapped[int] = mapped_column(default=0, server_default="0")
+    """Times a worker took this page and neither finished it nor gave it back (deaths, while unprocessed)."""
+    lease_until: Mapped[datetime | None]
+    """A worker holds the page until then (its heartbeat renews it); ``None``: nobody."""
+    leased_by: Mapped[str | None] = mapped_column(String(255))
+    reviewed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    reviewed_by: Mapped[str | None] = mapped_column(String(255))
+    reviewed_at: Mapped[datetime | None]
+    flag: Mapped[str | None] = mapped_column(Text)
+    """Why someone asked for this page to be reviewed (``None``: not flagged)."""
+    flagged_by: Mapped[str | None] = mapped_column(String(255))
+    flagged_at: Mapped[datetime | None]
 
 
 _PAGE_FK = ("document_id", "page_number"), ("pages.document_id", "pages.number")
@@ -164,7 +182,10 @@ class AttemptRow(Base):
     """One engine run; the primary key (document, page, index) makes a redelivered write an upsert."""
 
     __tablename__ = "attempts"
-    __table_args__ = (ForeignKeyConstraint(*_PAGE_FK, ondelete="CASCADE"),)
+    __table_args__ = (
+        ForeignKeyConstraint(*_PAGE_FK, ondelete="CASCADE"),
+        CheckConstraint(_in("kind", ATTEMPT_KINDS), name="kind"),
+    )
 
     document_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     page_number: Mapped[int] = mapped_column(primary_key=True)
@@ -179,6 +200,8 @@ class AttemptRow(Base):
     model_height: Mapped[int]
     settings: Mapped[dict[str, Any]]
     output: Mapped[str] = mapped_column(Text)
+    output_key: Mapped[str | None] = mapped_column(String(64))
+    """Blob key of a raw output too large to keep inline (``output`` is then ``""``; see storage.raw_outputs)."""
     stop_reason: Mapped[str] = mapped_column(String(16))
     error: Mapped[str | None] = mapped_column(Text)
     prompt_tokens: Mapped[int | None]
@@ -186,6 +209,11 @@ class AttemptRow(Base):
     latency_s: Mapped[float | None] = mapped_column(Float)
     chosen: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(16), default="model", server_default="model")
+    reviewer: Mapped[str | None] = mapped_column(String(255))
+    snapshot: Mapped[dict[str, Any] | None]
+    """The page result as it stood with this attempt chosen (status, issues, blocks): written for
+    human attempts, and for the model attempt a first correction supersedes (see storage.reviews)."""
 
 
 class BlockRow(Base):
@@ -213,6 +241,18 @@ class BlockRow(Base):
     attributes: Mapped[dict[str, Any]]
 
 
+class ReviewAssignmentRow(Base):
+    """A reviewer (an API key's name) assigned to review a document."""
+
+    __tablename__ = "review_assignments"
+    __table_args__ = (Index(None, "reviewer"),)
+
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True)
+    reviewer: Mapped[str] = mapped_column(String(255), primary_key=True)
+    assigned_by: Mapped[str | None] = mapped_column(String(255))
+    assigned_at: Mapped[datetime]
+
+
 def _table(row: type[Base]) -> Table:
     return cast(Table, row.__table__)
 
@@ -222,4 +262,5 @@ DOCUMENTS = _table(DocumentRow)
 PAGES = _table(PageRow)
 ATTEMPTS = _table(AttemptRow)
 BLOCKS = _table(BlockRow)
+REVIEW_ASSIGNMENTS = _table(ReviewAssignmentRow)
 """The Core tables, for bulk statements (no ORM unit-of-work overhead)."""

@@ -6,9 +6,14 @@ from types import TracebackType
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage.assignments import AssignmentRepository
 from storage.batches import BatchRepository
+from storage.claims import PageClaims
 from storage.documents import DocumentRepository
 from storage.pages import PageRepository
+from storage.raw_outputs import RawOutputs
+from storage.review_queue import ReviewQueue
+from storage.reviews import ReviewRepository
 
 
 class UnitOfWork:
@@ -23,18 +28,27 @@ class UnitOfWork:
     documents: DocumentRepository
     pages: PageRepository
     batches: BatchRepository
+    reviews: ReviewRepository
+    review_queue: ReviewQueue
+    assignments: AssignmentRepository
+    claims: PageClaims
 
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    def __init__(self, sessions: sessionmaker[Session], outputs: RawOutputs | None = None) -> None:
         self._sessions = sessions
+        self._outputs = outputs
         self._session: Session | None = None
 
     def __enter__(self) -> UnitOfWork:
         if self._session is not None:
             raise RuntimeError("a unit of work is entered once")
         self._session = self._sessions()
-        self.documents = DocumentRepository(self._session)
-        self.pages = PageRepository(self._session)
+        self.documents = DocumentRepository(self._session, self._outputs)
+        self.pages = PageRepository(self._session, self._outputs)
         self.batches = BatchRepository(self._session)
+        self.reviews = ReviewRepository(self._session, self.pages)
+        self.review_queue = ReviewQueue(self._session)
+        self.assignments = AssignmentRepository(self._session)
+        self.claims = PageClaims(self._session)
         return self
 
     def __exit__(

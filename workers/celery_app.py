@@ -2,6 +2,7 @@
 
 JSON only (no pickle: a message is ids, never objects); tasks acknowledged late and
 rejected back to the queue when their worker process dies, so a ``kill -9`` loses nothing;
+queues durable and messages persistent (RabbitMQ keeps them across a restart);
 prefetch 1 (a GPU worker holds one task at a time); hard and soft time limits; Redis
 ``visibility_timeout`` above the hard limit (validated by
 :class:`~workers.settings.WorkerSettings`); the render task on the ``render`` queue and the
@@ -24,12 +25,21 @@ from workers.names import INFER_TASK, RENDER_TASK
 from workers.settings import WorkerSettings
 
 
+def is_amqp(url: str | None) -> bool:
+    """Whether the broker is RabbitMQ (AMQP)."""
+    return (url or "").startswith(("amqp://", "amqps://", "pyamqp://"))
+
+
 def transport_options(settings: WorkerSettings) -> dict[str, object]:
-    """Broker transport options: Redis's redelivery settings for Redis brokers, none otherwise.
+    """Broker transport options: Redis's redelivery settings for Redis brokers; publisher
+    confirms for RabbitMQ (a sent task is on the broker's disk before ``send`` returns);
+    none otherwise.
 
     Other transports (kombu's SQLAlchemy transport used by ``docparse serve`` on the embedded
     default) hand their options to their own clients, which refuse unknown keys.
     """
+    if is_amqp(settings.broker_url):
+        return {"confirm_publish": True}
     if not (settings.broker_url or "").startswith(("redis://", "rediss://", "redis+socket://")):
         return {}
     return {
@@ -71,6 +81,10 @@ def create_app(settings: WorkerSettings | None = None, *, db: Any = None, blobs:
         task_always_eager=settings.embedded,
         task_eager_propagates=settings.embedded,
         broker_connection_retry_on_startup=True,
+        # a lost broker connection does not abort the pages in flight: they finish and are saved
+        # (idempotently); the broker redelivers their tasks, which then find nothing to claim
+        worker_cancel_long_running_tasks_on_connection_loss=False,
+        task_default_delivery_mode="persistent",
         worker_hijack_root_logger=True,
         worker_send_task_events=False,
         enable_utc=True,

@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from workers import runtime
-from workers.names import INFER_TASK, RENDER_TASK
+from workers.dispatch import send_render, start_chains
 
 
 def is_embedded(app: Any) -> bool:
@@ -19,29 +18,15 @@ def is_embedded(app: Any) -> bool:
     return bool(app.conf.task_always_eager)
 
 
-def _send(app: Any, name: str, args: list[Any]) -> None:
-    if is_embedded(app):
-        import importlib
-
-        importlib.import_module("workers.tasks")  # by name: only embedded callers load task code
-        app.finalize(auto=True)
-        app.tasks[name].apply_async(args=args)
-    else:
-        app.send_task(name, args=args)
-
-
 def enqueue_document(app: Any, document_id: str) -> None:
-    """Queue the whole walk of one document (render, then inference of its pages).
+    """Queue the whole walk of one document (render, then its page chains).
 
     Embedded: runs it now and returns when the document is processed.
     """
-    _send(app, RENDER_TASK, [document_id])
+    send_render(app, document_id)
 
 
 def enqueue_pages(app: Any, document_id: str, numbers: Sequence[int]) -> None:
-    """Queue inference of these pages (for reprocessing; the pages must exist and be unprocessed),
-    in tasks of ``pages_per_task`` pages. Embedded: runs them now."""
-    size = runtime.settings_of(app).pages_per_task
-    ordered = sorted(set(numbers))
-    for start in range(0, len(ordered), size):
-        _send(app, INFER_TASK, [document_id, ordered[start : start + size]])
+    """Queue the document's unprocessed pages (after a reset: ``numbers`` are the pages reset)
+    as a few page chains (:mod:`workers.dispatch`), never one task per page. Embedded: runs them now."""
+    start_chains(app, document_id, len(set(numbers)))

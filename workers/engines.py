@@ -71,6 +71,13 @@ def _cached(settings: EngineSettings) -> EngineChoice:
         if choice is None:
             choice = create_engine(settings)
             info = choice.engine.info
+            if info.name == "transformers" and settings.batch_size > 1:
+                from dataclasses import replace
+
+                from workers.batcher import BatchingEngine
+
+                # one model, many task threads: their pages share batches (see workers.batcher)
+                choice = replace(choice, engine=BatchingEngine(choice.engine, settings.batch_size))
             log.info("engine.loaded", engine=info.name, model=info.model, spec=info.spec)
             if choice.notice:
                 log.warning("engine.fallback", engine=info.name, notice=choice.notice)

@@ -12,13 +12,14 @@ from __future__ import annotations
 import os
 import threading
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from workers.settings import WorkerSettings
 
 if TYPE_CHECKING:  # pragma: no cover
-    from storage import Database, LocalBlobStore
+    from storage import BlobStore, Database
+    from workers.leases import LeaseKeeper
 
 
 @dataclass
@@ -27,13 +28,26 @@ class WorkerRuntime:
 
     settings: WorkerSettings
     db: Database
-    blobs: LocalBlobStore
+    blobs: BlobStore
     pid: int
     owned: bool  # built here from the environment (so disposed here), not bound by a caller
+    _keeper: LeaseKeeper | None = field(default=None, repr=False)
+    _keeper_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def leases(self) -> LeaseKeeper:
+        """This runtime's :class:`~workers.leases.LeaseKeeper` (its worker id and heartbeat),
+        started on first use."""
+        with self._keeper_lock:
+            if self._keeper is None:
+                from workers.leases import LeaseKeeper
+                from workers.page_job import on_overrun
+
+                self._keeper = LeaseKeeper(self.db, self.settings, on_overrun)
+            return self._keeper
 
 
 _settings: weakref.WeakKeyDictionary[Any, WorkerSettings] = weakref.WeakKeyDictionary()
-_bound: weakref.WeakKeyDictionary[Any, tuple[Database, LocalBlobStore]] = weakref.WeakKeyDictionary()
+_bound: weakref.WeakKeyDictionary[Any, tuple[Database, BlobStore]] = weakref.WeakKeyDictionary()
 _runtimes: weakref.WeakKeyDictionary[Any, WorkerRuntime] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
 
@@ -51,7 +65,7 @@ def settings_of(app: Any) -> WorkerSettings:
     return settings
 
 
-def bind(app: Any, db: Database, blobs: LocalBlobStore) -> None:
+def bind(app: Any, db: Database, blobs: BlobStore) -> None:
     """Make ``app``'s tasks use this database and blob store in this process."""
     with _lock:
         _bound[app] = (db, blobs)
@@ -69,12 +83,12 @@ def runtime_for(app: Any) -> WorkerRuntime:
         if bound is not None:
             runtime = WorkerRuntime(settings_of(app), bound[0], bound[1], pid, owned=False)
         else:
-            from storage import Database, LocalBlobStore, StorageSettings
+            from storage import Database, StorageSettings, blob_store_for
 
             storage = StorageSettings()
-            runtime = WorkerRuntime(
-                settings_of(app), Database(storage.database_url), LocalBlobStore(storage.blob_dir), pid, owned=True
-            )
+            blobs = blob_store_for(storage)
+            db = Database(storage.database_url, blobs=blobs, inline_output_bytes=storage.raw_output_inline_bytes)
+            runtime = WorkerRuntime(settings_of(app), db, blobs, pid, owned=True)
         _runtimes[app] = runtime
         return runtime
 
@@ -91,5 +105,7 @@ def dispose(app: Any) -> None:
     """Close the database connections of ``app``'s runtime in this process, if it built them."""
     with _lock:
         runtime = _runtimes.pop(app, None)
+    if runtime is not None and runtime.pid == os.getpid() and runtime._keeper is not None:
+        runtime._keeper.stop()
     if runtime is not None and runtime.owned and runtime.pid == os.getpid():
         runtime.db.dispose()

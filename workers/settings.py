@@ -23,7 +23,24 @@ class WorkerSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="DOCPARSE_", env_file=".env", extra="ignore")
 
     broker_url: str | None = Field(default=None, description="unset: embedded mode (tasks run in process)")
-    pages_per_task: int = Field(default=4, ge=1, description="pages per infer task")
+    pages_per_task: int = Field(
+        default=1, ge=1, description="pages one infer task claims and runs one after the other (one message each)"
+    )
+    document_window_pages: int = Field(
+        default=128,
+        ge=1,
+        description="at most this many pages of one document queued or in flight at once (in tasks of "
+        "pages_per_task): other documents' tasks come between, so a small document never waits behind a big one",
+    )
+    recover_after_s: float = Field(
+        default=300.0,
+        gt=0,
+        description="a page a worker holds is leased for this long (the worker's heartbeat renews it); work "
+        "nobody holds and nobody advanced for this long is re-enqueued by the reconciler",
+    )
+    max_page_deaths: int = Field(
+        default=3, ge=1, description="a page whose processing killed this many workers fails with the reason"
+    )
     infer_batch_pages: int = Field(
         default=1,
         ge=1,
@@ -69,6 +86,16 @@ class WorkerSettings(BaseSettings):
         if self.render_queue == self.infer_queue:
             raise ValueError("render_queue and infer_queue must differ (CPU and GPU work scale apart)")
         return self
+
+    @property
+    def chains_per_document(self) -> int:
+        """Tasks of one document queued or running at once: ``document_window_pages / pages_per_task``."""
+        return max(1, -(-self.document_window_pages // self.pages_per_task))
+
+    @property
+    def heartbeat_s(self) -> float:
+        """How often a worker renews its leases and the reconciler looks for lost work."""
+        return max(0.2, min(30.0, self.recover_after_s / 4))
 
     @property
     def embedded(self) -> bool:

@@ -1,12 +1,14 @@
-"""The Celery tasks: ids in, JSON only, a few lines each over :mod:`workers.jobs`.
+"""The Celery tasks: ids in, JSON only, a few lines each over the job modules.
 
 ``docparse.render_document(document_id)`` (``render`` queue) opens the document, creates its
-page rows and fans out ``docparse.infer_pages(document_id, numbers)`` (``infer`` queue) for
-the unprocessed pages in batches of ``pages_per_task`` — a group of signatures carrying ids,
-never payloads. Transient faults retry with exponential backoff and jitter; when retries run
-out, or on an unexpected error, the pages still unprocessed fail with the reason (the
-document reaches a terminal state and ``reprocess --failed`` redoes them). Nothing is lost
-when a worker dies: tasks are acknowledged late and the work is idempotent.
+page rows and starts its page chains (:mod:`workers.dispatch`);
+``docparse.infer_pages(document_id, numbers)`` (``infer`` queue) is one chain step
+(:func:`workers.page_job.run_pages`: claim, run, save) that sends the next step while
+unclaimed pages remain. Transient faults retry with exponential backoff and jitter; when
+retries run out, or on an unexpected error, the pages the step would have run fail with the
+reason (the document reaches a terminal state and ``reprocess --failed`` redoes them).
+Nothing is lost when a worker dies: tasks are acknowledged late, pages are leased and the
+work is idempotent; the reconciler (:mod:`workers.reconciler`) re-enqueues lost work.
 """
 
 from __future__ import annotations
@@ -17,11 +19,14 @@ from collections.abc import Callable
 from typing import TypeVar
 
 import structlog
-from celery import Task, group, shared_task
+from celery import Task, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 
-from workers import jobs
+from workers import dispatch
+from workers.faults import fail_pages, is_transient
 from workers.names import INFER_TASK, RENDER_TASK
+from workers.page_job import StepResult, run_pages
+from workers.render_job import render_document
 from workers.runtime import WorkerRuntime, runtime_for
 
 log = structlog.get_logger("docparse.workers")
@@ -53,7 +58,7 @@ def _run(
             reason = f"time limit: the task ran over {settings.task_soft_time_limit_s} s"
             break
         except Exception as exc:
-            if jobs.is_transient(exc) and retries < settings.max_retries:
+            if is_transient(exc) and retries < settings.max_retries:
                 delay = backoff_s(retries, settings.retry_backoff_s, settings.retry_backoff_max_s)
                 log.warning(
                     "task.retry",
@@ -70,7 +75,7 @@ def _run(
                 continue
             log.exception("task.gave_up", task=task.name, document=document_id, retries=retries)
             what = f"{type(exc).__name__}: {exc}"
-            reason = f"gave up after {retries} retries: {what}" if jobs.is_transient(exc) else f"internal error: {what}"
+            reason = f"gave up after {retries} retries: {what}" if is_transient(exc) else f"internal error: {what}"
             break
     try:
         give_up(reason)
@@ -80,29 +85,51 @@ def _run(
 
 
 def _render_document(self: Task, document_id: str) -> None:
-    """Open the document, create its pages, enqueue their inference (see the module docstring)."""
+    """Open the document, create its pages, start their chains (see the module docstring)."""
     rt = runtime_for(self.app)
 
     def give_up(reason: str) -> None:
+        from storage import IllegalTransition
+
         with rt.db.unit_of_work() as uow:
-            uow.documents.set_status(document_id, "failed", error=reason)
-            uow.commit()
+            try:
+                uow.documents.transition(document_id, "failed", reason=reason)
+                uow.commit()
+            except IllegalTransition:
+                log.info("render.gave_up_after_cancel", document=document_id, reason=reason)
 
-    groups = _run(self, rt, document_id, lambda: jobs.render_document(rt, document_id), give_up)
-    if groups:
-        group(self.app.signature(INFER_TASK, args=(document_id, numbers)) for numbers in groups).apply_async()
+    todo = _run(self, rt, document_id, lambda: render_document(rt, document_id), give_up)
+    if todo:
+        dispatch.start_chains(self.app, document_id, len(todo))
 
 
-def _infer_pages(self: Task, document_id: str, numbers: list[int]) -> list[int]:
-    """Infer, parse and persist these pages of the document, one transaction per page."""
+def _infer_pages(self: Task, document_id: str, numbers: list[int] | None = None) -> list[int]:
+    """One chain step: claim, run and save pages of the document; send the next step while
+    unclaimed pages remain. Embedded (eager), the steps run here one after the other."""
     rt = runtime_for(self.app)
+    saved: list[int] = []
+    while True:
+        wanted = numbers
 
-    def give_up(reason: str) -> None:
-        jobs.fail_pages(rt, document_id, numbers, reason)
+        def give_up(reason: str) -> None:
+            fail_pages(rt, document_id, wanted, reason)
 
-    saved = _run(self, rt, document_id, lambda: jobs.infer_pages(rt, document_id, numbers), give_up)
-    return saved or []
+        step = _run(self, rt, document_id, lambda: run_pages(rt, document_id, wanted), give_up)
+        if step is None:  # gave up: the pages were failed; the rest of the document goes on
+            step = StepResult([], _claimable(rt, document_id))
+        saved.extend(step.saved)
+        if not step.more:
+            return saved
+        if not self.request.is_eager:
+            dispatch.send(self.app, INFER_TASK, [document_id, None])
+            return saved
+        numbers = None
 
 
-render_document: Task = shared_task(bind=True, name=RENDER_TASK)(_render_document)
-infer_pages: Task = shared_task(bind=True, name=INFER_TASK)(_infer_pages)
+def _claimable(rt: WorkerRuntime, document_id: str) -> bool:
+    with rt.db.unit_of_work() as uow:
+        return uow.claims.claimable(document_id) > 0
+
+
+render_document_task: Task = shared_task(bind=True, name=RENDER_TASK)(_render_document)
+infer_pages_task: Task = shared_task(bind=True, name=INFER_TASK)(_infer_pages)

@@ -6,8 +6,15 @@ this module adds the worker process lifecycle.
 Worker start: in the main process (``worker_init``), :func:`~workers.engines.preflight_worker_engine`
 checks the configured engine cheaply (weights present, server answering) and the worker
 **exits with status 3 and the message** when it cannot run — workers never fall back silently.
-Each pool process (``worker_process_init``) then loads its engine once
+Before that, a misconfigured blob store (a missing bucket, refused credentials) stops it with
+status 4 and the reason.
+Each pool process (``worker_process_init``; the worker process itself for the ``threads``
+pool, at ``worker_ready``) then loads its engine once
 (:func:`~workers.engines.check_worker_engine`); a failure there stops the whole worker too.
+When the worker consumes (``worker_ready``) it starts its reconciler thread
+(:mod:`workers.reconciler`); page time limits are enforced in every worker process
+(:mod:`workers.leases`). ``docparse worker`` runs several such processes under
+:mod:`workers.supervisor`.
 """
 
 from __future__ import annotations
@@ -27,11 +34,13 @@ from workers.celery_app import create_app, load_tasks, transport_options
 log = structlog.get_logger("docparse.workers")
 
 EXIT_ENGINE_UNAVAILABLE = 3
+EXIT_BLOB_STORE_UNUSABLE = 4
 
 
 # -- worker process lifecycle ----------------------------------------------------------------
 
 _main_pid: int | None = None
+_reconciler: Any = None
 
 
 def _configure_structlog() -> None:
@@ -57,6 +66,10 @@ def _on_worker_init(sender: Any = None, **_: Any) -> None:
     global _main_pid
     _main_pid = os.getpid()
     _configure_structlog()
+    from workers.leases import enforce_time_limits
+
+    enforce_time_limits()  # a page over the time limit ends this worker process (see workers.leases)
+    _preflight_blob_store()
     from docparse.engines.base import EngineUnavailable
     from workers.engines import preflight_worker_engine
 
@@ -65,6 +78,39 @@ def _on_worker_init(sender: Any = None, **_: Any) -> None:
     except EngineUnavailable as exc:
         _refuse(str(exc))
         raise SystemExit(EXIT_ENGINE_UNAVAILABLE) from None
+
+
+def _preflight_blob_store() -> None:
+    """Refuse to start (exit 4, with the reason) on a blob store that is misconfigured — a bad
+    ``DOCPARSE_BLOB_URL``, a missing bucket, refused credentials; one that does not answer yet is
+    only logged (its tasks retry)."""
+    from storage import BlobStoreError, BlobStoreUnavailable, StorageSettings, blob_store_for
+
+    try:
+        blob_store_for(StorageSettings()).check()
+    except BlobStoreUnavailable as exc:
+        log.warning("worker.blob_store_unavailable", reason=str(exc))
+    except (BlobStoreError, ValueError) as exc:
+        print(f"docparse worker: blob store unusable: {exc}", file=sys.stderr, flush=True)
+        raise SystemExit(EXIT_BLOB_STORE_UNUSABLE) from None
+
+
+def _on_worker_ready(sender: Any = None, **_: Any) -> None:
+    """The worker consumes: load the engine now unless a prefork pool did it in its children,
+    and start this process's reconciler (see :mod:`workers.reconciler`)."""
+    global _reconciler
+    from workers.reconciler import Reconciler
+
+    worker_app = getattr(sender, "app", None) or app
+    pool = getattr(getattr(sender, "pool", None), "__class__", type(None)).__module__
+    if "prefork" not in pool:
+        _on_worker_process_init()
+    _reconciler = Reconciler(runtime.runtime_for(worker_app), worker_app).start()
+
+
+def _on_worker_shutdown(**_: Any) -> None:
+    if _reconciler is not None:
+        _reconciler.stop()
 
 
 def _on_worker_process_init(**_: Any) -> None:
@@ -86,8 +132,17 @@ def _on_worker_process_init(**_: Any) -> None:
 
 signals.worker_init.connect(_on_worker_init, weak=False)
 signals.worker_process_init.connect(_on_worker_process_init, weak=False)
+signals.worker_ready.connect(_on_worker_ready, weak=False)
+signals.worker_shutdown.connect(_on_worker_shutdown, weak=False)
 
 app = create_app()
 """The app of ``celery -A workers.worker worker``, configured from the environment."""
 
-__all__ = ["EXIT_ENGINE_UNAVAILABLE", "app", "create_app", "load_tasks", "transport_options"]
+__all__ = [
+    "EXIT_BLOB_STORE_UNUSABLE",
+    "EXIT_ENGINE_UNAVAILABLE",
+    "app",
+    "create_app",
+    "load_tasks",
+    "transport_options",
+]

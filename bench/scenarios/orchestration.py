@@ -31,6 +31,7 @@ from typing import Any
 
 import psutil  # type: ignore[import-untyped]
 
+from bench import sleep_engine
 from bench.inputs import REPO_ROOT, make_mixed_pdf
 from bench.report import Figure, ScenarioResult, Target
 from bench.scenarios import Context
@@ -42,7 +43,7 @@ from bench.services import (
     redis_unreachable,
     temporary_database,
 )
-from docparse.engines.bench_sleep import BenchSleepEngine
+from bench.sleep_engine import BenchSleepEngine
 from docparse.intake import ProcessingRequest, submit, wait
 from docparse.pipeline import ParseOptions, parse_document
 from storage import Database, LocalBlobStore
@@ -240,6 +241,7 @@ def run(ctx: Context) -> ScenarioResult:
                 DOCPARSE_RENDER_QUEUE=queues[0],
                 DOCPARSE_INFER_QUEUE=queues[1],
                 DOCPARSE_ENGINE="bench-sleep",
+                DOCPARSE_ENGINE_PLUGINS=sleep_engine.PLUGIN,
                 DOCPARSE_BENCH_LATENCY_S=str(latency),
                 OMP_NUM_THREADS="1",
                 PYTHONUNBUFFERED="1",

@@ -6,7 +6,8 @@ model: uploads are queued by id and processed by workers; it imports no engine r
 torch, no ``docparse.pipeline``.
 
 Routes: ``/v1/documents`` (upload, list, status, pages, page images, export, reprocess,
-cancel, delete), ``/healthz``, ``/readyz``, ``/metrics`` — and the viewer, when
+cancel, delete), ``/v1/review`` and the review routes of pages (:mod:`docparse.api.routes_review`),
+``/healthz``, ``/readyz``, ``/metrics`` — and the viewer, when
 :mod:`docparse.api.viewer` is installed.
 """
 
@@ -55,12 +56,21 @@ def create_app(services: Services | None = None, settings: ApiSettings | None = 
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
-            allow_methods=["GET", "POST", "DELETE"],
-            allow_headers=["X-API-Key", "Content-Type"],
+            allow_methods=["GET", "POST", "PUT", "DELETE"],
+            allow_headers=["X-API-Key", "Content-Type", "If-Match"],
+            expose_headers=["ETag"],
         )
-    from docparse.api import metrics, routes_documents, routes_exports, routes_health, routes_pages, routes_uploads
+    from docparse.api import (
+        metrics,
+        routes_documents,
+        routes_exports,
+        routes_health,
+        routes_pages,
+        routes_review,
+        routes_uploads,
+    )
 
-    for module in (routes_uploads, routes_documents, routes_pages, routes_exports):
+    for module in (routes_uploads, routes_documents, routes_pages, routes_exports, routes_review):
         app.include_router(module.router, prefix=API_PREFIX, responses=ERROR_RESPONSES)
     app.include_router(routes_health.router)
     app.include_router(metrics.router)

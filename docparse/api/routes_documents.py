@@ -13,7 +13,14 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from docparse.api.auth import CurrentPrincipal, CurrentServices, CurrentSettings, not_found, visible_record
+from docparse.api.auth import (
+    CurrentPrincipal,
+    CurrentServices,
+    CurrentSettings,
+    manageable_record,
+    not_found,
+    visible_record,
+)
 from docparse.api.models import (
     DocumentDetail,
     DocumentList,
@@ -129,7 +136,7 @@ def reprocess_document(
 ) -> ReprocessResponse:
     """Queue again the ``failed`` pages, the ``pending`` pages, or ``all`` of the document (a
     document that failed as a file is rendered again). Nothing to redo: ``queued`` is false."""
-    visible_record(services, principal, document_id)
+    manageable_record(services, principal, document_id, "reprocess documents")
     if services.embedded:
         raise ProblemError(503, "no broker configured: nothing can be queued", kind="queue-unavailable")
     try:
@@ -146,7 +153,7 @@ def reprocess_document(
 @router.post("/documents/{document_id}/cancel", response_model=DocumentState, summary="Cancel a document")
 def cancel_document(document_id: str, principal: CurrentPrincipal, services: CurrentServices) -> DocumentState:
     """Stop queued and running pages (finished pages are kept); a finished document is unchanged."""
-    visible_record(services, principal, document_id)
+    manageable_record(services, principal, document_id, "cancel documents")
     try:
         record = cancel(services.db, document_id)
     except UnknownDocument:
@@ -159,7 +166,7 @@ async def delete_document(document_id: str, principal: CurrentPrincipal, service
     """Delete the document's rows, then the blobs (original, page images) nothing else references."""
 
     def work() -> None:
-        visible_record(services, principal, document_id)
+        manageable_record(services, principal, document_id, "delete documents")
         with services.db.unit_of_work() as uow:
             uow.documents.lock(document_id)
             keys = uow.documents.delete(document_id)

@@ -19,6 +19,7 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from docparse.api.auth import CurrentPrincipal, CurrentServices, not_found, visible_record
+from docparse.api.routes_datasets import dataset_response
 from docparse.api.routes_pages import page_images
 from docparse.export import ExportOptions, get_exporter
 from schemas import Document
@@ -68,14 +69,21 @@ async def export_document(
     document_id: str,
     principal: CurrentPrincipal,
     services: CurrentServices,
-    format: Literal["json", "html", "csv", "md"] = "json",
+    format: Literal["json", "html", "csv", "md", "omnidocbench", "qwenvl"] = "json",
     bundle: Literal["zip"] | None = None,
     overlay: bool = False,
     raw: bool = True,
+    reviewed: bool = False,
+    model_spec: str | None = None,
 ) -> StreamingResponse:
     """JSON (schema-versioned; ``raw=false`` drops raw model outputs), HTML (``overlay=true``
     embeds the stored page images with every box drawn), CSV (``blocks.csv``; ``bundle=zip``
-    adds one CSV per table) or Markdown."""
+    adds one CSV per table) or Markdown. Data sets, always a zip: ``omnidocbench`` (ground-truth
+    JSON + page images) and ``qwenvl`` (fine-tuning pairs: page images + ``train.jsonl`` with the
+    page as QwenVL HTML in ``model_spec``'s convention); ``reviewed=true`` keeps only the pages
+    a person accepted or corrected."""
+    if format in ("omnidocbench", "qwenvl"):
+        return await dataset_response(services, principal, document_id, format, reviewed, model_spec)
 
     def load() -> tuple[Document, ExportOptions]:
         visible_record(services, principal, document_id)

@@ -1,4 +1,4 @@
-"""``/healthz`` (the process answers) and ``/readyz`` (database and broker reachable). No API key."""
+"""``/healthz`` (the process answers) and ``/readyz`` (database, broker and blob store reachable). No API key."""
 
 from __future__ import annotations
 
@@ -38,6 +38,15 @@ def check_broker(services: Services) -> str | None:
     return None
 
 
+def check_blobs(services: Services) -> str | None:
+    """``None`` when the blob store can be used (its folder, or its bucket answering), else why not."""
+    try:
+        services.blobs.check()
+    except Exception as exc:
+        return f"blob store unusable: {type(exc).__name__}"
+    return None
+
+
 @router.get("/healthz", response_model=Health, summary="Liveness")
 def healthz() -> Health:
     """The process is alive (checks nothing else)."""
@@ -48,17 +57,15 @@ def healthz() -> Health:
     "/readyz",
     response_model=Health,
     summary="Readiness",
-    responses={503: {"description": "the database or the broker is unreachable (problem details with reasons)"}},
+    responses={503: {"description": "the database, broker or blob store is unusable (problem details with reasons)"}},
 )
 async def readyz(services: CurrentServices) -> Health | JSONResponse:
-    """Ready when the database answers and, with a broker configured, the broker accepts a connection."""
-    reasons = [
-        r
-        for r in (await run_in_threadpool(check_database, services), await run_in_threadpool(check_broker, services))
-        if r
-    ]
+    """Ready when the database answers, the blob store can be used and, with a broker configured,
+    the broker accepts a connection."""
+    checks_run = [await run_in_threadpool(check, services) for check in (check_database, check_broker, check_blobs)]
+    reasons = [r for r in checks_run if r]
     if reasons:
         body = problem(503, "; ".join(reasons), instance="/readyz", kind="not-ready", reasons=reasons)
         return JSONResponse(body, status_code=503, media_type=PROBLEM_MEDIA_TYPE)
-    checks = {"database": "ok", "broker": "embedded (none)" if services.embedded else "ok"}
+    checks = {"database": "ok", "broker": "embedded (none)" if services.embedded else "ok", "blobs": "ok"}
     return Health(status="ok", checks=checks)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
-from fastapi.responses import FileResponse
+from fastapi.responses import Response
 
 from docparse.api.auth import CurrentPrincipal, CurrentServices, CurrentSettings, visible_record
 from docparse.api.models import PageDetail
@@ -14,7 +14,6 @@ from docparse.api.routes_uploads import status_url
 from docparse.render import HEAD_BYTES, sniff_media_type
 from docparse.services import Services
 from schemas import Page
-from storage import BlobStore
 
 router = APIRouter(tags=["pages"])
 PageNumber = Annotated[int, Path(ge=1, le=1_000_000, description="1-based page number")]
@@ -30,11 +29,6 @@ def page_images(services: Services, document_id: str, numbers: list[int]) -> dic
             data = services.blobs.get(key)
             images[number] = (data, sniff_media_type(data[:HEAD_BYTES]) or "application/octet-stream")
     return images
-
-
-def _media_type(blobs: BlobStore, key: str) -> str:
-    with blobs.open(key) as fh:
-        return sniff_media_type(fh.read(HEAD_BYTES)) or "application/octet-stream"
 
 
 def _page(services: Services, document_id: str, number: int, raw: bool) -> Page:
@@ -79,17 +73,26 @@ def get_page(
 
 @router.get(
     "/documents/{document_id}/pages/{number}/image",
-    response_class=FileResponse,
+    response_class=Response,
     summary="A page's stored image",
     responses={200: {"content": {"image/jpeg": {}, "image/png": {}}, "description": "the page image"}},
 )
 def get_page_image(
     document_id: str, number: PageNumber, principal: CurrentPrincipal, services: CurrentServices
-) -> FileResponse:
-    """The page image the model saw (as stored by the worker); 404 when none was kept."""
+) -> Response:
+    """The page image the model saw (as stored by the worker, in whichever blob store); 404 when
+    none was kept. Its ETag is its content key, so clients may cache it for good."""
     visible_record(services, principal, document_id)
     with services.db.unit_of_work() as uow:
         key = uow.pages.image_key(document_id, number)
-    if not key or not services.blobs.exists(key):
+    try:
+        data = services.blobs.get(key) if key else None
+    except FileNotFoundError:
+        data = None
+    if data is None:
         raise ProblemError(404, f"no stored image for page {number} of {document_id}", kind="image-not-found")
-    return FileResponse(services.blobs.path(key), media_type=_media_type(services.blobs, key))
+    return Response(
+        data,
+        media_type=sniff_media_type(data[:HEAD_BYTES]) or "application/octet-stream",
+        headers={"ETag": f'"{key}"', "Cache-Control": "private, max-age=31536000, immutable"},
+    )

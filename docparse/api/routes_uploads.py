@@ -28,7 +28,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from docparse.api.auth import CurrentPrincipal, CurrentServices, CurrentSettings, Principal
+from docparse.api.auth import CurrentPrincipal, CurrentServices, CurrentSettings, Principal, forbid_reviewer
 from docparse.api.models import RejectedFile, UploadedDocument, UploadResponse
 from docparse.api.problems import ProblemError, problem
 from docparse.api.settings import ApiSettings
@@ -182,6 +182,7 @@ async def upload_documents(
 ) -> JSONResponse:
     """Upload one or more files (field ``files``) with optional processing options. Answers per
     file, in order; see the module docstring for the overall status code."""
+    forbid_reviewer(principal, "upload documents")
     if services.embedded:
         raise ProblemError(
             503, "no broker configured: run `docparse serve` or set DOCPARSE_BROKER_URL", kind="queue-unavailable"

@@ -24,6 +24,7 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -61,6 +62,18 @@ def _die_with_parent() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
+@contextlib.contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    """``os.environ`` as ``values`` for the block (for a child process that reads it), then restored."""
+    saved = dict(os.environ)
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
 def _exit_on_sigterm(signum: int, frame: object) -> None:
     raise SystemExit(128 + signum)
 
@@ -93,23 +106,32 @@ def serve(host: str = "127.0.0.1", port: int = 8000, reload: bool = False) -> No
 
     settings = ApiSettings()  # validate first: refuse insecure settings before anything starts
     storage = StorageSettings()
+    workers = WorkerSettings()
     worker: subprocess.Popen[bytes] | None = None
     stopping = threading.Event()
-    if WorkerSettings().embedded:
+    embedded = workers.embedded
+    if embedded:
         storage.data_dir.mkdir(parents=True, exist_ok=True)
-        os.environ["DOCPARSE_DATA_DIR"] = str(storage.data_dir.resolve())
-        os.environ["DOCPARSE_BROKER_URL"] = embedded_broker_url(storage.data_dir)
+        workers = workers.model_copy(update={"broker_url": embedded_broker_url(storage.data_dir)})
         log.warning("no DOCPARSE_BROKER_URL: embedded mode, starting a local worker (SQLite broker)")
-    services = Services.from_env()
-    services.db  # noqa: B018 - migrate before the worker starts
-    if os.environ.get("DOCPARSE_BROKER_URL", "").startswith("sqla+"):
-        worker = start_local_worker(services.workers, dict(os.environ))
+    # The child processes (the local worker, uvicorn's reloader) read their settings from their
+    # environment: they get these values in theirs; this process's own environment is never changed.
+    child_env = {
+        **os.environ,
+        "DOCPARSE_DATA_DIR": str(storage.data_dir.resolve()),
+        **({"DOCPARSE_BROKER_URL": workers.broker_url or ""} if embedded else {}),
+    }
+    services = Services(storage=storage, workers=workers)
+    services.prepare()  # the one start-up migration (embedded default) before the worker starts
+    if embedded:
+        worker = start_local_worker(workers, child_env)
         threading.Thread(target=_watch, args=(worker, stopping), daemon=True).start()
     # uvicorn re-raises the signal that stopped it; make SIGTERM an exception so `finally` stops the worker
     previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         if reload:
-            uvicorn.run("docparse.api.server:app_from_env", host=host, port=port, reload=True, factory=True)
+            with _environment(child_env):  # uvicorn's reloaded server process builds its app from these
+                uvicorn.run("docparse.api.server:app_from_env", host=host, port=port, reload=True, factory=True)
         else:
             uvicorn.run(create_app(services, settings), host=host, port=port)
     finally:

@@ -42,6 +42,8 @@ class ApiSettings(BaseSettings):
 
     * ``api_keys`` / ``api_admin_keys`` — ``name:key`` pairs; the name owns what its key uploads.
       Admin keys see every document.
+    * ``api_reviewer_keys`` — ``name:key`` pairs of reviewers: they see and review only the
+      documents assigned to them, and may not upload, reprocess, cancel or delete.
     * ``api_auth`` — ``enabled`` (default) or ``disabled`` (local use only: every request acts as
       the admin ``local``; refused when ``env`` is ``production``).
     * ``max_upload_bytes`` / ``max_pages`` — per uploaded file, enforced while streaming / at probe.
@@ -55,13 +57,14 @@ class ApiSettings(BaseSettings):
     api_auth: Literal["enabled", "disabled"] = "enabled"
     api_keys: KeyPairs = Field(default_factory=dict, repr=False)
     api_admin_keys: KeyPairs = Field(default_factory=dict, repr=False)
+    api_reviewer_keys: KeyPairs = Field(default_factory=dict, repr=False)
     max_upload_bytes: int = Field(default=200 * 1024 * 1024, gt=0)
     max_pages: int = Field(default=2000, gt=0)
     max_files: int = Field(default=100, gt=0, description="files per upload request")
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     public_base_url: str | None = None
 
-    @field_validator("api_keys", "api_admin_keys", mode="before")
+    @field_validator("api_keys", "api_admin_keys", "api_reviewer_keys", mode="before")
     @classmethod
     def _pairs(cls, value: object) -> dict[str, SecretStr]:
         return parse_key_pairs(value)
@@ -82,10 +85,11 @@ class ApiSettings(BaseSettings):
     def _secure(self) -> ApiSettings:
         if self.api_auth == "disabled" and self.env == "production":
             raise ValueError("DOCPARSE_API_AUTH=disabled is refused when DOCPARSE_ENV=production")
-        shared = set(self.api_keys) & set(self.api_admin_keys)
+        groups = (self.api_keys, self.api_admin_keys, self.api_reviewer_keys)
+        shared = {name for i, a in enumerate(groups) for b in groups[i + 1 :] for name in set(a) & set(b)}
         if shared:
-            raise ValueError(f"key names used for both user and admin keys: {sorted(shared)}")
-        if self.api_auth == "enabled" and not (self.api_keys or self.api_admin_keys):
+            raise ValueError(f"key names used in more than one of user, admin and reviewer keys: {sorted(shared)}")
+        if self.api_auth == "enabled" and not (self.api_keys or self.api_admin_keys or self.api_reviewer_keys):
             raise ValueError(
                 "no API keys: set DOCPARSE_API_KEYS='name:key,...' (and/or DOCPARSE_API_ADMIN_KEYS), "
                 "or DOCPARSE_API_AUTH=disabled for local use"

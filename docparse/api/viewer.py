@@ -10,6 +10,12 @@ from ``bbox_norm``), coloured by block type with the palette of the static overl
 box (a ``<button>``, so it works from the keyboard) shows its text, table, formula, caption or
 list in ``#block-details``.
 
+Reviewing (``static/viewer_edit.js``): every page has a toolbar (Save, Accept, Undo, Draw box,
+Flag, History) and a selected block an edit form (text, type, table cells on a grid of inputs,
+split, merge, reorder, delete); boxes move and resize by dragging. Pages are read from
+``.../pages/{n}/review`` with their ETag and written back with ``If-Match`` (see
+:mod:`docparse.api.routes_review`); a conflict keeps the local edits and says so.
+
 The API key flows like this: ``/v1/documents/{id}/view#key=...`` — the fragment never leaves
 the browser — is read once, removed from the address bar with ``history.replaceState`` and
 kept in ``sessionStorage`` for the tab; every ``fetch`` sends it as ``X-API-Key``; images are
@@ -39,10 +45,13 @@ from fastapi.responses import HTMLResponse
 
 from docparse.export.html_overlay import TYPE_COLORS
 
-__all__ = ["STATIC_DIR", "ViewerPage", "router", "viewer_page"]
+__all__ = ["SCRIPTS", "STATIC_DIR", "ViewerPage", "router", "viewer_page"]
 
 STATIC_DIR = Path(__file__).with_name("static")
 """Where ``viewer.html``, ``viewer.css`` and ``viewer.js`` live."""
+SCRIPTS = ("viewer.js", "viewer_edit.js")
+"""The script files, inlined in this order into the page's one ``<script>`` (the review editor
+of ``viewer_edit.js`` is a function declaration that ``viewer.js`` calls)."""
 
 _META_CSP = (
     "default-src 'none'; img-src blob: data:; style-src 'unsafe-inline'; script-src {script}; "
@@ -72,7 +81,8 @@ def viewer_page() -> ViewerPage:
     """Build the page once: inline the CSS, the script and the palette; hash the script for the CSP."""
     template = (STATIC_DIR / "viewer.html").read_text(encoding="utf-8")
     css = (STATIC_DIR / "viewer.css").read_text(encoding="utf-8")
-    script = "\n" + (STATIC_DIR / "viewer.js").read_text(encoding="utf-8") + "\n"
+    parts = [(STATIC_DIR / name).read_text(encoding="utf-8") for name in SCRIPTS]
+    script = "\n" + "\n".join(parts) + "\n"
     digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
     meta_csp = _META_CSP.format(script=f"'sha256-{digest}'")
     html = (

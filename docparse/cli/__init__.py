@@ -3,7 +3,8 @@
 One module per group of commands: :mod:`~docparse.cli.parse` (parse, parse-html),
 :mod:`~docparse.cli.info` (models, schema, version, dev tiny-model),
 :mod:`~docparse.cli.pipeline` (ingest, status, cancel, reprocess, export, worker, db upgrade),
-:mod:`~docparse.cli.serve`, :mod:`~docparse.cli.eval`, :mod:`~docparse.cli.bench`; the shared
+:mod:`~docparse.cli.serve`, :mod:`~docparse.cli.eval`, :mod:`~docparse.cli.bench`,
+:mod:`~docparse.cli.review` (review list / accept / flag / history / assign); the shared
 options live in :mod:`~docparse.cli.app`, console rendering in :mod:`~docparse.cli.output`
 and :mod:`~docparse.cli.tables`.
 
@@ -13,7 +14,7 @@ printed); 2 bad usage; 3 the requested engine cannot start (the message says how
 
 from __future__ import annotations
 
-from docparse.cli import bench, eval, info, parse, pipeline, serve  # noqa: F401 - register the commands
+from docparse.cli import bench, eval, info, parse, pipeline, review, serve  # noqa: F401 - register the commands
 from docparse.cli.app import app
 
 __all__ = ["app", "main"]

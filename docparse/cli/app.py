@@ -11,7 +11,7 @@ import functools
 import inspect
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar, get_type_hints
 
 import typer
 from rich.console import Console
@@ -61,7 +61,9 @@ def command(group: typer.Typer, name: str | None = None, **settings: Any) -> Cal
     """Register ``fn`` as a command of ``group`` with the shared ``-v``/``--log-json`` options."""
 
     def decorate(fn: F) -> F:
+        hints = get_type_hints(fn, include_extras=True)  # Typer reads options from evaluated annotations
         signature = inspect.signature(fn)
+        params = [p.replace(annotation=hints.get(p.name, p.annotation)) for p in signature.parameters.values()]
         extra = [
             inspect.Parameter("verbose", inspect.Parameter.KEYWORD_ONLY, default=0, annotation=VerboseOpt),
             inspect.Parameter("log_json", inspect.Parameter.KEYWORD_ONLY, default=False, annotation=LogJsonOpt),
@@ -72,8 +74,8 @@ def command(group: typer.Typer, name: str | None = None, **settings: Any) -> Cal
             configure_logs(verbose, log_json)
             return fn(*args, **kwargs)
 
-        wrapper.__signature__ = signature.replace(parameters=[*signature.parameters.values(), *extra])  # type: ignore[attr-defined]
-        wrapper.__annotations__ = {**fn.__annotations__, "verbose": VerboseOpt, "log_json": LogJsonOpt}
+        wrapper.__signature__ = signature.replace(parameters=[*params, *extra])  # type: ignore[attr-defined]
+        wrapper.__annotations__ = {**hints, "verbose": VerboseOpt, "log_json": LogJsonOpt}
         group.command(name, **settings)(wrapper)
         return fn
 

@@ -103,28 +103,43 @@ def parse_html(
     model_output: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="saved QwenVL HTML output")],
     image: Annotated[Path | None, typer.Option(exists=True, dir_okay=False, help="the original page image")] = None,
     image_size: Annotated[str | None, typer.Option(help="model input size WxH (instead of --image)")] = None,
-    convention: Annotated[str, typer.Option(help="qwen2.5 (absolute px) | qwen3 (0..1000)")] = "qwen2.5",
+    convention: Annotated[
+        str | None, typer.Option(help="qwen2.5 (absolute px) | qwen3 (0..1000): the first preset of that family")
+    ] = None,
+    model_spec: ModelSpecOpt = None,
     min_pixels: MinPixOpt = None,
     max_pixels: MaxPixOpt = None,
     fmt: FormatOpt = ExportFormat.json,
     output: OutputOpt = None,
     overlay: OverlayOpt = False,
 ) -> None:
-    """Parse a saved model output (from any Qwen deployment) into blocks."""
+    """Parse a saved model output (from any Qwen deployment) into blocks.
+
+    The model preset (``--model-spec``, or the first preset of ``--convention``'s family; default
+    Qwen2.5-VL) says how boxes are written and the pixel budget and patch size of the input."""
+    from docparse.engines.specs import DEFAULT_SPEC, SPECS, get_spec
     from docparse.saved_output import SavedOutputOptions, parse_saved_output
 
     if (image is None) == (image_size is None):
         raise typer.BadParameter("give exactly one of --image PAGE or --image-size WxH")
-    conventions = {"qwen2.5": "qwen2.5-absolute", "qwen3": "qwen3-relative"}
-    if convention not in conventions:
+    families = {"qwen2.5": "qwen2.5-absolute", "qwen3": "qwen3-relative"}
+    if convention is not None and convention not in families:
         raise typer.BadParameter("use qwen2.5 or qwen3", param_hint="--convention")
+    if model_spec is not None:
+        try:
+            spec = get_spec(model_spec)
+        except KeyError as exc:
+            raise typer.BadParameter(str(exc.args[0]), param_hint="--model-spec") from None
+    elif convention is not None:
+        spec = next(s for s in SPECS.values() if s.convention == families[convention])
+    else:
+        spec = get_spec(DEFAULT_SPEC)
     size = _size(image_size) if image_size else None
-    defaults = SavedOutputOptions()
     options = SavedOutputOptions(
-        convention="qwen3-relative" if convention == "qwen3" else "qwen2.5-absolute",
-        min_pixels=min_pixels or defaults.min_pixels,
-        max_pixels=max_pixels or defaults.max_pixels,
-        factor=32 if convention == "qwen3" else 28,
+        convention=spec.convention,
+        min_pixels=min_pixels or spec.min_pixels,
+        max_pixels=max_pixels or spec.max_pixels,
+        factor=spec.patch_factor,
     )
     text = model_output.read_text(encoding="utf-8", errors="replace")
     outcome = parse_saved_output(text, name=model_output.name, image=image, image_size=size, options=options)

@@ -15,6 +15,7 @@ from rich.console import Console
 
 from docparse.cli.app import EngineOpt, MaxPixOpt, MinPixOpt, ModelOpt, ModelSpecOpt, app, command, db_app, err
 from docparse.cli.output import ExportFormat
+from docparse.cli.review import StoredExportFormat
 
 if TYPE_CHECKING:  # pragma: no cover
     from docparse.services import Services
@@ -23,9 +24,31 @@ out = Console(width=None if sys.stdout.isatty() else 160)  # tables stay readabl
 
 
 def _services() -> Services:
+    """The services of this command, with the database prepared (see :meth:`Services.prepare`)."""
     from docparse.services import Services
+    from storage import SchemaOutdated
 
-    return Services.from_env()
+    services = Services.from_env()
+    try:
+        services.prepare()
+    except SchemaOutdated as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    return services
+
+
+def _check_blob_store(services: Services) -> None:
+    """Exit 1 with the reason when the blob store cannot be used (a missing bucket, bad credentials,
+    an endpoint that does not answer), before any file is read."""
+    from rich.markup import escape
+
+    from storage import BlobStoreError
+
+    try:
+        services.blobs.check()
+    except BlobStoreError as exc:
+        err.print(f"[red]blob store {escape(services.blobs.url)} unusable:[/red] {escape(str(exc))}")
+        raise typer.Exit(1) from None
 
 
 @command(app)
@@ -59,6 +82,7 @@ def ingest(
     except (KeyError, ValueError) as exc:
         raise typer.BadParameter(str(exc.args[0] if exc.args else exc)) from None
     services = _services()
+    _check_blob_store(services)
     with IngestProgress(err) as progress:
         results = submit(
             paths,
@@ -146,16 +170,27 @@ def reprocess(
 def export(
     document_ids: Annotated[list[str] | None, typer.Argument(help="document ids")] = None,
     all_documents: Annotated[bool, typer.Option("--all", help="every finished document")] = False,
-    fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="output format")] = ExportFormat.json,
+    stored_fmt: Annotated[
+        StoredExportFormat, typer.Option("--format", "-f", help="output format (omnidocbench, qwenvl: data sets)")
+    ] = StoredExportFormat.json,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="file, directory or .zip")] = None,
     overlay: Annotated[bool, typer.Option("--overlay", help="html: draw every box on the page image")] = False,
     no_raw: Annotated[bool, typer.Option("--no-raw", help="json: leave raw model outputs out")] = False,
+    reviewed: Annotated[bool, typer.Option("--reviewed", help="data sets: only pages a person reviewed")] = False,
+    model_spec: ModelSpecOpt = None,
 ) -> None:
-    """Export stored documents as JSON, HTML, CSV or Markdown (several: -o must be a directory)."""
+    """Export stored documents as JSON, HTML, CSV or Markdown (several: -o must be a directory), or
+    as a data set: OmniDocBench ground truth + page images (omnidocbench), QwenVL HTML fine-tuning
+    pairs in --model-spec's convention (qwenvl)."""
     from docparse.cli.output import emit
+    from docparse.cli.review import export_dataset
     from docparse.cli.tables import load_for_export
 
     services = _services()
+    if stored_fmt.is_dataset:
+        export_dataset(services, document_ids or [], all_documents, stored_fmt, output, reviewed, model_spec)
+        return
+    fmt = ExportFormat(stored_fmt.value)
     documents = load_for_export(services.db, services.blobs, document_ids or [], all_documents, overlay, not no_raw)
     if documents is None:
         err.print("[red]no such document(s); see `docparse status`[/red]")
@@ -176,18 +211,38 @@ def export(
 @command(app)
 def worker(
     queues: Annotated[str, typer.Option(help="comma-separated queues: render,infer")] = "render,infer",
-    concurrency: Annotated[int, typer.Option(help="worker processes")] = 1,
+    processes: Annotated[
+        int | None,
+        typer.Option(help="worker processes on this host (default: one per core, at most 4; 1 for transformers)"),
+    ] = None,
+    in_flight: Annotated[
+        int | None,
+        typer.Option(
+            "--in-flight",
+            help="pages in flight on this host, over all processes (default: DOCPARSE_OPENAI_MAX_IN_FLIGHT, 64, "
+            "for openai; 2 x DOCPARSE_BATCH_SIZE for transformers; 2 per process otherwise)",
+        ),
+    ] = None,
+    pool: Annotated[
+        str, typer.Option(help="threads (many pages per process) or prefork (one page per child process)")
+    ] = "threads",
+    concurrency: Annotated[int | None, typer.Option(help="deprecated alias of --processes", hidden=True)] = None,
     loglevel: Annotated[str, typer.Option(help="celery log level")] = "INFO",
 ) -> None:
-    """Start a Celery worker with docparse's settings (needs DOCPARSE_BROKER_URL)."""
+    """Start docparse workers: PROCESSES Celery worker processes with IN-FLIGHT pages between them
+    (needs DOCPARSE_BROKER_URL); a process that dies is started again."""
+    from workers.capacity import plan
+    from workers.supervisor import run
+
+    if pool not in ("threads", "prefork"):
+        raise typer.BadParameter("--pool must be threads or prefork")
     services = _services()
     if services.embedded:
         err.print("[red]no broker:[/red] set DOCPARSE_BROKER_URL (e.g. redis://localhost:6379/0) to run workers")
         raise typer.Exit(2)
-    services.db  # noqa: B018 - migrate before consuming
-    services.app.worker_main(
-        ["worker", f"--queues={queues}", f"--concurrency={concurrency}", f"--loglevel={loglevel}", "--pool=prefork"]
-    )
+    chosen = plan(processes=processes or concurrency, in_flight=in_flight)
+    err.print(f"docparse worker: {chosen.processes} process(es) x {chosen.threads} thread(s), pool {pool}")
+    raise typer.Exit(run(chosen, queues=queues, loglevel=loglevel, pool=pool))
 
 
 @command(db_app, "upgrade")
@@ -195,7 +250,9 @@ def db_upgrade() -> None:
     """Create or migrate the database schema to the latest version (Alembic)."""
     from sqlalchemy.engine import make_url
 
-    services = _services()
-    services.db  # noqa: B018 - building it runs the migrations
+    from docparse.services import Services
+
+    services = Services.from_env()
+    services.db.upgrade()
     shown = make_url(services.storage.database_url).render_as_string(hide_password=True)
     out.print(f"database {shown} is up to date")

@@ -15,7 +15,7 @@ from schemas import TERMINAL_STATUSES, Document
 
 if TYPE_CHECKING:  # pragma: no cover
     from docparse.intake import IntakeResult
-    from storage import Database, DocumentRecord, LocalBlobStore
+    from storage import BlobStore, Database, DocumentRecord
 
 
 class IngestProgress:
@@ -120,7 +120,7 @@ def print_document_status(console: Console, db: Database, document_id: str) -> b
 
 def load_for_export(
     db: Database,
-    blobs: LocalBlobStore,
+    blobs: BlobStore,
     ids: Sequence[str],
     all_documents: bool,
     with_images: bool,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from docparse.engines import registry
 from docparse.engines.base import Engine
 from docparse.engines.choice import choose_engine, resolve_spec
 from docparse.engines.settings import EngineSettings
@@ -27,6 +28,7 @@ class EngineChoice:
 
 def create_engine(settings: EngineSettings) -> EngineChoice:
     """Build the engine ``settings.engine`` names (resolving ``auto``); see the module docstring."""
+    registry.load_plugins(settings.engine_plugins)
     spec = resolve_spec(settings)
     name: str = settings.engine
     notice = None
@@ -36,11 +38,10 @@ def create_engine(settings: EngineSettings) -> EngineChoice:
         return EngineChoice(_openai(settings, spec), notice)
     if name == "transformers":
         return EngineChoice(_transformers(settings, spec), notice)
-    if name == "bench-sleep":  # a measuring instrument for tests and `make bench`, not a product engine
-        from docparse.engines.bench_sleep import BenchSleepEngine
-
-        engine = BenchSleepEngine(settings.bench_latency_s, min_pixels=spec.min_pixels, max_pixels=spec.max_pixels)
-        return EngineChoice(engine, notice)
+    plugin = registry.builder(name)
+    if plugin is not None:
+        return EngineChoice(plugin(settings, spec), notice)
+    registry.check_engine_name(name)
     from docparse.engines.pdf_text import PdfTextEngine
 
     return EngineChoice(PdfTextEngine(min_pixels=spec.min_pixels, max_pixels=spec.max_pixels), notice)
@@ -60,6 +61,7 @@ def _openai(settings: EngineSettings, spec: ModelSpec) -> Engine:
         spec,
         base_url=settings.openai_base_url,
         served_model=settings.openai_model,
+        api_key=settings.openai_api_key.get_secret_value() if settings.openai_api_key else None,
         max_in_flight=settings.openai_max_in_flight,
         timeout_s=settings.openai_timeout_s,
         image_format=settings.openai_image_format,

@@ -84,7 +84,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 logger = logging.getLogger("docparse.engines.openai")
 
-API_KEY_ENV_VARS = ("DOCPARSE_OPENAI_API_KEY", "OPENAI_API_KEY")
 _CHECK_TIMEOUT_S = 10.0
 
 
@@ -152,9 +151,7 @@ class OpenAIEngine:
         self.jpeg_quality = jpeg_quality
         self.extra_body = dict(extra_body or {})
         self.retry_policy = RetryPolicy(max_retries, backoff_base_s, backoff_max_s, malformed_retries=2)
-        if api_key is None:
-            api_key = next((os.environ[name] for name in API_KEY_ENV_VARS if os.environ.get(name)), None)
-        self._api_key = api_key or None
+        self._api_key = api_key or None  # from EngineSettings.openai_api_key; never read from os.environ here
         self._transport = as_async_transport(transport)
         self._sleep = sleep or asyncio.sleep
         self._rng = random.Random()
@@ -303,7 +300,7 @@ class OpenAIEngine:
         if response.status_code in (401, 403):
             raise EngineUnavailable(
                 f"the server at {self.base_url} refused the API key (HTTP {response.status_code}: "
-                f"{redact(error_message(response), self._api_key)}); set {API_KEY_ENV_VARS[0]}"
+                f"{redact(error_message(response), self._api_key)}); set DOCPARSE_OPENAI_API_KEY (environment or .env)"
             )
         if response.status_code != 200:
             raise EngineUnavailable(

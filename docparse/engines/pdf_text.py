@@ -21,16 +21,13 @@ Layout rules (headings, lists, paragraphs, reading order) live in
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Sequence
-from html import escape
 from pathlib import Path
 
 import pymupdf
 
 from docparse.engines.base import EngineInfo, EngineOutput, GenerationOptions, PageInput
-from docparse.engines.specs import PDF_TEXT_VERSION
 from docparse.engines.pdf_text_extract import (
     TEXT_FLAGS,
     Line,
@@ -40,6 +37,8 @@ from docparse.engines.pdf_text_extract import (
     read_tables,
     to_display,
 )
+from docparse.engines.pdf_text_forms import read_fields
+from docparse.engines.pdf_text_html import render_html
 from docparse.engines.pdf_text_hyphens import vocabulary
 from docparse.engines.pdf_text_layout import (
     Box,
@@ -51,7 +50,9 @@ from docparse.engines.pdf_text_layout import (
     reading_order,
     segment_block,
 )
-from docparse.engines.specs import COOKBOOK_MAX_PIXELS, COOKBOOK_MIN_PIXELS
+from docparse.engines.pdf_text_roles import mark_authors, tie_captions
+from docparse.engines.pdf_text_rows import attach_fragments, split_columns
+from docparse.engines.specs import COOKBOOK_MAX_PIXELS, COOKBOOK_MIN_PIXELS, PDF_TEXT_VERSION
 
 ENGINE_NAME = "pdf-text"
 PROMPT_VERSION = PDF_TEXT_VERSION
@@ -186,12 +187,18 @@ def _page_elements(page: pymupdf.Page, m: pymupdf.Matrix, page_box: Box, figures
             consumed |= used
     rows = [ln.row() for i, ln in enumerate(lines) if i not in consumed]
     attach_markers(rows)
+    attach_fragments(rows)
     blocks: dict[int, list[Row]] = {}
     for row in rows:
         blocks.setdefault(row.block, []).append(row)
     words = vocabulary(ln.text for ln in lines)
     for block in blocks.values():
-        elements.extend(segment_block(block, body, words))
+        for column in split_columns(block):
+            elements.extend(segment_block(column, body, words))
+    elements = tie_captions(elements, body)
+    if page.number == 0:
+        mark_authors(elements)
+    elements.extend(read_fields(page, lambda rect: to_display(rect, m)))
     return merge_lists(reading_order(elements))
 
 
@@ -205,33 +212,3 @@ def _looks_scanned(page: pymupdf.Page, m: pymupdf.Matrix, page_box: Box, lines: 
         if b.width * b.height >= SCAN_MIN_IMAGE_SHARE * area:
             return True
     return False
-
-
-def _px(box: Box, scale: tuple[float, float], size: tuple[int, int]) -> str:
-    """A displayed-space box as ``"x1 y1 x2 y2"`` integer pixels, clamped to the image."""
-    w, h = size
-    x0, x1 = (min(max(math.floor(v * scale[0] + 0.5), 0), w) for v in (box[0], box[2]))
-    y0, y1 = (min(max(math.floor(v * scale[1] + 0.5), 0), h) for v in (box[1], box[3]))
-    if x1 <= x0:
-        x0, x1 = (x0, x0 + 1) if x0 < w else (w - 1, w)
-    if y1 <= y0:
-        y0, y1 = (y0, y0 + 1) if y0 < h else (h - 1, h)
-    return f"{x0} {y0} {x1} {y1}"
-
-
-def render_html(elements: Sequence[Element], scale: tuple[float, float], size: tuple[int, int]) -> str:
-    """Elements (in reading order, displayed points) as QwenVL HTML in model pixels."""
-    parts: list[str] = []
-    for el in elements:
-        bb = _px(el.box, scale, size)
-        if el.kind in ("ul", "ol"):
-            start = f' start="{el.start}"' if el.kind == "ol" and el.start != 1 else ""
-            items = "".join(f'<li data-bbox="{_px(b, scale, size)}">{escape(t)}</li>' for b, t in el.items)
-            parts.append(f'<{el.kind} data-bbox="{bb}"{start}>{items}</{el.kind}>')
-        elif el.kind == "table":
-            parts.append(f'<div class="table" data-bbox="{bb}"><table>{el.inner_html}</table></div>')
-        elif el.kind == "image":
-            parts.append(f'<div class="image" data-bbox="{bb}"><img data-bbox="{bb}"/></div>')
-        else:
-            parts.append(f'<{el.kind} data-bbox="{bb}">{escape(el.text)}</{el.kind}>')
-    return "<html><body>\n" + " \n ".join(parts) + " \n</body></html>"

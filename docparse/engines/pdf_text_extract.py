@@ -13,16 +13,20 @@ from typing import Any, NamedTuple
 
 import pymupdf
 
-from docparse.engines.pdf_text_chars import line_spans
+from docparse.engines.pdf_text_chars import line_spans, math_share
 from docparse.engines.pdf_text_hyphens import SOFT_HYPHEN
-from docparse.engines.pdf_text_layout import Box, Element, Row, clean_text, heading_candidate, union
+from docparse.engines.pdf_text_layout import Element, heading_candidate
+from docparse.engines.pdf_text_rows import Box, Row, clean_text, union
 
-# One "rawdict" extraction per page, without image payloads (images come from get_image_info),
-# ligatures expanded into their letters.
-TEXT_FLAGS = pymupdf.TEXTFLAGS_RAWDICT & ~pymupdf.TEXT_PRESERVE_IMAGES & ~pymupdf.TEXT_PRESERVE_LIGATURES
+# One "rawdict" extraction per page, without image payloads (images come from get_image_info).
+# Ligatures are kept by MuPDF and expanded by pdf_text_chars (MuPDF's own expansion fails on
+# some PDFs: "JM_make_textpage_dict returned a result with an exception set").
+TEXT_FLAGS = pymupdf.TEXTFLAGS_RAWDICT & ~pymupdf.TEXT_PRESERVE_IMAGES
 MIN_TABLE_FILL = 0.5  # share of a ruled grid's cells that must hold text for it to be a table
 MIN_FIGURE_SIDE = 24.0  # points
 MAX_FIGURE_SHARE = 0.8  # a drawing or image covering more of the page is a background
+FORMULA_RULE_MAX = 1.5  # points: a drawn rule this thin inside math is a fraction bar
+FORMULA_MIN_MATH = 0.4  # share of math characters that makes a row (or a cluster's text) a formula
 
 
 class VectorPath(NamedTuple):
@@ -42,10 +46,10 @@ class Line:
     bold: bool
     block: int
     spans: list[tuple[Box, str]] = field(default_factory=list)
-    fonts: list[tuple[str, int]] = field(default_factory=list)  # (font name, characters) per span
+    math: float = 0.0  # share of characters that are math (pdf_text_chars.math_share)
 
     def row(self) -> Row:
-        return Row(self.box, self.text, self.size, self.bold, self.block)
+        return Row(self.box, self.text, self.size, self.bold, self.block, self.math)
 
 
 def to_display(rect: Any, m: pymupdf.Matrix) -> Box:
@@ -91,7 +95,7 @@ def read_lines(page_dict: dict[str, Any], m: pymupdf.Matrix) -> list[Line]:
                     bold=all(_is_bold(s) for _, _, s in spans),
                     block=bno,
                     spans=[(to_display(b, m), _soft_hyphens(t)) for b, t, _ in spans],
-                    fonts=[(str(s.get("font", "")), len(t.strip())) for _, t, s in spans],
+                    math=math_share([(str(s.get("font", "")), t) for _, t, s in spans]),
                 )
             )
     return lines
@@ -238,8 +242,10 @@ def read_figures(
     """Raster images and vector-graphics clusters (charts, diagrams) as ``div.image`` elements.
 
     A drawing cluster becomes a figure only if the text inside it reads like labels (short
-    lines); its labels and the short labels just around it (ticks, axis names) are consumed
-    and widen its box. Raster images consume no text (text over an image is a text layer).
+    lines) and it is not a formula's fraction bars (thin rules around math text); its labels
+    and the short labels just around it (ticks, axis names) are consumed, widen its box and
+    become the figure's text (nothing the page shows is lost). Raster images consume no text
+    (text over an image is a text layer).
     """
     page_area = _area(page_box)
     found: list[tuple[Element, set[int]]] = []
@@ -259,6 +265,8 @@ def read_figures(
         if all(not p.filled and _on_border(p.box, b) for p in drawn):
             continue  # an empty frame, not a picture
         inside = {i for i, ln in enumerate(lines) if i not in consumed and _center_in(ln.box, b)}
+        if _formula_rules(drawn, [lines[i] for i in inside]):
+            continue  # fraction bars and radical signs of a formula, not a picture
         text_area = sum(_area(lines[i].box) for i in inside)
         if any(len(lines[i].text.split()) >= 6 for i in inside) or text_area > 0.25 * _area(b):
             continue  # a shaded box behind prose, not a picture
@@ -275,8 +283,18 @@ def read_figures(
                 if heading_candidate(ln.row(), body) is None and _center_in(ln.box, b, pad=1.5 * ln.size):
                     inside.add(i)
                     b = union([b, ln.box])
-        found.append((Element("image", b), inside))
+        labels = [lines[i] for i in sorted(inside, key=lambda i: (round(lines[i].box[1]), lines[i].box[0]))]
+        found.append((Element("image", b, text=" ".join(ln.text for ln in labels)), inside))
     return found
+
+
+def _formula_rules(drawn: list[VectorPath], inside: list[Line]) -> bool:
+    """Only thin rules (fraction bars, radical overlines) around text that is mostly math."""
+    if not inside or not drawn:
+        return False
+    thin = all(min(p.box[2] - p.box[0], p.box[3] - p.box[1]) < FORMULA_RULE_MAX for p in drawn)
+    chars = sum(len(ln.text) for ln in inside)
+    return thin and sum(ln.math * len(ln.text) for ln in inside) >= FORMULA_MIN_MATH * chars
 
 
 def _on_border(p: Box, b: Box, tol: float = 2.0) -> bool:

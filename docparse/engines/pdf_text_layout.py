@@ -15,15 +15,16 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from docparse.engines.pdf_text_hyphens import join_rows
+from docparse.engines.pdf_text_rows import Box, Row, merge_rows, union, v_overlap
 
-Box = tuple[float, float, float, float]
-Kind = Literal["h1", "h2", "h3", "p", "ul", "ol", "table", "image"]
+__all__ = ["Box", "Element", "Row", "merge_rows", "reading_order", "segment_block", "union", "v_overlap"]
+
+Kind = Literal["h1", "h2", "h3", "p", "ul", "ol", "table", "image", "formula", "author", "caption", "key_value"]
 
 BULLETS = "•◦▪▫‣⁃∙●○■□►▶➢✓✔·\uf0b7\uf0a7\uf076\uf0d8"
 _BULLET_RE = re.compile(rf"^(?:[{BULLETS}]\s*|[-–—*]\s+)(?=\S)")
 _NUMBER_RE = re.compile(r"^\(?(\d{1,3}|[a-z])[.)]\s+(?=\S)")
 _LONE_MARKER_RE = re.compile(rf"^(?:[{BULLETS}\-–—*]|\(?(?:\d{{1,3}}|[a-z])[.)])$")
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _MATH_CHARS = set("=<>≤≥∑∫√±×÷≈∞∂∇")
 
 # Heading thresholds: font size relative to the page's body size.
@@ -32,35 +33,7 @@ H2_RATIO = 1.15
 BOLD_MIN_RATIO = 0.95
 HEADING_MAX_ROWS = 3
 HEADING_MAX_WORDS = 25
-
-
-def union(boxes: Iterable[Box]) -> Box:
-    """The smallest box holding all ``boxes`` (at least one)."""
-    xs0, ys0, xs1, ys1 = zip(*boxes, strict=True)
-    return (min(xs0), min(ys0), max(xs1), max(ys1))
-
-
-def v_overlap(a: Box, b: Box) -> float:
-    """Vertical overlap of two boxes as a fraction of the shorter one's height."""
-    inter = min(a[3], b[3]) - max(a[1], b[1])
-    shorter = max(min(a[3] - a[1], b[3] - b[1]), 1e-6)
-    return max(inter, 0.0) / shorter
-
-
-def clean_text(text: str) -> str:
-    """Control characters removed, whitespace runs collapsed to one space, ends stripped."""
-    return " ".join(_CONTROL_RE.sub(" ", text).split())
-
-
-@dataclass
-class Row:
-    """One visual line of text: its box, text, dominant font size, boldness, source block."""
-
-    box: Box
-    text: str
-    size: float
-    bold: bool
-    block: int = 0
+DISPLAY_MATH_MIN = 0.5  # a row with this share of math characters is (part of) a display formula
 
 
 @dataclass
@@ -73,22 +46,9 @@ class Element:
     items: list[tuple[Box, str]] = field(default_factory=list)
     start: int = 1
     inner_html: str = ""  # prebuilt markup (tables)
-
-
-def merge_rows(rows: Sequence[Row]) -> list[Row]:
-    """Lines of one block that share a row (e.g. a formula and its number) become one row."""
-    out: list[Row] = []
-    for row in sorted(rows, key=lambda r: (r.box[1], r.box[0])):
-        same = next((o for o in out if v_overlap(o.box, row.box) >= 0.5), None)
-        if same is None:
-            out.append(Row(row.box, row.text, row.size, row.bold, row.block))
-            continue
-        left, right = (same, row) if same.box[0] <= row.box[0] else (row, same)
-        same.text = f"{left.text} {right.text}"
-        same.box = union([same.box, row.box])
-        same.size = max(same.size, row.size)
-        same.bold = same.bold and row.bold
-    return sorted(out, key=lambda r: (r.box[1], r.box[0]))
+    key: str = ""  # key_value: the field's name (``text`` holds its value)
+    caption: tuple[Box, str] | None = None  # image/table: its caption (box, text); ``box`` covers both
+    content_box: Box | None = None  # image/table: the picture or grid alone, when a caption widens ``box``
 
 
 def attach_markers(rows: Sequence[Row]) -> None:
@@ -165,6 +125,8 @@ def _finish(group: _Group, words: frozenset[str]) -> Element:
             for rows, first in group.items
         ]
         return Element(group.kind, box, items=items, start=group.start)
+    if group.kind == "formula":
+        return Element("formula", box, text=" ".join(r.text for r in group.rows))
     text = join_rows((r.text for r in group.rows), words)
     kind = group.kind
     if kind in ("h1", "h2", "h3") and (len(group.rows) > HEADING_MAX_ROWS or len(text.split()) > HEADING_MAX_WORDS):
@@ -183,6 +145,12 @@ def segment_block(rows: Sequence[Row], body: float, words: frozenset[str] = froz
         prev = rows[i - 1] if i else None
         cur = groups[-1] if groups else None
         near = prev is not None and (row.box[1] - prev.box[3]) <= max(usual_gap, 0.0) + 0.4 * row.size
+        if row.math >= DISPLAY_MATH_MIN:  # a display formula (or one row of it)
+            if cur and cur.kind == "formula" and near:
+                cur.rows.append(row)
+            else:
+                groups.append(_Group("formula", [row]))
+            continue
         role = heading_candidate(row, body)
         marker = None if role else list_marker(row.text)
         if marker and cur and cur.kind in ("p",) and not cur.rows[-1].text.endswith((".", ":", ";", "!", "?")):

@@ -6,12 +6,13 @@ values down.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-EngineName = Literal["auto", "transformers", "openai", "pdf-text", "bench-sleep"]
+EngineName = Literal["auto", "transformers", "openai", "pdf-text"]
+"""The built-in engine names (plugins may register more: :mod:`docparse.engines.registry`)."""
 
 
 class EngineSettings(BaseSettings):
@@ -19,7 +20,13 @@ class EngineSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="DOCPARSE_", env_file=".env", extra="ignore")
 
-    engine: EngineName = Field(default="auto", description="auto | transformers | openai | pdf-text")
+    engine: str = Field(
+        default="auto", description="auto | transformers | openai | pdf-text, or one an engine plugin registers"
+    )
+    engine_plugins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="comma-separated modules that register extra engines (docparse.engines.registry)",
+    )
     model_spec: str = Field(default="qwen2.5-vl-3b", description="preset name (see `docparse models`)")
     model: str | None = Field(default=None, description="hub id or local directory overriding the preset's model")
     model_revision: str | None = None
@@ -32,10 +39,19 @@ class EngineSettings(BaseSettings):
     openai_base_url: str | None = Field(
         default=None, description="OpenAI-compatible server, e.g. http://localhost:8000/v1"
     )
+    openai_api_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DOCPARSE_OPENAI_API_KEY", "OPENAI_API_KEY", "openai_api_key"),
+        description="bearer token for the OpenAI-compatible server (DOCPARSE_OPENAI_API_KEY or OPENAI_API_KEY)",
+    )
     openai_model: str | None = Field(default=None, description="model name on that server (default: the preset's)")
     openai_max_in_flight: int = Field(default=64, ge=1)
     openai_timeout_s: float = Field(default=300.0, gt=0)
     openai_image_format: Literal["png", "jpeg"] = "png"
-    bench_latency_s: float = Field(
-        default=0.2, ge=0, description="bench-sleep engine (a measuring instrument): seconds per page"
-    )
+
+    @field_validator("engine_plugins", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value

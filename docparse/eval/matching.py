@@ -18,9 +18,10 @@ Matching, per page and group
   by IoU — all pairs with ``IoU >= iou_threshold`` (0.5 by default; 1e-9 of slack for float
   rounding), taken by decreasing IoU (ties by gold then predicted reading order), each
   block used at most once.
-* Otherwise (some box missing): the k-th gold block of the group in reading order is
-  paired with the k-th predicted one (``by="order"``). Such groups are left out of the
-  detection counts and reported as ``skipped``.
+* Otherwise (some box missing, or one side has blocks but no box at all, as in Markdown):
+  the k-th gold block of the group in reading order is paired with the k-th predicted one
+  (``by="order"``). Such groups are left out of the detection counts and reported as
+  ``skipped``.
 
 Detection (per group, IoU-matched groups only): ``tp`` = matched pairs, ``fp`` = unmatched
 predicted blocks, ``fn`` = unmatched gold blocks; ``precision = tp / (tp + fp)``,
@@ -59,7 +60,10 @@ def _scale(box: BBox, width: float, height: float) -> Box:
 
 
 def iou(a: Box, b: Box) -> float:
-    """Intersection over union of two ``(x0, y0, x1, y1)`` boxes; 0 when the union has no area."""
+    """Intersection over union of two ``(x0, y0, x1, y1)`` boxes; 1 for identical boxes (also of zero
+    area: a point or line marked on both sides), else 0 when the union has no area."""
+    if a == b:
+        return 1.0
     ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
     iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
     inter = ix * iy
@@ -162,13 +166,17 @@ def match_blocks(
     gold_boxes = [normalized_box(b, gold_geometry) for b in gold]
     pred_boxes = [normalized_box(b, pred_geometry) for b in pred]
     labels = sorted({group_of(b) for b in gold} | {group_of(b) for b in pred})
+    # A side that has blocks but no box at all (Markdown, text-only output) has no detection: n/a, not 0.
+    boxless = any(
+        blocks and all(b is None for b in boxes) for blocks, boxes in ((gold, gold_boxes), (pred, pred_boxes))
+    )
     result = PageMatching()
     for label in labels:
         g_idx = [i for i in gold_sorted if group_of(gold[i]) == label]
         p_idx = [i for i in pred_sorted if group_of(pred[i]) == label]
         g_boxes = [gold_boxes[i] for i in g_idx]
         p_boxes = [pred_boxes[i] for i in p_idx]
-        if all(b is not None for b in g_boxes) and all(b is not None for b in p_boxes):
+        if not boxless and all(b is not None for b in g_boxes) and all(b is not None for b in p_boxes):
             boxes_g = {i: b for i, b in zip(g_idx, g_boxes, strict=True) if b is not None}
             boxes_p = {i: b for i, b in zip(p_idx, p_boxes, strict=True) if b is not None}
             found = _greedy_iou(g_idx, p_idx, boxes_g, boxes_p, iou_threshold)

@@ -9,8 +9,9 @@ Conversion
 ----------
 * Each page becomes a one-page document: ``filename`` = base name of ``image_path`` (what a
   docparse run on that image reports, so predictions pair by file name); ``sha256`` = SHA-256
-  of ``image_path`` (the image bytes are not available); page number 1; geometry in ``px``
-  from ``width``/``height`` (no geometry when they are missing).
+  of ``image_path``; page number 1; geometry in ``px`` from the image's own size when the
+  image is found (``images/`` beside the file or its folder: ``page_info`` has width and
+  height swapped on some pages), else from ``width``/``height`` (none when they are missing).
 * ``poly`` -> ``bbox`` = the bounding box of the points, clamped to the page;
   ``bbox_norm`` = ``bbox`` / page size. A missing or malformed ``poly`` gives no box.
 * Reading order: elements sorted by ``order`` (elements without one go last, in file order),
@@ -38,8 +39,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from pathlib import PurePosixPath, PureWindowsPath
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
+
+from PIL import Image
 
 from docparse.qwenvl.dom import parse_document, tag_of
 from docparse.qwenvl.tables import grid_text, table_grid
@@ -177,13 +180,28 @@ def _geometry(width: float | None, height: float | None) -> PageGeometry | None:
     )
 
 
-def convert_page(entry: Mapping[str, Any], index: int = 0) -> Document:
-    """One OmniDocBench page entry -> a one-page :class:`Document` (``index`` names entries without an image path)."""
+def image_size(image_dir: Path | None, filename: str) -> tuple[float, float] | None:
+    """The pixel size of ``image_dir/filename`` when that image exists (its header only is read)."""
+    if image_dir is None or not (image_dir / filename).is_file():
+        return None
+    try:
+        with Image.open(image_dir / filename) as image:
+            return float(image.width), float(image.height)
+    except OSError:
+        return None
+
+
+def convert_page(entry: Mapping[str, Any], index: int = 0, image_dir: Path | None = None) -> Document:
+    """One OmniDocBench page entry -> a one-page :class:`Document` (``index`` names entries without an image path).
+
+    The page size is the image's own when the image is in ``image_dir`` (``page_info`` has width
+    and height swapped on some pages), else ``page_info``'s.
+    """
     info = entry.get("page_info")
     info = info if isinstance(info, dict) else {}
     image_path = _str(info.get("image_path")) or f"omnidocbench-page-{index}"
     filename = PureWindowsPath(PurePosixPath(image_path).name).name
-    width, height = _number(info.get("width")), _number(info.get("height"))
+    width, height = image_size(image_dir, filename) or (_number(info.get("width")), _number(info.get("height")))
     geometry = _geometry(width, height)
     sha = hashlib.sha256(image_path.encode("utf-8")).hexdigest()
     doc_id = f"omnidocbench-{sha[:16]}"
@@ -233,7 +251,15 @@ def convert_page(entry: Mapping[str, Any], index: int = 0) -> Document:
     )
 
 
-def convert(data: object) -> list[Document]:
+def convert(data: object, image_dir: Path | None = None) -> list[Document]:
     """OmniDocBench ground truth (a list of page entries, or one entry) -> one document per page."""
     entries = data if isinstance(data, list) else [data]
-    return [convert_page(entry, i) for i, entry in enumerate(entries) if isinstance(entry, dict)]
+    return [convert_page(entry, i, image_dir) for i, entry in enumerate(entries) if isinstance(entry, dict)]
+
+
+def find_image_dir(gold_file: Path) -> Path | None:
+    """``images/`` beside an OmniDocBench ground-truth file or beside its folder, when there is one."""
+    for candidate in (gold_file.parent / "images", gold_file.parent.parent / "images"):
+        if candidate.is_dir():
+            return candidate
+    return None

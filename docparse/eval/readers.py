@@ -31,7 +31,7 @@ from typing import Literal
 
 from pydantic import ValidationError
 
-from docparse.eval.omnidocbench import convert, looks_like_omnidocbench
+from docparse.eval.omnidocbench import convert, find_image_dir, looks_like_omnidocbench
 from schemas import Document
 
 PairedBy = Literal["sha256", "filename", "stem"]
@@ -92,7 +92,7 @@ def read_file(path: Path) -> list[SourceDocument]:
         except ValidationError as exc:
             raise EvalInputError(f"{path}: not a valid docparse document ({exc.error_count()} errors)") from exc
     if looks_like_omnidocbench(data):
-        return [SourceDocument(path, doc, omnidocbench=True) for doc in convert(data)]
+        return [SourceDocument(path, doc, omnidocbench=True) for doc in convert(data, find_image_dir(path))]
     raise EvalInputError(f"{path}: neither a docparse JSON export nor OmniDocBench ground truth")
 
 

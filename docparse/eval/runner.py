@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+from docparse.eval.models import DocumentResult, EvalConfig, PageResult, PageStatus
 from docparse.eval.odb.protocol import OdbInputError, evaluate_omnidocbench, load_gold
 from docparse.eval.odb.run import evaluate_pages
-from docparse.eval.models import DocumentResult, EvalConfig, PageResult, PageStatus
 from docparse.eval.page_eval import evaluate_page
-from docparse.eval.readers import DocumentPair, load_documents, pair_documents
+from docparse.eval.readers import DocumentPair, EvalInputError, load_documents, pair_documents
 from docparse.eval.report import EvalReport, summarize
 from schemas import Document, Page
 
@@ -60,7 +60,10 @@ def uses_omnidocbench(gold: Path, config: EvalConfig) -> bool:
 
 
 def _write(report: EvalReport, json_out: Path | None) -> EvalReport:
-    return _write(report, json_out)
+    if json_out is not None:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(report.model_dump_json(indent=2) + "\n", encoding="utf-8")
+    return report
 
 
 def run_omnidocbench(
@@ -87,8 +90,12 @@ def run(gold: Path, pred: Path, *, json_out: Path | None = None, config: EvalCon
             result = evaluate_omnidocbench(gold, pred)
         except OdbInputError as exc:
             raise EvalInputError(str(exc)) from exc
-        report = EvalReport(gold=str(gold), pred=str(pred), config=config.model_copy(update={"protocol": "omnidocbench"}),
-                            omnidocbench=result)  # fmt: skip
+        report = EvalReport(
+            gold=str(gold),
+            pred=str(pred),
+            config=config.model_copy(update={"protocol": "omnidocbench"}),
+            omnidocbench=result,
+        )
         return _write(report, json_out)
     gold_docs = load_documents(gold)
     pred_docs = load_documents(pred)

@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import IO, Protocol
 
+from docparse.document import FlowOptions, reading_flow, structure_of
 from schemas import BBox, Block, Document, Page
 
 Chunks = Iterator[str]
@@ -26,12 +27,18 @@ class ExportOptions:
       without one is drawn as a blank page of the right aspect ratio.
     * ``include_raw`` — JSON: keep each attempt's raw model ``output``.
     * ``md_box_comments`` — Markdown: a ``<!-- page N, bbox x0 y0 x1 y1 (unit) -->`` comment before each block.
+    * ``furniture`` — Markdown and HTML: keep running headers, footers and page numbers in the
+      reading flow (default: left out; JSON, CSV and XLSX always keep every block).
+    * ``merge_continuations`` — Markdown and HTML: show a paragraph, list or table continued
+      across a column or page break once, merged (default); ``False``: every part where it is.
     """
 
     overlay: bool = False
     page_images: Mapping[int, tuple[bytes, str]] | None = None
     include_raw: bool = True
     md_box_comments: bool = False
+    furniture: bool = False
+    merge_continuations: bool = True
 
 
 class Exporter(Protocol):
@@ -51,6 +58,29 @@ class Exporter(Protocol):
     def files(self, document: Document, options: ExportOptions) -> Iterator[tuple[str, Chunks]]:
         """Every output file as ``(relative POSIX file name, chunks)``, the main file first."""
         ...
+
+
+class BinaryExporter(Protocol):
+    """A document serializer whose output is binary (one file, e.g. an XLSX workbook)."""
+
+    name: str
+    media_type: str
+    extension: str
+
+    def write(self, document: Document, options: ExportOptions, handle: IO[bytes]) -> None:
+        """Write the whole output to a binary handle."""
+        ...
+
+    def render(self, document: Document, options: ExportOptions) -> bytes:
+        """The whole output as bytes."""
+        ...
+
+
+def flow(document: Document, options: ExportOptions) -> list[tuple[Page, list[Block]]]:
+    """The reading flow of the Markdown and HTML exports: each page with the blocks to show
+    (the document pass's result, computed now when the document has none)."""
+    opts = FlowOptions(furniture=options.furniture, merge=options.merge_continuations)
+    return reading_flow(document, structure_of(document), opts)
 
 
 _INVALID_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")

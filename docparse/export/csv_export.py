@@ -16,7 +16,10 @@ level       heading level 1..6 (headings only)
 ordered     ``true``/``false`` (lists only)
 content     the source of a formula, music sheet or chemical formula (LaTeX, ABC, SMILES)
 caption     an image's or table's caption
-table_file  the relative name of the block's table CSV (tables, and charts with data)
+table_file  the relative name of the block's table CSV (tables, and charts with data); every
+            part of a table continued across pages names the one merged CSV
+label       ``header``, ``footer`` or ``page_number`` for running page furniture (document pass)
+logical_id  the logical block a continued paragraph, list or table part belongs to
 ========== ==========================================================================
 
 Numbers are written shortest-exact (``72`` for 72.0, otherwise Python's ``repr``), so
@@ -25,7 +28,9 @@ fields with commas, quotes or line breaks quoted, quotes doubled): any text roun
 through :func:`csv.reader`.
 
 Each table (and each chart's data table) is written to ``tables/<page>-<order>.csv`` as its
-cell grid, one CSV row per grid row, without a header line. A spanned cell's text is
+cell grid, one CSV row per grid row, without a header line. A table continued across pages
+is one CSV, named after its first part, holding the merged grid (a header row repeated on
+the continuation pages appears once). A spanned cell's text is
 **repeated in every grid slot it covers** (exactly :meth:`schemas.TableData.grid`), so every
 row has ``n_cols`` fields.
 
@@ -39,8 +44,9 @@ import csv
 import io
 from collections.abc import Iterable, Iterator, Sequence
 
+from docparse.document import structure_of
 from docparse.export.base import Chunks, ExportOptions, fmt_num, norm_box, table_file_name, unit_of
-from schemas import BBox, Block, Document, Page, TableData
+from schemas import BBox, Block, Document, DocumentStructure, Page, TableData
 
 COLUMNS: tuple[str, ...] = (
     "document_id",
@@ -63,6 +69,8 @@ COLUMNS: tuple[str, ...] = (
     "content",
     "caption",
     "table_file",
+    "label",
+    "logical_id",
 )
 """The columns of ``blocks.csv``."""
 
@@ -91,13 +99,27 @@ def table_of(block: Block) -> TableData | None:
     return None
 
 
-def block_row(document: Document, page: Page, block: Block) -> list[str]:
+class Links:
+    """What the document pass says about each block: its label, its logical block, its table file."""
+
+    def __init__(self, structure: DocumentStructure) -> None:
+        self.labels = {label.block_id: label.label for label in structure.labels}
+        self.logical = {part.block_id: lb.id for lb in structure.logical_blocks for part in lb.parts}
+        self.table_files: dict[str, str] = {}
+        for table in structure.tables:
+            name = f"tables/{table.parts[0].page}-{table.parts[0].order}.csv"
+            self.table_files.update((part.block_id, name) for part in table.parts)
+
+
+def block_row(document: Document, page: Page, block: Block, links: Links | None = None) -> list[str]:
     """The ``blocks.csv`` row of one block."""
     level = str(block.level) if block.type == "heading" else ""
     ordered = ("true" if block.ordered else "false") if block.type == "list" else ""
     content = block.content if block.type in ("formula", "music_sheet", "chemical_formula") else ""
     caption = (block.caption or "") if block.type in ("image", "table") else ""
     table_file = table_file_name(block) if table_of(block) is not None else ""
+    if links is not None:
+        table_file = links.table_files.get(block.id, table_file)
     return [
         document.id,
         str(page.number),
@@ -113,14 +135,32 @@ def block_row(document: Document, page: Page, block: Block) -> list[str]:
         content,
         caption,
         table_file,
+        links.labels.get(block.id, "") if links is not None else "",
+        links.logical.get(block.id, "") if links is not None else "",
     ]
 
 
 def _block_rows(document: Document) -> Iterator[list[str]]:
     yield list(COLUMNS)
+    links = Links(structure_of(document))
     for page in document.pages:
         for block in page.blocks:
-            yield block_row(document, page, block)
+            yield block_row(document, page, block, links)
+
+
+def document_tables(document: Document) -> Iterator[tuple[str, TableData]]:
+    """Every table grid of the document with its file name, in reading order: the document
+    pass's tables (continued tables merged, under their first part's name) and the data tables
+    of charts."""
+    merged = {table.block_id: table for table in structure_of(document).tables}
+    for page in document.pages:
+        for block in page.blocks:
+            if block.type == "table":
+                table = merged.get(block.id)
+                if table is not None:
+                    yield table_file_name(block), table.data
+            elif block.type == "chart" and block.data is not None:
+                yield table_file_name(block), block.data
 
 
 class CsvExporter:
@@ -135,12 +175,9 @@ class CsvExporter:
         return csv_rows(_block_rows(document))
 
     def tables(self, document: Document) -> Iterator[tuple[str, TableData]]:
-        """Every table grid of the document with its file name, in reading order."""
-        for page in document.pages:
-            for block in page.blocks:
-                table = table_of(block)
-                if table is not None:
-                    yield table_file_name(block), table
+        """Every table grid of the document with its file name, in reading order (see
+        :func:`document_tables`)."""
+        return document_tables(document)
 
     def files(self, document: Document, options: ExportOptions) -> Iterator[tuple[str, Chunks]]:
         """``blocks.csv`` first, then each table's grid CSV."""

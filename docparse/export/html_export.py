@@ -8,6 +8,9 @@ with ``figcaption`` and OCR text; caption -> ``p.caption``; music sheet / chemic
 -> ``pre`` with ``data-format``; author -> ``address``; header/footer/page number ->
 ``header``/``footer``/``div.page-number``; code -> ``pre > code``; unknown -> ``div.unknown``.
 Every block element has ``id="page-N-block-M"`` (the same anchors the Markdown export uses).
+The reading flow comes from the document pass, as in Markdown: continued paragraphs, lists
+and tables merged where they start, running headers, footers and page numbers left out
+unless ``furniture`` is set; the overlay still draws every block's box.
 
 Safety: the output is sanitized by construction — the model's ``html`` is never used, every
 text and attribute value is escaped, there is no script, no event handler and no URL other
@@ -21,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from docparse.export._html import Markup, css_class, esc, h, join, table_html, text_with_breaks
-from docparse.export.base import Chunks, ExportOptions, anchor
+from docparse.export.base import Chunks, ExportOptions, anchor, flow
 from docparse.export.html_overlay import OVERLAY_CSS, legend, page_view
 from schemas import Block, Document, ListItem, Page
 
@@ -111,13 +114,14 @@ def page_status_html(page: Page) -> Markup | None:
     )
 
 
-def page_html(page: Page, options: ExportOptions) -> Markup:
-    """One ``section.page``: the overlay view (if asked for), the status notice, the blocks."""
+def page_html(page: Page, options: ExportOptions, shown: list[Block] | None = None) -> Markup:
+    """One ``section.page``: the overlay view (if asked for, with every block of the page), the
+    status notice, and ``shown`` (the page's share of the reading flow; default: every block)."""
     view = None
     if options.overlay:
         image = options.page_images.get(page.number) if options.page_images else None
         view = page_view(page, image)
-    blocks = join(block_html(b) + "\n" for b in page.blocks)
+    blocks = join(block_html(b) + "\n" for b in (page.blocks if shown is None else shown))
     return h(
         "section",
         h("p", f"Page {page.number}", class_="page-label"),
@@ -163,8 +167,8 @@ class HtmlExporter:
         if options.overlay:
             yield legend() + "\n"
         yield "<main>\n"
-        for page in document.pages:
-            yield page_html(page, options) + "\n"
+        for page, shown in flow(document, options):
+            yield page_html(page, options, shown) + "\n"
         yield "</main>\n</body>\n</html>\n"
 
     def files(self, document: Document, options: ExportOptions) -> Iterator[tuple[str, Chunks]]:

@@ -5,6 +5,9 @@ is), indented by two spaces, keys in the contract's field order (stable: it is t
 the pydantic models), with a final newline. ``Document.model_validate_json(output)`` gives
 the document back, and the output validates against ``schemas/jsonschema/document.schema.json``.
 
+The document pass's result (``structure``: labels, logical blocks, tables) is always there
+beside the unchanged pages — computed at export time for a document that has none.
+
 With ``include_raw=False`` the ``output`` key (the raw model text) is removed from every
 attempt; it defaults to ``""`` when read back.
 """
@@ -15,6 +18,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from docparse.document import structure_of
 from docparse.export.base import Chunks, ExportOptions
 from schemas import Document
 
@@ -28,6 +32,8 @@ class JsonExporter:
 
     def payload(self, document: Document, options: ExportOptions) -> dict[str, Any]:
         """The JSON value of the document, after applying ``options``."""
+        if document.structure is None:
+            document = document.model_copy(update={"structure": structure_of(document)})
         data: dict[str, Any] = document.model_dump(mode="json")
         if not options.include_raw:
             for page in data["pages"]:

@@ -7,16 +7,19 @@ an HTML ``<table>`` when a cell spans several slots (pipe tables cannot express 
 chart -> an image reference plus its data table; formula -> a ``$$`` block; image ->
 ``![caption](#page-N-block-M)`` (the HTML export's anchor) with the caption in italics and
 OCR text as a quote; caption and author -> italics; code -> a fence with its language;
-music sheet / chemical formula -> a fence whose info string is the format; running headers,
-footers and page numbers are kept only as HTML comments (invisible when rendered).
+music sheet / chemical formula -> a fence whose info string is the format.
+
+The reading flow comes from the document pass (:mod:`docparse.document`): a paragraph, list
+or table continued across a column or page break is shown once, merged, where it starts
+(``merge_continuations``); running headers, footers and page numbers are left out unless
+``furniture`` is set (then they are plain lines where they are).
 
 Pages start with ``<!-- page N -->`` and are separated by ``---``; a page that is not
 ``ok`` gets a visible quote with its status and issues. ``md_box_comments=True`` writes
 ``<!-- page N, bbox x0 y0 x1 y1 (unit) -->`` (or ``no bbox``) before each block.
 
-Text is escaped so that it cannot become structure or raw HTML: ``\\ ` * _ [ ] $ |`` are
-backslash-escaped, ``<`` becomes ``&lt;``, markers at the start of a line (``#``, ``>``,
-``-``, ``+``, ``=``, ``~``, ``1.``) are escaped, indentation is removed.
+Text is escaped only where it would otherwise render differently
+(:mod:`docparse.export.md_escape`): numbers, periods and parentheses stay as typed.
 """
 
 from __future__ import annotations
@@ -25,40 +28,11 @@ import re
 from collections.abc import Iterator
 
 from docparse.export._html import has_spans, table_html
-from docparse.export.base import Chunks, ExportOptions, anchor, fmt_num, unit_of
+from docparse.export.base import Chunks, ExportOptions, anchor, flow, fmt_num, unit_of
+from docparse.export.md_escape import md_cell, md_inline, md_lines, md_one_line
 from schemas import Block, Document, ListItem, Page, TableData
 
-_INLINE = re.compile(r"([\\`*_\[\]$|])")
-_LINE_START = re.compile(r"^(?:(\d+)[.)]|[#>+=~-])")
-
-
-def md_inline(text: str) -> str:
-    """One line of text escaped for Markdown (inline specials only)."""
-    return _INLINE.sub(r"\\\1", text).replace("<", "&lt;")
-
-
-def _escape_start(line: str) -> str:
-    match = _LINE_START.match(line)
-    if match is None:
-        return line
-    digits = match.group(1) or ""
-    return f"{digits}\\{line[len(digits) :]}"
-
-
-def md_lines(text: str) -> list[str]:
-    """Text escaped for Markdown as lines: blank lines dropped, line-start markers escaped."""
-    out = []
-    for raw in text.split("\n"):
-        line = md_inline(raw.strip())
-        if line:
-            out.append(_escape_start(line))
-    return out
-
-
-def md_one_line(text: str) -> str:
-    """Text escaped for Markdown on one line after a marker (``#``, ``*``, ``![``): line breaks
-    become spaces, and no line-start escaping is needed since the line never starts with it."""
-    return " ".join(md_inline(line.strip()) for line in text.split("\n") if line.strip())
+__all__ = ["MarkdownExporter", "block_md", "comment", "fence", "md_inline", "md_lines", "md_one_line", "table_md"]
 
 
 def comment(text: str) -> str:
@@ -90,17 +64,13 @@ def _list(items: list[ListItem], ordered: bool, start: int, indent: str) -> list
     return out
 
 
-def _cell(text: str) -> str:
-    return "<br>".join(md_lines(text))
-
-
 def table_md(table: TableData, caption: str | None = None) -> str:
     """A pipe table, or an HTML table when a cell spans several slots; ``""`` for an empty grid."""
     if table.n_rows == 0 or table.n_cols == 0:
         return ""
     if has_spans(table):
         return str(table_html(table, caption))
-    rows = ["| " + " | ".join(_cell(text) for text in row) + " |" for row in table.grid()]
+    rows = ["| " + " | ".join(md_cell(text) for text in row) + " |" for row in table.grid()]
     rows.insert(1, "|" + " --- |" * table.n_cols)
     if caption:
         rows.append(f"\n*{md_one_line(caption)}*")
@@ -137,8 +107,8 @@ def block_md(block: Block) -> str:
         return fence(block.text, block.language or "")
     if block.type in ("music_sheet", "chemical_formula"):
         return fence(block.content or block.text, block.format)
-    # header, footer, page_number: invisible, kept as comments
-    return comment(f"{block.type.replace('_', ' ')}: {block.text}")
+    # header, footer, page_number: only in the flow when asked for (``furniture``), as plain lines
+    return "\n".join(md_lines(block.text))
 
 
 def box_comment(page: Page, block: Block) -> str:
@@ -149,14 +119,15 @@ def box_comment(page: Page, block: Block) -> str:
     return f"<!-- page {page.number}, bbox {coords} ({unit_of(page) or 'unknown unit'}) -->"
 
 
-def page_md(page: Page, options: ExportOptions) -> Iterator[str]:
-    """The chunks of one page: its comment, a status note when not ``ok``, each block."""
+def page_md(page: Page, blocks: list[Block], options: ExportOptions) -> Iterator[str]:
+    """The chunks of one page: its comment, a status note when not ``ok``, each of ``blocks``
+    (the page's share of the reading flow)."""
     yield comment(f"page {page.number}") + "\n\n"
     if page.status != "ok":
         note = [f"> **Page {page.number}: {page.status}**"]
         note.extend(f"> - {md_one_line(f'{i.code}: {i.message}')}" for i in page.issues)
         yield "\n".join(note) + "\n\n"
-    for block in page.blocks:
+    for block in blocks:
         text = block_md(block)
         if options.md_box_comments:
             text = f"{box_comment(page, block)}\n{text}".rstrip()
@@ -175,10 +146,10 @@ class MarkdownExporter:
         """The Markdown text, page by page and block by block."""
         yield comment(f"docparse export of {document.filename} ({document.id}), schema {document.schema_version}")
         yield "\n\n"
-        for i, page in enumerate(document.pages):
+        for i, (page, blocks) in enumerate(flow(document, options)):
             if i:
                 yield "---\n\n"
-            yield from page_md(page, options)
+            yield from page_md(page, blocks, options)
 
     def files(self, document: Document, options: ExportOptions) -> Iterator[tuple[str, Chunks]]:
         """One file: ``document.md``."""

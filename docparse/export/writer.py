@@ -8,7 +8,7 @@ from pathlib import Path, PurePosixPath
 from typing import TextIO
 
 from docparse.export.base import ExportOptions
-from docparse.export.registry import get_exporter
+from docparse.export.registry import BINARY_FORMATS, get_binary_exporter, get_exporter
 from schemas import Document
 
 
@@ -42,8 +42,13 @@ def write_export(
       suffix: every file is written under it (parents created; existing files replaced).
     * otherwise ``out`` is a file path and receives the main stream.
 
+    A binary format (xlsx) is one file: to ``stdout``'s binary buffer, into a zip as
+    ``document.xlsx``, into a directory as ``document.xlsx``, or to the file ``out``.
+
     Raises :class:`~docparse.export.registry.UnknownFormatError` (a ``KeyError``) for an unknown format.
     """
+    if fmt in BINARY_FORMATS:
+        return _write_binary(document, fmt, out, options, stdout)
     exporter = get_exporter(fmt)
     if out is None:
         for chunk in exporter.stream(document, options):
@@ -65,3 +70,23 @@ def write_export(
             for name, chunks in exporter.files(document, options)
         ]
     return [_write_file(out, exporter.stream(document, options))]
+
+
+def _write_binary(document: Document, fmt: str, out: Path | None, options: ExportOptions, stdout: TextIO) -> list[Path]:
+    exporter = get_binary_exporter(fmt)
+    if out is None:
+        stdout.flush()
+        stdout.buffer.write(exporter.render(document, options))
+        stdout.buffer.flush()
+        return []
+    name = f"document{exporter.extension}"
+    if out.suffix.lower() == ".zip":
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr(name, exporter.render(document, options))
+        return [out]
+    target = out / name if out.is_dir() else out
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with target.open("wb") as handle:
+        exporter.write(document, options, handle)
+    return [target]

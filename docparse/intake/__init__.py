@@ -11,8 +11,8 @@ Light on purpose: no torch, no engine runtime, no task code (the enqueue client 
 
 from docparse.intake.control import cancel, reprocess, wait
 from docparse.intake.discover import discover
-from docparse.intake.request import ProcessingRequest
 from docparse.intake.files import IntakeResult, Outcome, UnknownDocument, intake_file, refusal, submit
+from docparse.intake.request import ProcessingRequest
 
 __all__ = [
     "IntakeResult",

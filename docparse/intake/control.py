@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from docparse.identity import ResolvedSettings
 from docparse.intake.files import UnknownDocument
 from schemas import TERMINAL_STATUSES
 from storage import Database, DocumentRecord
@@ -49,7 +50,13 @@ def wait(
 
 
 def reprocess(
-    db: Database, app: Any, *, ids: Sequence[str] | None = None, failed: bool = False, pending: bool = False
+    db: Database,
+    app: Any,
+    *,
+    ids: Sequence[str] | None = None,
+    failed: bool = False,
+    pending: bool = False,
+    settings: ResolvedSettings | None = None,
 ) -> list[tuple[str, list[int]]]:
     """Reset and enqueue again exactly what is named; return ``(document id, pages reset)`` per
     document enqueued (``[]`` pages: the whole document is rendered again).
@@ -64,6 +71,11 @@ def reprocess(
     so work still in flight is never queued twice; named ``ids`` are taken whatever their
     status (a document left ``queued`` by a failed enqueue, say). Page results are reset
     through ``pages.reset`` (attempts kept as history); enqueueing follows each commit.
+
+    ``settings`` (e.g. ``ProcessingRequest(engine="transformers").resolve(defaults)``) become the
+    engine settings of each document reprocessed — how pages left ``pending`` by the text layer
+    go to a vision-language model. The document keeps its id; each page records the engine and
+    model that produced it, and the earlier attempts stay as history.
     """
     if ids is None and not (failed or pending):
         raise ValueError("name documents (ids) or what to redo (failed=True and/or pending=True)")
@@ -78,6 +90,8 @@ def reprocess(
                     raise UnknownDocument(id)
                 continue
             states = uow.pages.states(id)
+            if settings is not None:
+                uow.documents.update_settings(id, {**settings.engine_settings(), "backend": settings.backend})
             if not states:  # failed (or never got) as a file: render again
                 if (failed and record.status == "failed") or (ids is not None and not (failed or pending)):
                     uow.pages.reset(id, None)
@@ -92,7 +106,7 @@ def reprocess(
             else:
                 numbers = [s.number for s in states]
             if not numbers:
-                continue
+                continue  # leaving the unit of work uncommitted: settings stay as they were
             reset = uow.pages.reset(id, numbers)
             uow.commit()
         enqueue_pages(app, id, reset)
@@ -116,14 +130,12 @@ def cancel(db: Database, id: str) -> DocumentRecord:
     pages already done are kept. A document already finished is returned unchanged.
     Raises :class:`UnknownDocument` (a ``KeyError``) for an unknown id."""
     with db.unit_of_work() as uow:
-        uow.documents.lock(id)
-        record = uow.documents.get(id)
-        if record is None:
+        status = uow.documents.lock(id)
+        if status is None:
             raise UnknownDocument(id)
-        if record.status in TERMINAL_STATUSES:
-            return record
-        uow.documents.set_status(id, "cancelled")
-        uow.commit()
+        if status in ("queued", "running"):
+            uow.documents.transition(id, "cancelled")
+            uow.commit()
         updated = uow.documents.get(id)
     assert updated is not None
     return updated

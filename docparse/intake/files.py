@@ -37,7 +37,7 @@ from docparse.render import (
     sniff_media_type,
 )
 from schemas import document_key
-from storage import Database, DocumentExists, DocumentNotFound, LocalBlobStore, NewDocument
+from storage import BlobStore, Database, DocumentExists, DocumentNotFound, NewDocument
 from workers.client import enqueue_document
 
 Outcome = Literal["queued", "duplicate", "failed", "skipped"]
@@ -122,7 +122,7 @@ def intake_file(
     path: Path,
     *,
     db: Database,
-    blobs: LocalBlobStore,
+    blobs: BlobStore,
     request: ProcessingRequest,
     limits: RenderLimits = DEFAULT_LIMITS,
     batch_id: str | None = None,
@@ -166,7 +166,7 @@ def _admit(
     digest: tuple[str, int, bytes],
     *,
     db: Database,
-    blobs: LocalBlobStore,
+    blobs: BlobStore,
     request: ProcessingRequest,
     identity: _Identity,
     limits: RenderLimits,
@@ -194,7 +194,7 @@ def _admit(
         except DocumentExists:  # a concurrent intake of the same bytes won the race
             return IntakeResult(path, "duplicate", new.id, None, batch_id)
         if reason is not None:
-            uow.documents.set_status(new.id, "failed", error=reason)
+            uow.documents.transition(new.id, "failed", reason=reason)
         uow.commit()
     if reason is not None:
         return IntakeResult(path, "failed", new.id, reason, batch_id)
@@ -205,7 +205,7 @@ def submit(
     paths: Iterable[str | Path],
     *,
     db: Database,
-    blobs: LocalBlobStore,
+    blobs: BlobStore,
     app: Any,
     request: ProcessingRequest | None = None,
     recursive: bool = False,

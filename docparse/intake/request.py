@@ -14,9 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
-from pydantic import TypeAdapter
-
-from docparse.engines.settings import EngineName, EngineSettings
+from docparse.engines.registry import check_engine_name
+from docparse.engines.settings import EngineSettings
 from docparse.engines.specs import get_spec
 from docparse.identity import DOCUMENT_ENGINE_KEYS, ResolvedSettings, resolve
 from docparse.render import Backend
@@ -44,7 +43,7 @@ class ProcessingRequest:
         if self.model_spec is not None:
             get_spec(self.model_spec)  # KeyError listing the known presets
         if self.engine is not None:
-            TypeAdapter(EngineName).validate_python(self.engine)  # rejects unknown engine names
+            check_engine_name(self.engine)  # built-in, or registered by a loaded plugin
         if self.backend not in ("pymupdf", "pdf2image"):
             raise ValueError(f"unknown PDF backend {self.backend!r}: expected 'pymupdf' or 'pdf2image'")
         for name in ("min_pixels", "max_pixels", "max_new_tokens"):

@@ -12,6 +12,7 @@ SEVERITY: dict[IssueCode, Severity] = {
     "root_missing": "info",
     "element_empty": "info",
     "empty_output": "error",
+    "no_content": "error",
 }
 """Codes whose severity is not the default ``warning``: normal wrapping noise is ``info``."""
 

@@ -115,6 +115,33 @@ def _body(root: Element) -> Element | None:
     return next((child for child in root if tag_of(child) == "body"), None)
 
 
+_NOT_TEXT = frozenset({"style", "script", "body"})
+
+
+def _keep_text_outside_body(root: Element, ctx: PageContext) -> None:
+    """Text the model put outside ``<body>`` (a ``<title>``, text in ``<head>``) as paragraphs:
+    never lost, and flagged, since it has no box."""
+    texts: list[str] = []
+    for child in root:
+        if tag_of(child) in _NOT_TEXT:
+            continue
+        for element in child.iter():
+            if tag_of(element) in _NOT_TEXT:
+                continue
+            if element.text and element.text.strip():
+                texts.append(element.text)
+            if element is not child and element.tail and element.tail.strip():
+                texts.append(element.tail)
+    text = normalize_ws(" ".join(texts))
+    if not text:
+        return
+    ctx.log.add("text_outside_body", "text outside <body> kept as a paragraph without a box", detail=text[:200])
+    index = ctx.next_index
+    ctx.blocks.append(
+        ParagraphBlock(id=block_id(ctx.document_id, ctx.page, index), page=ctx.page, order=index, text=text)
+    )
+
+
 def _plain_text(
     text: str, ctx: PageContext, message: str, detail: str | None = None, code: IssueCode = "no_html"
 ) -> list[Block]:
@@ -150,8 +177,11 @@ def _parse(text: str, ctx: PageContext) -> None:
     log.extend(issues)
     html, truncation = repair_truncation(html)
     root = parse_document(html)
-    body = _body(root) if root is not None else None
-    if root is None or body is None:
+    if root is None:
+        return
+    _keep_text_outside_body(root, ctx)
+    body = _body(root)
+    if body is None:
         return
     ctx.styles = [(s.text or "", serialize(s)) for s in root.iter() if tag_of(s) == "style"]
     if not any(has_box(element) for element in body.iter()):
@@ -185,11 +215,14 @@ def parse_qwenvl_html(
     ``convention`` says how the model wrote boxes (see :mod:`docparse.qwenvl.boxes`).
     Blocks come in reading order with ``order`` 0..n-1 and deterministic ids; every repair,
     loss or oddity is an :class:`schemas.Issue` whose ``block`` is the index it concerns.
+    An output that yields no block always carries an ``error`` issue that says why.
     Pure and total: no I/O, and it never raises on any input string.
     """
     ctx = PageContext(geometry, convention, page, document_id, IssueLog())
     try:
         _parse(text, ctx)
+        if not ctx.blocks and not any(issue.severity == "error" for issue in ctx.log.issues):
+            ctx.log.add("no_content", "the output holds no content (no element with text, table or figure)")
     except Exception as exc:  # last line of defence: a parser bug must not lose the page
         ctx = PageContext(geometry, convention, page, document_id, IssueLog())
         message = "internal parser error; the output text was kept as plain paragraphs"

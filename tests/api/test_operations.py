@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import httpx
 
 from docparse.api import create_app
+from storage import StorageSettings
 from tests.api.conftest import Deployment, LiveServer, api_settings, assert_problem, upload, wait_terminal
 from tests.paths import REPO_ROOT, SAMPLES_DIR
 from tests.waiting import poll
@@ -17,7 +19,8 @@ def test_health_and_readiness(live: LiveServer) -> None:
     with live.client(None) as client:
         assert client.get("/healthz").json()["status"] == "ok"
         ready = client.get("/readyz")
-        assert ready.status_code == 200 and ready.json()["checks"] == {"database": "ok", "broker": "ok"}
+        assert ready.status_code == 200
+        assert ready.json()["checks"] == {"database": "ok", "broker": "ok", "blobs": "ok"}
 
 
 def test_readyz_is_503_when_the_broker_is_unreachable(deployment: Deployment) -> None:
@@ -25,6 +28,17 @@ def test_readyz_is_503_when_the_broker_is_unreachable(deployment: Deployment) ->
     with LiveServer(create_app(services, api_settings())) as server, server.client(None) as client:
         body = assert_problem(client.get("/readyz"), 503)
         assert any("broker" in reason for reason in body["reasons"])
+
+
+def test_readyz_is_503_when_the_blob_store_is_unusable(deployment: Deployment, tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_bytes(b"")  # a blob folder under a file cannot be created
+    services = deployment.services()
+    services.storage = StorageSettings(
+        data_dir=deployment.data_dir, database_url=deployment.db_url, blob_url=f"file://{tmp_path}/a-file/blobs"
+    )
+    with LiveServer(create_app(services, api_settings())) as server, server.client(None) as client:
+        body = assert_problem(client.get("/readyz"), 503)
+        assert body["reasons"] == ["blob store unusable: BlobStoreError"]
 
 
 def _sample(text: str, name: str, labels: str) -> float:

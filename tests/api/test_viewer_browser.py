@@ -293,3 +293,45 @@ def test_viewer_shows_why_a_page_is_pending_on_a_blank_sheet(served: Served, tab
     size = section.locator(".sheet").bounding_box()
     assert size is not None and abs(size["height"] / size["width"] - geometry.height / geometry.width) < 0.01
     assert [e for e in tab.errors if "404" not in e] == []  # Chromium logs the 404 of the image itself
+
+
+
+_COUNT_HASHCHANGE_LISTENERS = """
+window.__hashchangeListeners = 0;
+const add = window.addEventListener.bind(window);
+window.addEventListener = (type, listener, options) => {
+  if (type === "hashchange") window.__hashchangeListeners += 1;
+  return add(type, listener, options);
+};
+"""
+
+
+@needs_browser
+def test_viewer_takes_a_key_pasted_into_the_fragment_of_an_open_tab(served: Served, tab: Tab) -> None:
+    """A tab opened with a good key takes a new ``#key=...`` pasted later (the listener exists
+    from the start), and key changes never add the listener again."""
+    page = tab.page
+    page.add_init_script(_COUNT_HASHCHANGE_LISTENERS)
+    doc_path = f"/v1/documents/{served.document.id}"
+
+    def document_fetches() -> int:
+        return sum(1 for r in tab.requests if urlsplit(r.url).path == doc_path)
+
+    page.goto(served.view_url(f"#key={KEY}"))
+    page.wait_for_selector("section.page[data-state=ready]")
+    assert page.evaluate("window.__hashchangeListeners") == 1
+    before = document_fetches()
+    page.evaluate("window.location.hash = 'key=not-the-key'")  # a new link pasted into the tab
+    page.locator("#key-form").wait_for(state="visible")
+    assert "refused" in page.locator("#key-prompt").inner_text()
+    assert document_fetches() == before + 1 and "key=" not in page.url
+    page.fill("#key-input", KEY)  # the form, then "forget", then another link: setKey three times
+    page.click("#key-form button[type=submit]")
+    page.wait_for_selector("section.page[data-state=ready]")
+    page.click("#forget-key")
+    page.evaluate(f"window.location.hash = 'key={KEY}'")
+    page.wait_for_function("() => !window.location.hash.includes('key=')")
+    page.wait_for_selector("section.page[data-state=ready]")
+    assert page.evaluate("sessionStorage.getItem('docparse.apiKey')") == KEY
+    assert page.evaluate("window.__hashchangeListeners") == 1
+    assert [e for e in tab.errors if "401" not in e] == []

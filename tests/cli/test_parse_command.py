@@ -136,3 +136,9 @@ def test_parse_html_with_the_page_image_and_qwen3_convention(docparse: Run, tmp_
     assert block.text == "Hello" and block.bbox is not None
     assert abs(block.bbox.x0 - 0.1 * page.geometry.width) < 1
     assert abs(block.bbox.y1 - 0.3 * page.geometry.height) < 1
+    # the input size comes from the Qwen3-VL preset: sides are multiples of its 32-pixel patches
+    assert page.geometry.model_width % 32 == 0 and page.geometry.model_height % 32 == 0
+    spec = docparse(
+        "parse-html", str(saved), "--image", str(SAMPLES_DIR / "scan.png"), "--model-spec", "qwen3-vl-8b", "-f", "json"
+    )
+    assert Document.model_validate_json(spec.stdout).pages[0].geometry == page.geometry

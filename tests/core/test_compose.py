@@ -17,6 +17,7 @@ from tests.paths import REPO_ROOT
 
 pytestmark = pytest.mark.skipif(shutil.which("docker-compose") is None, reason="docker-compose not installed")
 DOCPARSE = str(Path(sys.executable).with_name("docparse"))
+SECRETS = {"POSTGRES_PASSWORD": "secret", "DOCPARSE_API_KEYS": "alice:k1", "MINIO_ROOT_PASSWORD": "minio-secret"}
 
 
 def _compose(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -32,7 +33,7 @@ def _compose(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture(scope="module")
 def services() -> dict[str, Any]:
-    result = _compose({**os.environ, "POSTGRES_PASSWORD": "secret", "DOCPARSE_API_KEYS": "alice:k1"})
+    result = _compose({**os.environ, **SECRETS})
     assert result.returncode == 0, result.stderr
     loaded: dict[str, Any] = yaml.safe_load(result.stdout)["services"]
     return loaded
@@ -40,10 +41,10 @@ def services() -> dict[str, Any]:
 
 def test_the_stack_has_every_service_with_healthchecks_and_profiles(services: dict[str, Any]) -> None:
     assert set(services) == {
-        "postgres", "redis", "migrate", "api", "worker", "worker-gpu", "vllm", "worker-vllm", "flower", "ingest",
-        "parse",
+        "postgres", "redis", "minio", "createbucket", "migrate", "api", "worker", "worker-gpu", "vllm",
+        "worker-vllm", "flower", "ingest", "parse",
     }  # fmt: skip
-    for name in ("postgres", "redis", "vllm"):
+    for name in ("postgres", "redis", "minio", "vllm"):
         assert "healthcheck" in services[name], name
     assert services["worker-gpu"]["profiles"] == ["gpu"]
     assert services["vllm"]["profiles"] == services["worker-vllm"]["profiles"] == ["vllm"]
@@ -63,12 +64,31 @@ def test_the_stack_has_every_service_with_healthchecks_and_profiles(services: di
         assert service["depends_on"]["migrate"]["condition"] == "service_completed_successfully", name
         assert service["environment"]["DOCPARSE_BROKER_URL"] == "redis://redis:6379/0"
         assert service["environment"]["DOCPARSE_DATABASE_URL"].startswith("postgresql://docparse:secret@postgres")
-        assert any(v.startswith("blobs:/data") for v in service["volumes"]), "the shared blob store"
+        assert service["depends_on"]["createbucket"]["condition"] == "service_completed_successfully", name
+        environment = service["environment"]
+        assert environment["DOCPARSE_BLOB_URL"] == "s3://docparse/blobs", name  # blobs in MinIO, not on a disk
+        assert environment["AWS_ENDPOINT_URL"] == "http://minio:9000", name
+        assert environment["AWS_SECRET_ACCESS_KEY"] == services["minio"]["environment"]["MINIO_ROOT_PASSWORD"]
+    bucket = services["createbucket"]
+    assert bucket["environment"]["DOCPARSE_S3_BUCKET"] == "docparse" and "mc mb" in " ".join(bucket["command"])
+    assert bucket["depends_on"]["minio"]["condition"] == "service_healthy"
 
 
-@pytest.mark.parametrize("secret", ["POSTGRES_PASSWORD", "DOCPARSE_API_KEYS"])
+def _volumes(service: dict[str, Any]) -> set[str]:
+    """Named volumes and bind-mounted host paths of a service."""
+    mounts = [v if isinstance(v, str) else str(v.get("source", "")) for v in service.get("volumes", [])]
+    return {m.split(":", 1)[0] for m in mounts}
+
+
+def test_the_api_and_the_workers_share_no_volume(services: dict[str, Any]) -> None:
+    assert _volumes(services["api"]) == set()
+    for name in ("worker", "worker-gpu", "worker-vllm", "ingest", "migrate"):
+        assert "blobs" not in _volumes(services[name]), name  # no shared blob folder anywhere
+
+
+@pytest.mark.parametrize("secret", sorted(SECRETS))
 def test_compose_refuses_to_run_without_its_secrets(secret: str) -> None:
-    env = {**os.environ, "POSTGRES_PASSWORD": "secret", "DOCPARSE_API_KEYS": "alice:k1"}
+    env = {**os.environ, **SECRETS}
     del env[secret]
     result = _compose(env)
     assert result.returncode != 0

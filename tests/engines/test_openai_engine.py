@@ -9,6 +9,7 @@ import socket
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -16,8 +17,10 @@ import pytest
 from PIL import Image
 
 from docparse.engines.base import Engine, EngineOutput, EngineUnavailable, GenerationOptions, PageInput
+from docparse.engines.factory import create_engine
 from docparse.engines.openai_engine import OpenAIEngine
 from docparse.engines.openai_http import parse_retry_after
+from docparse.engines.settings import EngineSettings
 from docparse.engines.specs import get_spec
 from tests.engines.openai_server import FakeOpenAIServer, Reply
 
@@ -41,8 +44,6 @@ def delays() -> list[float]:
 def make_engine(
     server: FakeOpenAIServer, delays: list[float], monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Callable[..., OpenAIEngine]]:
-    monkeypatch.setenv("DOCPARSE_OPENAI_API_KEY", KEY)
-    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     engines: list[OpenAIEngine] = []
 
     async def record_sleep(delay: float) -> None:
@@ -52,6 +53,7 @@ def make_engine(
         kwargs.setdefault("spec", SPEC)
         kwargs.setdefault("base_url", server.base_url)
         kwargs.setdefault("sleep", record_sleep)
+        kwargs.setdefault("api_key", KEY)
         engine = OpenAIEngine(**kwargs)
         engines.append(engine)
         return engine
@@ -340,11 +342,10 @@ def test_infer_from_a_worker_thread_and_from_a_running_loop(make_engine: Callabl
     assert all(output.error is None for outputs in results for output in outputs)
 
 
-def test_sync_transport_seam_and_no_key(
-    server: FakeOpenAIServer, make_engine: Callable[..., OpenAIEngine], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.delenv("DOCPARSE_OPENAI_API_KEY")
-    engine = make_engine(transport=httpx.HTTPTransport(), extra_body={"mm_processor_kwargs": None, "seed": 7})
+def test_sync_transport_seam_and_no_key(server: FakeOpenAIServer, make_engine: Callable[..., OpenAIEngine]) -> None:
+    engine = make_engine(
+        transport=httpx.HTTPTransport(), extra_body={"mm_processor_kwargs": None, "seed": 7}, api_key=None
+    )
     outputs = engine.infer([page(), page()])
 
     assert all(output.error is None for output in outputs)
@@ -396,3 +397,20 @@ def test_check_unreachable_server(make_engine: Callable[..., OpenAIEngine]) -> N
     url = f"http://127.0.0.1:{port}/v1"
     with pytest.raises(EngineUnavailable, match=rf"server unreachable at {url} \(ConnectError"):
         make_engine(base_url=url).check()
+
+
+def test_the_api_key_is_a_secret_setting_read_from_a_dotenv_file(
+    server: FakeOpenAIServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DOCPARSE_OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text(f"DOCPARSE_OPENAI_API_KEY={KEY}\n")
+    settings = EngineSettings(engine="openai", openai_base_url=server.base_url)
+    assert KEY not in repr(settings)  # a SecretStr: never printed
+    engine = create_engine(settings).engine
+    try:
+        assert all(output.error is None for output in engine.infer([page()]))
+    finally:
+        engine.close()  # type: ignore[attr-defined]
+    assert server.chat_requests[-1].headers["authorization"] == f"Bearer {KEY}"

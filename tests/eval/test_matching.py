@@ -19,7 +19,8 @@ def test_iou() -> None:
     assert iou(A, B) == 0.0
     # x 0..0.7 vs 0.3..1.0, same rows: intersection 0.4 h, union 1.0 h -> 0.4
     assert iou((0.0, 0.0, 0.7, 0.1), (0.3, 0.0, 1.0, 0.1)) == pytest.approx(0.4)
-    assert iou((0.0, 0.0, 0.0, 0.0), (0.0, 0.0, 0.0, 0.0)) == 0.0
+    assert iou((0.0, 0.0, 0.0, 0.0), (0.0, 0.0, 0.0, 0.0)) == 1.0  # identical zero-area boxes match
+    assert iou((0.0, 0.0, 0.0, 0.0), (0.5, 0.5, 0.5, 0.5)) == 0.0
 
 
 def test_identical_blocks_all_match() -> None:

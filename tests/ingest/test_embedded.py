@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from celery import Celery
 
+from docparse.engines.settings import EngineSettings
 from docparse.intake import IntakeResult, ProcessingRequest, cancel, intake_file, reprocess, submit, wait
 from storage import Database, DocumentNotFound, DocumentRecord, LocalBlobStore
 from tests.ingest.files import BAD_FILES, add_bad_files, make_pdf, sample_folder
@@ -57,10 +58,10 @@ def test_reprocess_pending_after_switching_the_engine_redoes_only_the_pending_pa
     db: Database, embedded: Celery, ingested: list[IntakeResult], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     before = _records(db)
-    monkeypatch.setenv("DOCPARSE_ENGINE", "bench-sleep")  # the workers now run a "vision-language model"
-    monkeypatch.setenv("DOCPARSE_BENCH_LATENCY_S", "0")
+    monkeypatch.setenv("DOCPARSE_BENCH_LATENCY_S", "0")  # "bench-sleep" stands for a vision-language model
     clear_engines()
-    done = reprocess(db, embedded, pending=True)
+    vlm = ProcessingRequest(engine="bench-sleep").resolve(EngineSettings())
+    done = reprocess(db, embedded, pending=True, settings=vlm)
     assert done == [(before["scan.png"].id, [1])]
     after = _records(db)
     assert (after["scan.png"].status, after["scan.png"].page_counts) == ("done", {"ok": 1})

@@ -14,7 +14,7 @@ SAMPLES = sorted(CORPUS_DIR.glob("*.html"))
 EXPECTED_ISSUES = {
     "001": {"element_empty"},
     "003": {"fence_stripped", "element_empty", "bbox_missing"},
-    "005": {"fence_stripped", "no_boxes", "element_unknown"},
+    "005": {"fence_stripped", "no_boxes", "element_unknown", "text_outside_body"},  # its <title>
     "010": {"fence_stripped", "element_empty"},  # the empty <p data-bbox> before the abstract
 }
 DEFAULT_ISSUES = {"fence_stripped"}
@@ -76,7 +76,8 @@ def test_corpus_005_ordinary_html_keeps_body_text_only() -> None:
     text = "\n".join(b.text for b in result.blocks)
     assert "淘宝·许愿淘彩头分25亿" in text
     assert "background-color" not in text  # <style> is not text
-    assert "淘宝许愿淘彩头分25亿" not in text  # <title> in <head> is not page text
+    assert text.split("\n")[0] == "淘宝许愿淘彩头分25亿"  # the <title> in <head>: kept, once, flagged
+    assert "text_outside_body" in codes(result)
     assert all(b.bbox is None for b in result.blocks)
     assert "bbox_missing" not in codes(result)  # one no_boxes instead of one issue per block
 

@@ -68,8 +68,9 @@ def test_ordinary_web_html_without_boxes() -> None:
         "<body><h1>Title</h1><p>Body</p></body></html>"
     )
     result = parse(html)
-    assert [(b.type, b.text) for b in result.blocks] == [("heading", "Title"), ("paragraph", "Body")]
-    assert codes(result) == ["no_boxes"]
+    blocks = [(b.type, b.text) for b in result.blocks]
+    assert blocks == [("paragraph", "T"), ("heading", "Title"), ("paragraph", "Body")]  # the <title> is kept, first
+    assert codes(result) == ["text_outside_body", "no_boxes"]
 
 
 def test_style_before_template_table_goes_into_its_html() -> None:

@@ -18,6 +18,7 @@ import pytest
 from storage import Database
 from storage.testing import temporary_schema
 from tests.postgres import session_database
+from tests.s3 import S3Server, session_s3_server
 from tests.storage.factories import make_new_document
 
 BACKENDS = ["sqlite", "postgresql"]
@@ -27,6 +28,12 @@ BACKENDS = ["sqlite", "postgresql"]
 def pg_database() -> Iterator[str]:
     """A throwaway PostgreSQL database for this test session; yields its SQLAlchemy URL (no schema)."""
     yield from session_database("docparse_test")
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
+    """moto's S3 server on loopback for this test session (see :mod:`tests.s3`)."""
+    yield from session_s3_server(tmp_path_factory)
 
 
 @pytest.fixture(params=BACKENDS)

@@ -69,7 +69,7 @@ def test_lock_blocks_a_second_writer_until_commit(db: Database, queued: Queued, 
             holding.set()
             release.wait(30)
             order.append("first commits")
-            uow.documents.set_status(document_id, "running")
+            uow.documents.transition(document_id, "running")
             uow.commit()
 
     def second() -> str:

@@ -59,19 +59,18 @@ def test_find_by_content_and_settings(db: Database, queued: Queued) -> None:
         assert uow.documents.find(sha("other"), "a" * 16) is None
 
 
-def test_same_content_and_fingerprint_is_refused_and_the_unit_of_work_stays_usable(db: Database) -> None:
+def test_the_id_is_the_identity_and_the_unit_of_work_stays_usable(db: Database) -> None:
     first = make_new_document(content="dup")
-    other_id = make_new_document(content="dup", id="another-id")
+    other_owner = make_new_document(content="dup", id="another-id", owner="bob")  # same bytes, another owner
     with db.unit_of_work() as uow:
         uow.documents.add(first)
-        with pytest.raises(DocumentExists):
-            uow.documents.add(other_id)
+        uow.documents.add(other_owner)
         with pytest.raises(DocumentExists):
             uow.documents.add(first)
         uow.documents.add(make_new_document(content="fine"))
         uow.commit()
     with db.unit_of_work() as uow:
-        assert uow.documents.count() == 2
+        assert uow.documents.count() == 3
 
 
 def test_list_newest_first_with_filters_and_paging(db: Database) -> None:
@@ -81,8 +80,8 @@ def test_list_newest_first_with_filters_and_paging(db: Database) -> None:
             new = make_new_document(id=f"doc-{i:02d}", owner="alice" if i % 2 else "bob")
             uow.documents.add(new)
             ids.append(new.id)
-        uow.documents.set_status("doc-03", "done")
-        uow.documents.set_status("doc-05", "done")
+        uow.documents.transition("doc-03", "done")
+        uow.documents.transition("doc-05", "done")
         uow.commit()
 
     with db.unit_of_work() as uow:
@@ -121,11 +120,11 @@ def test_list_and_count_by_batch(db: Database) -> None:
         assert record.batch_id == batch
 
 
-def test_set_status_sets_error_and_bumps_updated_at(db: Database, queued: Queued) -> None:
+def test_transition_sets_the_reason_and_bumps_updated_at(db: Database, queued: Queued) -> None:
     document_id = queued()
     with db.unit_of_work() as uow:
         before = uow.documents.get(document_id)
-        uow.documents.set_status(document_id, "failed", error="encrypted PDF")
+        uow.documents.transition(document_id, "failed", reason="encrypted PDF")
         uow.commit()
     with db.unit_of_work() as uow:
         after = uow.documents.get(document_id)
@@ -133,14 +132,14 @@ def test_set_status_sets_error_and_bumps_updated_at(db: Database, queued: Queued
         assert after is not None
         assert (after.status, after.error) == ("failed", "encrypted PDF")
         assert after.updated_at > before.updated_at
-        uow.documents.set_status(document_id, "queued")
+        uow.documents.transition(document_id, "queued")
         cleared = uow.documents.get(document_id)
         assert cleared is not None
         assert (cleared.status, cleared.error) == ("queued", None)
         with pytest.raises(ValueError, match="unknown document status"):
-            uow.documents.set_status(document_id, "bogus")
+            uow.documents.transition(document_id, "bogus")
         with pytest.raises(DocumentNotFound):
-            uow.documents.set_status("missing", "done")
+            uow.documents.transition("missing", "done")
 
 
 def test_start_creates_pending_pages_once(db: Database, queued: Queued) -> None:
@@ -239,7 +238,7 @@ def test_without_commit_everything_is_rolled_back(db: Database, queued: Queued) 
     new = make_new_document()
     with db.unit_of_work() as uow:
         uow.documents.add(new)
-        uow.documents.set_status(document_id, "cancelled")
+        uow.documents.transition(document_id, "cancelled")
 
     def crashing_task() -> None:
         with db.unit_of_work() as uow:
@@ -249,9 +248,9 @@ def test_without_commit_everything_is_rolled_back(db: Database, queued: Queued) 
     with pytest.raises(RuntimeError, match="task crashed"):
         crashing_task()
     with db.unit_of_work() as uow:
-        uow.documents.set_status(document_id, "running")
+        uow.documents.transition(document_id, "running")
         uow.commit()
-        uow.documents.set_status(document_id, "failed")  # after the commit: rolled back on exit
+        uow.documents.transition(document_id, "failed")  # after the commit: rolled back on exit
     with db.unit_of_work() as uow:
         assert uow.documents.get(new.id) is None
         record = uow.documents.get(document_id)

@@ -133,7 +133,7 @@ def test_a_cancelled_document_stays_cancelled(db: Database, queued: Queued) -> N
     document_id = _started(db, queued, 2)
     with db.unit_of_work() as uow:
         uow.pages.save_result(document_id, make_page(document_id, 1))
-        uow.documents.set_status(document_id, "cancelled")
+        uow.documents.transition(document_id, "cancelled")
         assert uow.pages.save_result(document_id, make_page(document_id, 2)) is None
         uow.commit()
     with db.unit_of_work() as uow:
@@ -154,7 +154,7 @@ def test_reset_some_pages_keeps_attempt_history_and_requeues(db: Database, queue
         uow.pages.set_image(document_id, 1, sha("img"))
         uow.pages.save_result(document_id, make_page(document_id, 1, "failed"))
         uow.pages.save_result(document_id, make_page(document_id, 2, "ok"))
-        uow.documents.set_status(document_id, "failed", error="page 1 failed")
+        uow.documents.transition(document_id, "failed", reason="page 1 failed")
         uow.commit()
 
     with db.unit_of_work() as uow:

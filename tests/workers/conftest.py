@@ -18,12 +18,13 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TypeVar
+from typing import TypeVar
 
 import pytest
 import redis
 from celery import Celery
 
+import bench.sleep_engine
 from storage import Database, LocalBlobStore
 from storage.testing import temporary_schema
 from tests.paths import REPO_ROOT
@@ -48,6 +49,7 @@ class Stack:
     data_dir: Path
     queues: tuple[str, str]
     tmp: Path
+    broker_url: str = REDIS_URL
     settings: WorkerSettings = field(init=False)
     db: Database = field(init=False)
     blobs: LocalBlobStore = field(init=False)
@@ -56,7 +58,7 @@ class Stack:
 
     def configure(self, **overrides: object) -> None:
         values: dict[str, object] = {
-            "broker_url": REDIS_URL,
+            "broker_url": self.broker_url,
             "render_queue": self.queues[0],
             "infer_queue": self.queues[1],
             **overrides,
@@ -70,42 +72,46 @@ class Stack:
     def env(self, **extra: str) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("DOCPARSE_")}
         env.update(
-            DOCPARSE_BROKER_URL=REDIS_URL,
+            DOCPARSE_ENGINE_PLUGINS=bench.sleep_engine.PLUGIN,
             DOCPARSE_DATABASE_URL=self.db_url,
             DOCPARSE_DATA_DIR=str(self.data_dir),
-            DOCPARSE_RENDER_QUEUE=self.queues[0],
-            DOCPARSE_INFER_QUEUE=self.queues[1],
-            DOCPARSE_PAGES_PER_TASK=str(self.settings.pages_per_task),
-            DOCPARSE_VISIBILITY_TIMEOUT_S=str(self.settings.visibility_timeout_s),
-            DOCPARSE_TASK_TIME_LIMIT_S=str(self.settings.task_time_limit_s),
-            DOCPARSE_TASK_SOFT_TIME_LIMIT_S=str(self.settings.task_soft_time_limit_s),
             OMP_NUM_THREADS="1",
             PYTHONUNBUFFERED="1",
         )
+        for name, value in self.settings.model_dump().items():  # the workers get this stack's settings
+            if value is not None:
+                env[f"DOCPARSE_{name.upper()}"] = str(value)
         env.update(extra)
         return env
 
-    def start_worker(self, engine: str, **extra_env: str) -> subprocess.Popen[bytes]:
-        """``celery -A workers.worker worker`` on this stack's queues (its own process group)."""
+    def start_worker(
+        self,
+        engine: str,
+        *,
+        queues: tuple[str, ...] = (),
+        processes: int = 1,
+        in_flight: int = 2,
+        pool: str = "threads",
+        **extra_env: str,
+    ) -> subprocess.Popen[bytes]:
+        """``docparse worker`` (its supervisor and worker processes) on this stack's queues, or on
+        ``queues`` among them (e.g. a render-only host), in its own process group."""
         n = len(self.workers)
         with (self.tmp / f"worker-{n}.log").open("wb") as log:
-            proc = self._popen(engine, n, log, extra_env)
+            proc = subprocess.Popen(
+                [
+                    *(str(Path(sys.executable).parent / "docparse"), "worker"),
+                    *("--queues", ",".join(queues or self.queues), "--pool", pool),
+                    *("--processes", str(processes), "--in-flight", str(in_flight)),
+                ],
+                cwd=REPO_ROOT,
+                env=self.env(DOCPARSE_ENGINE=engine, **extra_env),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         self.workers.append(proc)
         return proc
-
-    def _popen(self, engine: str, n: int, log: IO[bytes], extra_env: dict[str, str]) -> subprocess.Popen[bytes]:
-        return subprocess.Popen(
-            [
-                *(sys.executable, "-m", "celery", "-A", "workers.worker", "worker", "-Q", ",".join(self.queues)),
-                *("-c", "1", "--pool", "prefork", "--without-mingle", "--without-gossip", "--without-heartbeat"),
-                *("-l", "INFO", "-n", f"w{n}-{uuid.uuid4().hex[:6]}@%h"),
-            ],
-            cwd=REPO_ROOT,
-            env=self.env(DOCPARSE_ENGINE=engine, **extra_env),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
 
     def kill_worker(self, proc: subprocess.Popen[bytes], sig: int = signal.SIGKILL) -> None:
         """Signal the worker's whole process group (main process and pool children)."""
@@ -124,12 +130,19 @@ class Stack:
         for proc in self.workers:
             if proc.poll() is None:
                 self.kill_worker(proc, signal.SIGTERM)
-        client = redis.Redis.from_url(REDIS_URL)
-        for queue in self.queues:
-            keys = list(client.scan_iter(f"*{queue}*"))
-            if keys:
-                client.delete(*keys)
-        client.close()
+        if self.broker_url.startswith("redis"):
+            client = redis.Redis.from_url(self.broker_url)
+            with contextlib.suppress(redis.ConnectionError):
+                for queue in self.queues:
+                    keys = list(client.scan_iter(f"*{queue}*"))
+                    if keys:
+                        client.delete(*keys)
+            client.close()
+        elif hasattr(self, "app"):
+            with contextlib.suppress(Exception), self.app.connection_for_write() as connection:
+                for queue in self.queues:
+                    with contextlib.suppress(Exception):
+                        connection.channel().queue_delete(queue)
         if hasattr(self, "db"):
             self.db.dispose()
 

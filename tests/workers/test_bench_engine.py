@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from docparse.engines.bench_sleep import BenchSleepEngine
+from bench.sleep_engine import BenchSleepEngine
 from docparse.engines.factory import create_engine
 from docparse.engines.settings import EngineSettings
 from docparse.pipeline import parse_document

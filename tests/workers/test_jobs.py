@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 import sqlalchemy.exc
 
+from bench.sleep_engine import BenchSleepEngine
 from docparse.engines.base import EngineOutput, EngineUnavailable, GenerationOptions, PageInput
-from docparse.engines.bench_sleep import BenchSleepEngine
 from docparse.engines.factory import EngineChoice
 from docparse.intake import ProcessingRequest, cancel, intake_file
 from storage import Database, LocalBlobStore, NewDocument
@@ -45,13 +45,28 @@ def _record(rt: WorkerRuntime, doc_id: str) -> Any:
         return uow.documents.get(doc_id)
 
 
-def test_render_creates_pending_pages_and_returns_batches(rt: WorkerRuntime, tmp_path: Path) -> None:
+def _run(rt: WorkerRuntime, doc_id: str, numbers: list[int] | None, engines: Any = None) -> list[int]:
+    return jobs.run_pages(rt, doc_id, numbers, engines=engines or _bench).saved
+
+
+def test_render_creates_pending_pages_and_returns_the_unprocessed_ones(rt: WorkerRuntime, tmp_path: Path) -> None:
     doc_id = _queued(rt, make_pdf(tmp_path / "five.pdf", 5))
-    assert jobs.render_document(rt, doc_id) == [[1, 2], [3, 4], [5]]
+    assert jobs.render_document(rt, doc_id) == [1, 2, 3, 4, 5]
     record = _record(rt, doc_id)
     assert (record.status, record.page_count, record.page_counts) == ("running", 5, {"pending": 5})
-    assert jobs.infer_pages(rt, doc_id, [1, 2], engines=_bench) == [1, 2]
-    assert jobs.render_document(rt, doc_id) == [[3, 4], [5]]  # a redelivered render re-queues only the rest
+    assert _run(rt, doc_id, [1, 2]) == [1, 2]
+    assert jobs.render_document(rt, doc_id) == [3, 4, 5]  # a redelivered render re-queues only the rest
+
+
+def test_a_chain_step_claims_the_next_pages_and_says_whether_more_remain(rt: WorkerRuntime, tmp_path: Path) -> None:
+    doc_id = _queued(rt, make_pdf(tmp_path / "three.pdf", 3))
+    jobs.render_document(rt, doc_id)
+    first = jobs.run_pages(rt, doc_id, None, engines=_bench)  # pages_per_task=2
+    assert (first.saved, first.more) == ([1, 2], True)
+    last = jobs.run_pages(rt, doc_id, None, engines=_bench)
+    assert (last.saved, last.more) == ([3], False)
+    assert jobs.run_pages(rt, doc_id, None, engines=_bench).saved == []
+    assert _record(rt, doc_id).status == "done"
 
 
 def test_a_file_that_does_not_open_fails_its_document_at_render(rt: WorkerRuntime) -> None:
@@ -69,10 +84,10 @@ def test_a_file_that_does_not_open_fails_its_document_at_render(rt: WorkerRuntim
 def test_infer_is_idempotent_and_the_last_page_derives_the_status(rt: WorkerRuntime, tmp_path: Path) -> None:
     doc_id = _queued(rt, make_pdf(tmp_path / "three.pdf", 3))
     jobs.render_document(rt, doc_id)
-    assert jobs.infer_pages(rt, doc_id, [1, 2], engines=_bench) == [1, 2]
-    assert jobs.infer_pages(rt, doc_id, [1, 2], engines=_bench) == []  # redelivered: nothing redone
+    assert _run(rt, doc_id, [1, 2]) == [1, 2]
+    assert _run(rt, doc_id, [1, 2]) == []  # redelivered: nothing redone
     assert _record(rt, doc_id).status == "running"
-    assert jobs.infer_pages(rt, doc_id, [2, 3], engines=_bench) == [3]
+    assert _run(rt, doc_id, [2, 3]) == [3]
     record = _record(rt, doc_id)
     assert (record.status, record.pages_processed) == ("done", 3)
     with rt.db.unit_of_work() as uow:
@@ -103,12 +118,18 @@ def test_cancel_stops_before_the_next_page_and_keeps_what_is_done(rt: WorkerRunt
     doc_id = _queued(rt, make_pdf(tmp_path / "four.pdf", 4))
     jobs.render_document(rt, doc_id)
     engine = CancelAfterFirst(rt, doc_id)
-    assert jobs.infer_pages(rt, doc_id, [1, 2, 3, 4], engines=lambda _: EngineChoice(engine)) == [1]
+    assert _run(rt, doc_id, [1, 2, 3, 4], lambda _: EngineChoice(engine)) == [1]
     assert engine.calls == 1
     record = _record(rt, doc_id)
     assert (record.status, record.pages_processed) == ("cancelled", 1)
-    assert jobs.infer_pages(rt, doc_id, [2, 3, 4], engines=_bench) == []  # queued tasks skip it too
+    assert _run(rt, doc_id, [2, 3, 4]) == []  # queued tasks skip it too
     assert jobs.render_document(rt, doc_id) == []
+    with rt.db.session() as session:  # the pages not run were given back: no death counted, no lease left
+        rows = session.execute(
+            sqlalchemy.text("SELECT deliveries, lease_until FROM pages WHERE document_id = :id AND number > 1"),
+            {"id": doc_id},
+        ).all()
+    assert [tuple(r) for r in rows] == [(0, None)] * 3
 
 
 def _unavailable(_: Mapping[str, Any]) -> EngineChoice:
@@ -118,7 +139,7 @@ def _unavailable(_: Mapping[str, Any]) -> EngineChoice:
 def test_a_local_engine_that_cannot_load_fails_the_pages_with_the_reason(rt: WorkerRuntime, tmp_path: Path) -> None:
     doc_id = _queued(rt, make_pdf(tmp_path / "two.pdf", 2))
     jobs.render_document(rt, doc_id)
-    assert jobs.infer_pages(rt, doc_id, [1, 2], engines=_unavailable) == []
+    assert _run(rt, doc_id, [1, 2], _unavailable) == [1, 2]  # saved, as failed pages
     with rt.db.unit_of_work() as uow:
         document = uow.documents.load(doc_id)
     assert document is not None and document.status == "failed"
@@ -131,7 +152,7 @@ def test_an_engine_server_that_does_not_answer_is_transient(rt: WorkerRuntime, t
     assert result.document_id is not None
     jobs.render_document(rt, result.document_id)
     with pytest.raises(EngineUnavailable):
-        jobs.infer_pages(rt, result.document_id, [1], engines=_unavailable)
+        jobs.run_pages(rt, result.document_id, [1], engines=_unavailable)
     assert _record(rt, result.document_id).status == "running"  # nothing written: the task retries
     assert jobs.fail_pages(rt, result.document_id, [1], "gave up after 5 retries: server down") == [1]
     assert _record(rt, result.document_id).status == "failed"
@@ -149,8 +170,3 @@ def test_an_engine_server_that_does_not_answer_is_transient(rt: WorkerRuntime, t
 )
 def test_transient_faults(exc: BaseException, transient: bool) -> None:
     assert jobs.is_transient(exc) is transient
-
-
-def test_batches() -> None:
-    assert jobs.batches([1, 2, 3, 4, 5], 2) == [[1, 2], [3, 4], [5]]
-    assert jobs.batches([], 4) == []

@@ -91,12 +91,15 @@
     apiKey = value || null;
     storageSet(apiKey);
     ui.forget.hidden = !apiKey;
+  }
+
   // Pasting a new "#key=..." link into this tab changes only the fragment: no reload, so take it here.
+  // Registered once, at start-up (not inside setKey, where it was missing until the first key
+  // change and then added again on every change).
   window.addEventListener("hashchange", () => {
     const key = takeKeyFromFragment();
     if (key) { setKey(key); start(); }
   });
-  }
 
   /* ---------- the API (URLs relative to this page: works under any root path) ---------- */
 
@@ -133,6 +136,20 @@
     }
     if (!resp.ok) throw new HttpError(resp.status, await errorDetail(resp));
     return resp;
+  }
+
+  /** A write (PUT/POST/DELETE) with an optional JSON body and If-Match; resolves to the Response (ok or not). */
+  async function apiSend(method, url, body, etag) {
+    const headers = { Accept: "application/json" };
+    if (apiKey) headers["X-API-Key"] = apiKey;
+    if (etag) headers["If-Match"] = etag;
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    try {
+      return await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+                                cache: "no-store", credentials: "same-origin", redirect: "error" });
+    } catch (e) {
+      throw new HttpError(0, "the server could not be reached");
+    }
   }
 
   /* ---------- messages and the key form ---------- */
@@ -375,7 +392,7 @@
     section.dataset.state = "loading";
     let page;
     try {
-      page = await (await api(pageUrl(n))).json();
+      page = await (await api(pageUrl(n) + "/review")).json();
     } catch (err) {
       if (mine !== generation) return;
       if (authFailed(err)) return;
@@ -388,6 +405,7 @@
     const sheet = blankSheet(page.geometry, null);
     section.querySelector(".sheet").replaceWith(sheet);
     drawBoxes(sheet, page);
+    editor.pageLoaded(section, sheet, page);
     section.dataset.blocks = String((page.blocks || []).length);
     await loadImage(sheet, n, mine);
     if (mine !== generation) return;
@@ -485,6 +503,7 @@
   }
 
   document.addEventListener("keydown", (event) => {
+    if (editor.onKey(event)) return;
     if (event.key === "Escape" && selected) {
       selected.classList.remove("selected");
       selected.setAttribute("aria-pressed", "false");
@@ -498,6 +517,7 @@
     button.classList.add("selected");
     button.setAttribute("aria-pressed", "true");
     showDetails(page, block);
+    editor.selected(button, page, block);
   }
 
   function fmt(v) { return Number.isFinite(v) ? String(Math.round(v * 10) / 10) : "?"; }
@@ -600,6 +620,12 @@
     }
     return list;
   }
+
+  // The review editor (viewer_edit.js, inlined after this script): corrections, accept, undo.
+  const editor = installEditor({
+    el, api, apiSend, pageUrl, drawBoxes, select, clearDetails, fillPageHeader, showMessage, hideMessage,
+    authFailed, ui, selectedButton: () => selected,
+  });
 
   start();
 })();

@@ -1,4 +1,7 @@
-"""``bench-sleep``: a MEASURING INSTRUMENT, not a product engine.
+"""``bench-sleep``: a MEASURING INSTRUMENT, not a product engine (a plugin of tests and bench).
+
+Importing this module registers it (``DOCPARSE_ENGINE_PLUGINS=bench.sleep_engine``); the
+latency comes from ``DOCPARSE_BENCH_LATENCY_S`` (:class:`SleepSettings`).
 
 It reads nothing and recognizes nothing. Each page costs a fixed latency (``time.sleep``,
 default 0.2 s, ``DOCPARSE_BENCH_LATENCY_S``) and comes back as valid QwenVL HTML — one heading
@@ -13,8 +16,13 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
-from docparse.engines.base import EngineInfo, EngineOutput, GenerationOptions, PageInput
-from docparse.engines.specs import COOKBOOK_MAX_PIXELS, COOKBOOK_MIN_PIXELS
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from docparse.engines import registry
+from docparse.engines.base import Engine, EngineInfo, EngineOutput, GenerationOptions, PageInput
+from docparse.engines.settings import EngineSettings
+from docparse.engines.specs import COOKBOOK_MAX_PIXELS, COOKBOOK_MIN_PIXELS, ModelSpec
 
 ENGINE_NAME = "bench-sleep"
 PROMPT_VERSION = "bench-sleep-v1"
@@ -77,3 +85,22 @@ class BenchSleepEngine:
                 )
             )
         return outputs
+
+
+class SleepSettings(BaseSettings):
+    """The instrument's own setting: seconds per page."""
+
+    model_config = SettingsConfigDict(env_prefix="DOCPARSE_BENCH_", extra="ignore")
+
+    latency_s: float = Field(default=DEFAULT_LATENCY_S, ge=0)
+
+
+def build(settings: EngineSettings, spec: ModelSpec) -> Engine:
+    """The registry's builder: the spec's pixel budget, the latency from :class:`SleepSettings`."""
+    return BenchSleepEngine(SleepSettings().latency_s, min_pixels=spec.min_pixels, max_pixels=spec.max_pixels)
+
+
+PLUGIN = "bench.sleep_engine"
+"""What to put in ``DOCPARSE_ENGINE_PLUGINS`` to make ``bench-sleep`` available."""
+
+registry.register(ENGINE_NAME, build)

@@ -1,0 +1,137 @@
+"""Characters -> words for the ``pdf-text`` engine: ligatures expanded, implicit word gaps made spaces.
+
+PDFs written by TeX and many typesetters carry no space characters: words are placed apart.
+MuPDF turns most such gaps into spaces, but not all of them (between spans of different
+fonts, or where a right-to-left run meets a left-to-right one), and poppler's ``pdftotext``
+does. :func:`line_spans` rebuilds the text of a ``rawdict`` line from its characters and
+adds a space wherever two neighbouring glyphs are further apart than
+:data:`WORD_GAP_EM` of the font size, measured along the line's direction in either
+reading direction (so right-to-left runs, kept in logical order by MuPDF, work too).
+
+Ligature glyphs (``ﬁ``, ``ﬂ``, ``ﬀ``, ``ﬃ``, ``ﬄ``, ``ﬅ``, ``ﬆ``) become their letters,
+and Arabic presentation forms (contextual glyph shapes, U+FB50..U+FDFF and U+FE70..U+FEFF)
+the letters they show (Unicode NFKC), so that a search for "definition" or an Arabic word
+finds them (:func:`expand_ligatures`). MuPDF could expand them itself (without
+``TEXT_PRESERVE_LIGATURES``) but that fails on some PDFs, so it is done here.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from typing import Any
+
+WORD_GAP_EM = 0.15
+"""A gap wider than this share of the font size between two glyphs of a line is a word break."""
+
+LIGATURES = {
+    "\ufb00": "ff",
+    "\ufb01": "fi",
+    "\ufb02": "fl",
+    "\ufb03": "ffi",
+    "\ufb04": "ffl",
+    "\ufb05": "st",  # long s + t
+    "\ufb06": "st",
+    "\ufb13": "\u0574\u0576",  # Armenian ligatures (NFKC)
+    "\ufb14": "\u0574\u0565",
+    "\ufb15": "\u0574\u056b",
+    "\ufb16": "\u057e\u0576",
+    "\ufb17": "\u0574\u056d",
+}
+_LIGATURE_TABLE = str.maketrans(LIGATURES)
+_PRESENTATION_FORMS = re.compile("[\ufb50-\ufdff\ufe70-\ufeff]+")
+_SOFT_HYPHEN = "\u00ad"
+
+
+def expand_ligatures(text: str) -> str:
+    """``text`` with ligatures and Arabic presentation forms replaced by the letters they show."""
+    text = text.translate(_LIGATURE_TABLE)
+    if _PRESENTATION_FORMS.search(text):
+        text = _PRESENTATION_FORMS.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
+    return text
+
+
+def _extent(bbox: Sequence[float], direction: tuple[float, float]) -> tuple[float, float]:
+    """The interval a glyph box covers along the line direction."""
+    dx, dy = direction
+    xs = (bbox[0], bbox[2])
+    ys = (bbox[1], bbox[3])
+    proj = [x * dx + y * dy for x in xs for y in ys]
+    return min(proj), max(proj)
+
+
+def _gap(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Free space between two glyph intervals, whichever side ``b`` lies on."""
+    if (b[0] + b[1]) >= (a[0] + a[1]):
+        return b[0] - a[1]
+    return a[0] - b[1]
+
+
+def line_spans(line: dict[str, Any]) -> list[tuple[Sequence[float], str, dict[str, Any]]]:
+    """``(bbox, text, span)`` for each span of a ``rawdict`` line, with word gaps as spaces.
+
+    A space that opens a span (a gap to the previous span) is put at the start of its text;
+    soft hyphens (U+00AD) are kept, for :func:`docparse.engines.pdf_text_layout.join_rows`.
+    """
+    direction = tuple(line.get("dir", (1.0, 0.0)))
+    dx, dy = (float(direction[0]), float(direction[1])) if len(direction) == 2 else (1.0, 0.0)
+    out: list[tuple[Sequence[float], str, dict[str, Any]]] = []
+    prev: tuple[float, float] | None = None
+    prev_space = True
+    for span in line.get("spans", []):
+        threshold = WORD_GAP_EM * float(span.get("size", 10.0))
+        parts: list[str] = []
+        for char in span.get("chars", []):
+            c = char.get("c", "")
+            if not c:
+                continue
+            if c.isspace():
+                if not prev_space:
+                    parts.append(" ")
+                prev_space = True
+                continue
+            if unicodedata.category(c[0]).startswith("M"):
+                parts.append(c)  # a combining mark sits on its letter, wherever its box is
+                continue
+            ext = _extent(char["bbox"], (dx, dy))
+            if prev is not None and not prev_space and _gap(prev, ext) > threshold:
+                parts.append(" ")
+            parts.append(expand_ligatures(c))
+            prev, prev_space = ext, False
+        out.append((span["bbox"], "".join(parts), span))
+    return out
+
+
+MATH_FONT = re.compile(
+    r"(?i)math|^(?:cmmi|cmsy|cmex|cmbsy|cmmib|msam|msbm|eufm|eufb|eurm|eusm|rsfs|stmary|wasy|lasy|"
+    r"r?txmi|txsy|txex|r?pxmi|pxsy|pxex|mtmi|mtsy|mtex|esint|bbold|dsrom|symbol|euex|zeus)"
+)
+"""Font names (after the subset prefix ``ABCDEF+``) of math fonts: TeX's math italic, symbol and
+extension fonts and the AMS, txfonts/pxfonts and MathTime ones, and any font named *Math*."""
+
+
+def math_font(name: str) -> bool:
+    """Whether a font (PDF base name, subset prefix allowed) is a math font."""
+    return bool(MATH_FONT.search(name.split("+", 1)[-1]))
+
+
+def math_char(c: str) -> bool:
+    """A character that is math wherever it is set: operators and relations (Unicode ``Sm``),
+    Greek letters, mathematical alphanumerics."""
+    o = ord(c[0])
+    return unicodedata.category(c[0]) == "Sm" or 0x0391 <= o <= 0x03FF or 0x1D400 <= o <= 0x1D7FF
+
+
+def math_share(spans: Sequence[tuple[str, str]]) -> float:
+    """The share of the non-space characters of ``(font, text)`` spans that are math: set in a
+    math font, or :func:`math_char` in any font."""
+    total = math = 0
+    for font, text in spans:
+        in_math_font = math_font(font)
+        for c in text:
+            if c.isspace():
+                continue
+            total += 1
+            math += in_math_font or math_char(c)
+    return math / total if total else 0.0

@@ -1,0 +1,93 @@
+"""Roles a text layer can tell from position and wording: captions tied to their figure or
+table, and author lines under a document's title. Pure rules on elements in displayed points.
+
+* **Captions**: a paragraph starting like ``Figure 3:``, ``Fig. 2.``, ``Table 1``,
+  ``Tab. IV``, ``Listing 2`` (and the German ``Abbildung``/``Tabelle``) is a caption. It is
+  tied to the figure or table just above or below it (vertical gap within
+  :data:`CAPTION_MAX_GAP_EM` body sizes, overlapping horizontally by half the narrower of the
+  two), the nearest one when several qualify; a tied caption becomes part of its figure's or
+  table's element (:attr:`Element.caption`), an untied one a ``caption`` element of its own.
+* **Authors**: on the first page, the short paragraphs between the title (the topmost ``h1``)
+  and the first other heading or the abstract, that read as names (:func:`looks_like_names`),
+  are author lines.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from docparse.engines.pdf_text_layout import Element
+from docparse.engines.pdf_text_rows import h_overlap, union
+
+CAPTION_RE = re.compile(
+    r"^(?:Figure|Fig\.|FIGURE|FIG\.|Table|TABLE|Tab\.|Listing|Algorithm|Chart|Scheme|Plate|Exhibit|"
+    r"Abbildung|Abb\.|Tabelle)\s*(?:[A-Z]?\d+(?:[.\-–]\d+)*[a-z]?|[IVXLC]+)(?=$|[\s:.|—–-])"
+)
+CAPTION_MAX_GAP_EM = 2.5
+AUTHOR_MAX_WORDS = 40
+_CONNECTORS = frozenset({"and", "und", "et", "y", "e", "&", "van", "von", "der", "de", "la", "di", "da", "of", "du"})
+_MONTHS = re.compile(
+    r"(?i)\b(?:jan(?:uary)?|feb(?:ruary)?|march|april|june|july|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|"
+    r"nov(?:ember)?|dec(?:ember)?|abstract|version|draft|revised|received|accepted|preprint)\b"
+)
+_EMAIL = re.compile(r"\S+@\S+")
+
+
+def _gap(a: Element, b: Element) -> float:
+    """Vertical distance between two elements (0 when they overlap)."""
+    return max(a.box[1] - b.box[3], b.box[1] - a.box[3], 0.0)
+
+
+def tie_captions(elements: Sequence[Element], body: float) -> list[Element]:
+    """Captions folded into the figure or table they belong to; untied ones made ``caption``."""
+    pictures = [e for e in elements if e.kind in ("image", "table")]
+    out: list[Element] = []
+    for el in elements:
+        if el.kind != "p" or not CAPTION_RE.match(el.text):
+            out.append(el)
+            continue
+        wanted = "table" if el.text[:3].lower() == "tab" else None
+        near = [
+            p
+            for p in pictures
+            if p.caption is None
+            and (wanted is None or p.kind == wanted)
+            and _gap(el, p) <= CAPTION_MAX_GAP_EM * body
+            and h_overlap(el.box, p.box) >= 0.5
+        ]
+        if not near:
+            out.append(Element("caption", el.box, text=el.text))
+            continue
+        home = min(near, key=lambda p: _gap(el, p))
+        home.content_box = home.box
+        home.caption = (el.box, el.text)
+        home.box = union([home.box, el.box])
+    return out
+
+
+def looks_like_names(text: str) -> bool:
+    """Short, most words capitalised (names, affiliations), no sentence, no date or heading word."""
+    words = [w.strip(",;*†‡§¶0123456789()") for w in _EMAIL.sub("", text).split()]
+    words = [w for w in words if w]
+    if not words or len(words) > AUTHOR_MAX_WORDS or text.rstrip().endswith((".", ":", "?", "!")):
+        return False
+    if _MONTHS.search(text):
+        return False
+    capital = sum(1 for w in words if w[0].isupper())
+    lower = sum(1 for w in words if w[0].islower() and w.lower() not in _CONNECTORS)
+    return capital >= 2 and lower <= 0.2 * len(words)
+
+
+def mark_authors(elements: Sequence[Element]) -> None:
+    """Author lines under the title of a first page become ``author`` elements (in place)."""
+    titles = [e for e in elements if e.kind == "h1"]
+    if not titles:
+        return
+    title = min(titles, key=lambda e: e.box[1])
+    below = sorted((e for e in elements if e.box[1] >= title.box[3] - 1 and e is not title), key=lambda e: e.box[1])
+    for el in below:
+        if el.kind in ("h1", "h2", "h3") or el.text.lower().startswith("abstract") or el.kind != "p":
+            break
+        if looks_like_names(el.text):
+            el.kind = "author"

@@ -1,0 +1,227 @@
+"""Page claims: which worker holds which page, until when, and how often a worker died on it.
+
+A worker **claims** pages before processing them: under the document row's lock (the one lock
+order everywhere: the document row, then its page rows) each claimed page gets its delivery
+counter raised by one and a lease (``lease_until``, ``leased_by``) that the worker's heartbeat
+renews. Finishing a page (its result saved in the same transaction) clears the lease and keeps
+the counter; giving a page back cleanly (a transient fault, a cancel, a shutdown) clears the
+lease and lowers the counter again. So for a page that is still unprocessed, ``deliveries``
+is exactly the number of workers that took it and vanished — a page whose processing kills
+its worker is recognised, and failed, after a bounded number of deaths.
+
+A lease that ran out means its holder is gone (dead, or wedged long past its heartbeat): the
+page is claimable again. :meth:`PageClaims.stalled` lists the documents whose work nobody
+holds and nobody advanced for a while; the reconciler (:mod:`workers.reconciler`) re-enqueues
+them. All times are the database's clock-independent UTC ``now`` of the caller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from schemas import DocumentStatus
+from storage.documents import lock, transition
+from storage.errors import DocumentNotFound
+from storage.tables import DOCUMENTS, PAGES, DocumentRow, PageRow, utcnow
+
+ACTIVE: tuple[DocumentStatus, ...] = ("queued", "running")
+
+
+@dataclass(frozen=True)
+class Claim:
+    """Pages taken by one worker: ``pages`` to process, and ``exhausted`` pages (with the number
+    of workers that died on each) that the caller must fail instead. ``status`` is the
+    document's status at the claim (``None``: the document does not exist)."""
+
+    status: DocumentStatus | None
+    pages: tuple[int, ...] = ()
+    suspects: frozenset[int] = frozenset()
+    """Claimed pages a worker died on before: process them alone, so a death is attributable."""
+    exhausted: tuple[tuple[int, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class Stalled:
+    """A queued or running document nobody has advanced for a while (see :meth:`PageClaims.stalled`)."""
+
+    id: str
+    status: DocumentStatus
+    page_count: int | None
+    unprocessed: int
+    live_leases: int
+    expired_leases: int
+    last_progress: datetime | None
+
+    @property
+    def action(self) -> str:
+        """``render`` (never rendered), ``derive`` (every page processed), ``resume`` (pages lost
+        by a dead worker), ``idle`` (nobody holds its pages: the task may be lost or still queued)
+        or ``busy`` (a live worker holds pages)."""
+        if self.page_count is None:
+            return "render"
+        if self.unprocessed == 0:
+            return "derive"
+        if self.expired_leases:
+            return "resume"
+        return "busy" if self.live_leases else "idle"
+
+
+class PageClaims:
+    """Claims of one unit of work (``uow.claims``); the caller commits."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def claim(
+        self,
+        id: str,
+        *,
+        worker: str,
+        lease_s: float,
+        limit: int,
+        max_deaths: int,
+        among: Iterable[int] | None = None,
+    ) -> Claim:
+        """Take up to ``limit`` unprocessed pages of the document that nobody holds (no lease, or
+        an expired one), lowest numbers first, among ``among`` when given. Nothing is taken from
+        a document that is not ``queued``/``running``; a ``queued`` one moves to ``running``.
+        Pages on which ``max_deaths`` workers already died come back in ``exhausted``, not taken."""
+        try:
+            status = lock(self._session, id)
+        except DocumentNotFound:
+            return Claim(None)
+        if status not in ACTIVE:
+            return Claim(status)
+        now = utcnow()
+        query = (
+            select(PageRow.number, PageRow.deliveries)
+            .where(PageRow.document_id == id, PageRow.processed.is_(False), _free(now))
+            .order_by(PageRow.number)
+            .limit(max(1, limit))
+        )
+        if among is not None:
+            query = query.where(PageRow.number.in_(list(among)))
+        rows = self._session.execute(query).all()
+        exhausted = tuple((int(n), int(d)) for n, d in rows if d >= max_deaths)
+        taken = [int(n) for n, d in rows if d < max_deaths]
+        if taken:
+            self._session.execute(
+                update(PAGES)
+                .where(PageRow.document_id == id, PageRow.number.in_(taken))
+                .values(
+                    deliveries=PageRow.deliveries + 1,
+                    lease_until=now + timedelta(seconds=lease_s),
+                    leased_by=worker,
+                )
+            )
+            if status == "queued":
+                status = transition(self._session, id, "running", None)
+        suspects = frozenset(int(n) for n, d in rows if 0 < d < max_deaths)
+        return Claim(status, tuple(taken), suspects, exhausted)
+
+    def finish(self, id: str, numbers: Sequence[int], worker: str) -> None:
+        """The pages' results are saved (in this transaction): drop ``worker``'s leases on them."""
+        self._clear(id, numbers, worker, given_back=False)
+
+    def give_back(self, id: str, numbers: Sequence[int], worker: str) -> None:
+        """``worker`` stops on these pages without a result (fault, cancel, shutdown): drop its
+        leases and take back the deliveries, so the next claim does not count a death."""
+        self._clear(id, numbers, worker, given_back=True)
+
+    def _clear(self, id: str, numbers: Sequence[int], worker: str, *, given_back: bool) -> None:
+        if not numbers:
+            return
+        values: dict[str, object] = {"lease_until": None, "leased_by": None}
+        if given_back:
+            values["deliveries"] = case((PageRow.deliveries > 0, PageRow.deliveries - 1), else_=0)
+        self._session.execute(
+            update(PAGES)
+            .where(PageRow.document_id == id, PageRow.number.in_(list(numbers)), PageRow.leased_by == worker)
+            .values(**values)
+        )
+
+    def renew(self, worker: str, lease_s: float) -> int:
+        """Extend every lease ``worker`` holds on unprocessed pages; returns how many. Rows another
+        transaction is writing right now are skipped (``SKIP LOCKED``): never waits for a lock."""
+        held = (
+            select(PageRow.document_id, PageRow.number)
+            .where(PageRow.leased_by == worker, PageRow.processed.is_(False))
+            .with_for_update(skip_locked=True)
+        )
+        keys = [(d, n) for d, n in self._session.execute(held)]
+        until = utcnow() + timedelta(seconds=lease_s)
+        for document_id, numbers in _by_document(keys).items():
+            self._session.execute(
+                update(PAGES)
+                .where(PageRow.document_id == document_id, PageRow.number.in_(numbers))
+                .values(lease_until=until)
+            )
+        return len(keys)
+
+    def claimable(self, id: str) -> int:
+        """How many unprocessed pages of the document nobody holds."""
+        stmt = select(func.count()).where(PageRow.document_id == id, PageRow.processed.is_(False), _free(utcnow()))
+        return int(self._session.execute(stmt).scalar_one())
+
+    def mark_dispatched(self, id: str) -> None:
+        """Tasks were just sent for the document (the reconciler waits a full period from here)."""
+        self._session.execute(update(DOCUMENTS).where(DocumentRow.id == id).values(dispatched_at=utcnow()))
+
+    def take_dispatch(self, id: str, older_than_s: float) -> bool:
+        """Compare-and-set for recovery: stamp ``dispatched_at`` now if the document's tasks were
+        last sent more than ``older_than_s`` ago; ``True`` when this caller won (several
+        reconcilers may look at once: exactly one re-enqueues the document per period)."""
+        now = utcnow()
+        since = func.coalesce(DocumentRow.dispatched_at, DocumentRow.updated_at)
+        result = self._session.execute(
+            update(DOCUMENTS)
+            .where(DocumentRow.id == id, since < now - timedelta(seconds=older_than_s))
+            .values(dispatched_at=now)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    def stalled(self, older_than_s: float, *, limit: int = 200) -> list[Stalled]:
+        """``queued``/``running`` documents whose tasks were last sent more than ``older_than_s``
+        ago, oldest first, with their unprocessed pages, live and expired leases and the time a
+        page last changed (one grouped query). :attr:`Stalled.action` says what recovery does."""
+        now = utcnow()
+        since = func.coalesce(DocumentRow.dispatched_at, DocumentRow.updated_at)
+        unprocessed = PageRow.processed.is_(False)
+        live = and_(unprocessed, PageRow.lease_until >= now)
+        expired = and_(unprocessed, PageRow.lease_until < now)
+        stmt = (
+            select(
+                DocumentRow.id,
+                DocumentRow.status,
+                DocumentRow.page_count,
+                func.sum(case((unprocessed, 1), else_=0)),
+                func.sum(case((live, 1), else_=0)),
+                func.sum(case((expired, 1), else_=0)),
+                func.max(PageRow.updated_at),
+            )
+            .outerjoin(PageRow, PageRow.document_id == DocumentRow.id)
+            .where(DocumentRow.status.in_(ACTIVE), since < now - timedelta(seconds=older_than_s))
+            .group_by(DocumentRow.id)  # the other document columns depend on the key
+            .order_by(since)
+            .limit(limit)
+        )
+        return [
+            Stalled(id, status, count, int(todo or 0), int(alive or 0), int(lost or 0), last)
+            for id, status, count, todo, alive, lost, last in self._session.execute(stmt)
+        ]
+
+
+def _free(now: datetime) -> object:
+    return or_(PageRow.lease_until.is_(None), PageRow.lease_until < now)
+
+
+def _by_document(keys: Iterable[tuple[str, int]]) -> dict[str, list[int]]:
+    out: dict[str, list[int]] = {}
+    for document_id, number in keys:
+        out.setdefault(document_id, []).append(int(number))
+    return out

@@ -1,0 +1,110 @@
+"""Writing finished pages in bulk: the statements behind ``PageRepository.save_result(s)``.
+
+However many pages (of however many documents) a call writes, it costs the same handful of
+statements: one ``SELECT ... FOR UPDATE`` locking the documents in id order, one page upsert
+(``RETURNING`` each page's ``attempt_base``), one attempt upsert, one block delete and one
+block ``COPY`` (PostgreSQL; an executemany ``INSERT`` elsewhere). Everything that needs no lock
+— mapping pages to rows, serializing blocks, writing large raw outputs to the blob store — is
+done before the locks are taken, so documents stay locked only for the statements themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, delete, or_, select
+from sqlalchemy.orm import Session
+
+from schemas import Page
+from storage import mapping
+from storage.errors import DocumentNotFound
+from storage.raw_outputs import RawOutputs
+from storage.sql import bulk_insert, upsert_returning
+from storage.tables import ATTEMPTS, BLOCKS, PAGES, BlockRow, DocumentRow
+
+PAGE_KEY = ("document_id", "number")
+ATTEMPT_KEY = ("document_id", "page_number", "index")
+
+
+@dataclass
+class PreparedPage:
+    """One page's rows, ready to write (attempt indices not yet shifted by ``attempt_base``)."""
+
+    document_id: str
+    number: int
+    page: dict[str, Any]
+    attempts: list[dict[str, Any]]
+    blocks: list[dict[str, Any]] = field(default_factory=list)
+
+
+def prepare(items: Iterable[tuple[str, Page]], outputs: RawOutputs | None, now: datetime) -> list[PreparedPage]:
+    """The rows of each (document id, page); a page given twice keeps its last result. Raw
+    outputs over the threshold are written to the blob store here (before any lock)."""
+    latest: dict[tuple[str, int], Page] = {}
+    for document_id, page in items:
+        latest.pop((document_id, page.number), None)  # re-insert: the last one wins, in its place
+        latest[(document_id, page.number)] = page
+    prepared = []
+    for (document_id, number), page in latest.items():
+        attempts = [mapping.attempt_values(document_id, number, a.index, a, now) for a in page.attempts]
+        for values in attempts:
+            values["output"], values["output_key"] = (
+                outputs.offload(values["output"]) if outputs is not None else (values["output"], None)
+            )
+        blocks = [mapping.block_values(document_id, number, b) for b in page.blocks]
+        values = mapping.page_values(document_id, page, now)
+        prepared.append(PreparedPage(document_id, number, values, attempts, blocks))
+    return prepared
+
+
+def lock_documents(session: Session, ids: Iterable[str]) -> dict[str, tuple[str, int | None]]:
+    """Lock the documents' rows in ascending id order (one ``SELECT ... ORDER BY id FOR UPDATE``:
+    PostgreSQL locks rows in the order it returns them) and return each one's status and page
+    count. :class:`DocumentNotFound` (naming every missing id) before anything is written.
+
+    Every writer that holds several document locks takes them in this order, and every other
+    writer holds one document lock at a time, so writers queue instead of deadlocking."""
+    wanted = sorted(set(ids))
+    stmt = (
+        select(DocumentRow.id, DocumentRow.status, DocumentRow.page_count)
+        .where(DocumentRow.id.in_(wanted))
+        .order_by(DocumentRow.id)
+        .with_for_update()
+    )
+    found = {id: (status, page_count) for id, status, page_count in session.execute(stmt)}
+    missing = [id for id in wanted if id not in found]
+    if missing:
+        raise DocumentNotFound(", ".join(missing))
+    return found
+
+
+def write(session: Session, prepared: Sequence[PreparedPage]) -> None:
+    """Write the pages (the caller holds their documents' locks): pages, attempts, blocks."""
+    if not prepared:
+        return
+    bases = {
+        (row.document_id, row.number): row.attempt_base
+        for row in upsert_returning(session, PAGES, [p.page for p in prepared], PAGE_KEY, ("attempt_base",))
+    }
+    attempts: list[dict[str, Any]] = []
+    for p in prepared:
+        base = bases[(p.document_id, p.number)]
+        # after a reset kept earlier attempts, a run numbered from 0 again goes after them
+        if p.attempts and base and min(a["index"] for a in p.attempts) < base:
+            for values in p.attempts:
+                values["index"] += base
+        attempts.extend(p.attempts)
+    if attempts:
+        upsert_returning(session, ATTEMPTS, attempts, ATTEMPT_KEY, (), keep=("created_at",))  # first stored
+    numbers: dict[str, list[int]] = {}
+    for p in prepared:
+        numbers.setdefault(p.document_id, []).append(p.number)
+    session.execute(
+        delete(BLOCKS).where(
+            or_(*(and_(BlockRow.document_id == id, BlockRow.page_number.in_(ns)) for id, ns in numbers.items()))
+        )
+    )
+    bulk_insert(session, BLOCKS, [row for p in prepared for row in p.blocks])

@@ -1,0 +1,59 @@
+"""How many worker processes and how many pages in flight a worker host runs by default.
+
+``docparse worker`` runs ``processes`` Celery worker processes, each with a pool of
+``threads`` task threads; each thread runs one chain step (``pages_per_task`` pages, one after
+the other), so a host keeps about ``processes x threads`` pages in flight. The defaults fit
+the engine:
+
+- ``openai`` (a vLLM/SGLang server does the model work): ``DOCPARSE_OPENAI_MAX_IN_FLIGHT``
+  (64) pages in flight per host — what one vLLM server wants — over one process per CPU core
+  (at most 4), since rendering, encoding, parsing and persisting are CPU work that one Python
+  process does on one core at a time;
+- ``transformers`` (the model in process, on one GPU): one process, ``2 x batch_size``
+  threads, so the next batch renders while the model generates the current one;
+- anything else (``pdf-text``: CPU work only): one process per core, two threads each.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from docparse.engines.settings import EngineSettings
+from workers.engines import is_remote
+
+MAX_DEFAULT_PROCESSES = 4
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Worker processes on this host and task threads in each."""
+
+    processes: int
+    threads: int
+
+    @property
+    def in_flight(self) -> int:
+        return self.processes * self.threads
+
+
+def plan(
+    settings: EngineSettings | None = None,
+    *,
+    processes: int | None = None,
+    in_flight: int | None = None,
+    cpus: int | None = None,
+) -> Plan:
+    """The processes and threads for this host; explicit values win over the defaults above."""
+    settings = settings or EngineSettings()
+    cpus = max(1, cpus or os.cpu_count() or 1)
+    if is_remote(settings):
+        default_processes, default_in_flight = min(cpus, MAX_DEFAULT_PROCESSES), settings.openai_max_in_flight
+    elif settings.engine == "transformers":
+        default_processes, default_in_flight = 1, 2 * settings.batch_size
+    else:
+        default_processes = cpus
+        default_in_flight = 2 * (processes or default_processes)
+    n = max(1, processes or default_processes)
+    total = max(n, in_flight or default_in_flight)
+    return Plan(processes=n, threads=-(-total // n))

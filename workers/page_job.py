@@ -1,0 +1,214 @@
+"""One step of a document's page chain: claim pages, run them, persist each, give back the rest.
+
+:func:`run_pages` claims up to ``pages_per_task`` pages of one document (under the document
+lock; see :mod:`storage.claims`), runs each through :func:`docparse.pipeline.process_pages`
+and saves it in its own transaction, then says whether unclaimed pages remain (the task then
+sends the next step of the chain). Many such steps run at once in one worker process (its
+thread pool): that is how a worker keeps many pages in flight.
+
+Guarantees:
+
+- **Idempotent and crash-safe.** A page is saved (result, then page image, then lease
+  cleared) in one transaction that locks the document row first — the same lock order as
+  the API's reprocess, cancel and delete. A worker killed mid-page leaves the page leased;
+  once the lease runs out it is claimable again and redone; what was saved stays saved.
+- **Poison pages end.** A page a worker died on runs alone in its process
+  (:mod:`workers.gate`); once ``max_page_deaths`` workers died on it, it fails with
+  "worker died N times on this page" and the rest of the document completes.
+- **Cancel** is checked before each page; pages not run are given back (no death counted).
+- **Faults.** A transient fault (database, broker, an engine server that does not answer)
+  gives the unsaved pages back and propagates for the task to retry; a page over the time
+  limit fails with the reason (:func:`on_overrun`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import structlog
+
+from docparse.engines.base import EngineUnavailable
+from docparse.engines.factory import EngineChoice
+from docparse.identity import stored_options
+from docparse.pipeline import ParseOptions, process_pages
+from docparse.render import RenderError, open_document
+from schemas import Issue, Page
+from workers.engines import document_engine_settings, engine_for, is_remote
+from workers.faults import fail_claimed, failed_page
+from workers.runtime import WorkerRuntime
+
+if TYPE_CHECKING:  # pragma: no cover
+    from workers.leases import LeaseKeeper
+
+log = structlog.get_logger("docparse.workers")
+
+EngineProvider = Callable[[Mapping[str, Any]], EngineChoice]
+EXIT_TIME_LIMIT = 4
+"""Exit status of a worker process that ended itself because a page ran over the time limit."""
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """What one chain step did: pages ``saved``; ``more``: unclaimed pages remain."""
+
+    saved: list[int]
+    more: bool
+
+
+def run_pages(
+    rt: WorkerRuntime,
+    document_id: str,
+    numbers: Sequence[int] | None = None,
+    *,
+    engines: EngineProvider = engine_for,
+) -> StepResult:
+    """Claim up to ``pages_per_task`` pages of the document (among ``numbers`` when given), run
+    and save each; see the module docstring. Raises transient faults for the task to retry."""
+    keeper = rt.leases()
+    with rt.db.unit_of_work() as uow:
+        claim = uow.claims.claim(
+            document_id,
+            worker=keeper.worker_id,
+            lease_s=rt.settings.recover_after_s,
+            limit=rt.settings.pages_per_task,
+            max_deaths=rt.settings.max_page_deaths,
+            among=numbers,
+        )
+        for number, deaths in claim.exhausted:
+            reason = f"worker died {deaths} times on this page"
+            uow.pages.save_results([(document_id, failed_page(number, reason))])
+            log.error("page.poison", document=document_id, page=number, deaths=deaths)
+        record = uow.documents.get(document_id) if claim.pages else None
+        uow.commit()
+    if record is None:
+        return StepResult([], bool(claim.exhausted) and _claimable(rt, document_id))
+    pending = list(claim.pages)
+    try:
+        saved = _run_claimed(rt, keeper, record.settings, record.blob_key, document_id, pending, claim.suspects, engines)
+    finally:
+        if pending:  # not run: cancelled, a fault, an exception
+            with contextlib.suppress(Exception), rt.db.unit_of_work() as uow:
+                uow.claims.give_back(document_id, pending, keeper.worker_id)
+                uow.commit()
+    return StepResult(saved, _claimable(rt, document_id))
+
+
+def _run_claimed(
+    rt: WorkerRuntime,
+    keeper: LeaseKeeper,
+    settings: Mapping[str, Any],
+    blob_key: str,
+    document_id: str,
+    pending: list[int],
+    suspects: frozenset[int],
+    engines: EngineProvider,
+) -> list[int]:
+    """Run the claimed ``pending`` pages; each saved page leaves ``pending``."""
+    remote = is_remote(document_engine_settings(settings))
+    try:
+        choice = engines(settings)
+    except EngineUnavailable as exc:
+        if remote:
+            raise  # the server may come back: the task retries
+        log.error("infer.engine_unavailable", document=document_id, reason=str(exc))
+        return fail_claimed(rt, keeper.worker_id, document_id, pending, f"engine unavailable: {exc}")
+    options = stored_options(settings)
+    opts = ParseOptions(
+        password=options.password,
+        backend=options.backend,
+        limits=options.limits,
+        keep_page_images=rt.settings.keep_page_images,
+    )
+    saved: list[int] = []
+    with contextlib.ExitStack() as stack:
+        try:
+            path = stack.enter_context(rt.blobs.local_copy(blob_key))  # cached when the blobs are on S3
+            opened = stack.enter_context(
+                open_document(path, password=options.password, limits=options.limits, backend=options.backend)
+            )
+        except (RenderError, FileNotFoundError) as exc:  # it opened at render time: the blob or the limits changed
+            return fail_claimed(rt, keeper.worker_id, document_id, pending, f"cannot open the document: {exc}")
+        for number in list(pending):
+            if cancelled(rt, document_id):
+                log.info("infer.cancelled", document=document_id)
+                break
+            with keeper.gate.enter(number in suspects), keeper.holding(document_id, number):
+                ((page, image),) = list(process_pages(opened, [number], choice.engine, opts, document_id))
+            if remote and _engine_failed(page):
+                check_server(choice.engine)  # server down: raise (the page is given back, the task retries)
+            if not save_page(rt, keeper.worker_id, document_id, page, image):
+                break  # the document was deleted meanwhile
+            pending.remove(number)
+            saved.append(number)
+    return saved
+
+
+def save_page(rt: WorkerRuntime, worker: str, document_id: str, page: Page, image: tuple[bytes, str] | None) -> bool:
+    """Persist one finished page in one transaction, document lock first: its result, its image
+    (stored while the lock is held, so a concurrent delete either waits and removes it too, or
+    came first and no blob is written), its lease dropped. ``False`` when the document is gone."""
+    from storage import DocumentNotFound
+
+    with rt.db.unit_of_work() as uow:
+        try:
+            status = uow.pages.save_results([(document_id, page)])[document_id]
+        except DocumentNotFound:
+            log.info("page.document_deleted", document=document_id, page=page.number)
+            return False
+        if image is not None:
+            uow.pages.set_image(document_id, page.number, rt.blobs.put_bytes(image[0]))
+        uow.claims.finish(document_id, [page.number], worker)
+        uow.commit()
+    log.info("page.saved", document=document_id, page=page.number, status=page.status, document_status=status)
+    return True
+
+
+def _claimable(rt: WorkerRuntime, document_id: str) -> bool:
+    with rt.db.unit_of_work() as uow:
+        return uow.claims.claimable(document_id) > 0
+
+
+def _engine_failed(page: Page) -> bool:
+    return page.status == "failed" and bool(page.attempts) and all(a.stop_reason == "error" for a in page.attempts)
+
+
+def check_server(engine: object) -> None:
+    """Raise :class:`EngineUnavailable` when an HTTP engine's server does not answer its health check."""
+    check = getattr(engine, "check", None)
+    if callable(check):
+        check()
+
+
+def cancelled(rt: WorkerRuntime, document_id: str) -> bool:
+    """Whether the document was cancelled (or deleted) meanwhile."""
+    with rt.db.unit_of_work() as uow:
+        record = uow.documents.get(document_id)
+    return record is None or record.status == "cancelled"
+
+
+def on_overrun(keeper: LeaseKeeper, key: tuple[str, int], elapsed_s: float) -> None:
+    """A page ran over the time limit in this worker process: fail it with the reason, give the
+    other pages of this process back (no death counted on them) and end the process — a thread
+    cannot be interrupted; the supervisor starts a fresh process and the reconciler (or the
+    broker) brings the given-back pages to another worker."""
+    document_id, number = key
+    limit = keeper.settings.task_time_limit_s
+    reason = f"time limit: the page ran over {limit} s ({elapsed_s:.0f} s)"
+    log.error("page.time_limit", document=document_id, page=number, elapsed_s=round(elapsed_s, 1))
+    try:
+        with keeper.db.unit_of_work() as uow:
+            uow.pages.save_results([(document_id, failed_page(number, reason))])
+            uow.claims.finish(document_id, [number], keeper.worker_id)
+            for other_doc, other in keeper.held():
+                if (other_doc, other) != key:
+                    uow.claims.give_back(other_doc, [other], keeper.worker_id)
+            uow.commit()
+    finally:
+        os._exit(EXIT_TIME_LIMIT)
+
+
+__all__ = ["EXIT_TIME_LIMIT", "Issue", "StepResult", "cancelled", "check_server", "on_overrun", "run_pages"]

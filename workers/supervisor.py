@@ -1,0 +1,100 @@
+"""``docparse worker``: several Celery worker processes on one host, restarted when they die.
+
+Each child is ``celery -A workers.worker worker --pool threads --concurrency THREADS`` (or
+``--pool prefork``); the supervisor forwards SIGTERM/SIGINT (warm shutdown: running pages
+finish), and starts a fresh process when one dies — killed by the kernel's OOM killer, by a
+segfault in a native library, or ending itself after a page ran over the time limit — after
+a backoff that grows while a child keeps dying young. A child that exits with status 3 (the
+engine cannot run) stops the whole worker with that status: workers never fall back silently.
+"""
+
+from __future__ import annotations
+
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from types import FrameType
+
+import structlog
+
+from workers.capacity import Plan
+
+log = structlog.get_logger("docparse.workers")
+
+EXIT_ENGINE_UNAVAILABLE = 3
+MAX_BACKOFF_S = 30.0
+POLL_S = 0.2
+
+
+@dataclass
+class _Child:
+    index: int
+    argv: list[str]
+    proc: subprocess.Popen[bytes] | None = None
+    started: float = 0.0
+    backoff_s: float = 0.0
+    restart_at: float = 0.0
+    restarts: int = field(default=0)
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(self.argv)
+        self.started = time.monotonic()
+
+
+def child_argv(index: int, plan: Plan, queues: str, loglevel: str, pool: str, tag: str) -> list[str]:
+    """The command line of worker process ``index``."""
+    concurrency = plan.threads if pool == "threads" else plan.processes
+    return [
+        *(sys.executable, "-m", "celery", "-A", "workers.worker", "worker"),
+        *(f"--pool={pool}", f"--concurrency={concurrency}", f"--queues={queues}", f"--loglevel={loglevel}"),
+        *("--without-mingle", "--without-gossip", "-n", f"docparse{index}-{tag}@%h"),
+    ]
+
+
+def run(plan: Plan, *, queues: str, loglevel: str = "INFO", pool: str = "threads", extra: Sequence[str] = ()) -> int:
+    """Run the worker processes until told to stop; returns the exit status."""
+    tag = secrets.token_hex(3)
+    count = plan.processes if pool == "threads" else 1  # prefork: one Celery worker forks the processes
+    children = [_Child(i, [*child_argv(i, plan, queues, loglevel, pool, tag), *extra]) for i in range(count)]
+    stopping: list[int] = []
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        stopping.append(signum)
+        for child in children:
+            if child.proc is not None and child.proc.poll() is None:
+                child.proc.send_signal(signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    for child in children:
+        child.start()
+    log.info("supervisor.started", processes=count, threads=plan.threads, pool=pool, queues=queues)
+    while True:
+        if stopping:
+            for child in children:
+                if child.proc is not None:
+                    child.proc.wait()
+            return 0
+        now = time.monotonic()
+        for child in children:
+            code = child.proc.poll() if child.proc is not None else None
+            if child.proc is not None and code is not None:
+                if code == EXIT_ENGINE_UNAVAILABLE:
+                    stop(signal.SIGTERM, None)
+                    for other in children:
+                        if other.proc is not None:
+                            other.proc.wait()
+                    return EXIT_ENGINE_UNAVAILABLE
+                young = now - child.started < 60
+                child.backoff_s = min(MAX_BACKOFF_S, max(0.5, child.backoff_s * 2)) if young else 0.0
+                child.restart_at = now + child.backoff_s
+                child.proc = None
+                log.warning("supervisor.child_died", index=child.index, exit=code, restart_in_s=child.backoff_s)
+            if child.proc is None and now >= child.restart_at and not stopping:
+                child.restarts += 1
+                child.start()
+        time.sleep(POLL_S)
