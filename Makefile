@@ -12,7 +12,7 @@ EXTRAS ?= model,api,postgres,s3,dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEMO_OUT ?= out/demo
 
-.PHONY: help venv system-deps demo test bench lint typecheck importlint schemas unit goldens clean
+.PHONY: help venv system-deps demo test bench lint typecheck importlint schemas unit goldens processor-fixture clean
 
 help:
 	@echo "make demo   - ingest samples/ on the embedded default (no services) and export the results to $(DEMO_OUT)/"
@@ -72,6 +72,16 @@ test: lint typecheck importlint schemas unit
 # Figures printed as ratios against baselines measured in the same run; JSON in out/bench.json.
 bench: venv
 	$(BIN)/docparse bench $(BENCH_ARGS)
+
+# Record the official Qwen2.5-VL processor's outputs for the input-equality test (needs a torch and
+# torchvision pair that load together, so a throwaway venv; see tests/engines/official_processor.py).
+PROC_VENV ?= /tmp/docparse-processor-venv
+processor-fixture: venv
+	test -x $(PROC_VENV)/bin/python || $(PYTHON) -m venv $(PROC_VENV)
+	$(PROC_VENV)/bin/pip install -q "torch==2.14.1" "torchvision==0.29.1" \
+	  "transformers==$$($(PY) -c 'import transformers; print(transformers.__version__)')" \
+	  "tokenizers==$$($(PY) -c 'import tokenizers; print(tokenizers.__version__)')" pillow numpy structlog pydantic
+	PYTHONPATH=. $(PROC_VENV)/bin/python -m tests.engines.official_processor
 
 goldens: venv
 	DOCPARSE_UPDATE_GOLDENS=1 $(BIN)/pytest -q tests/qwenvl tests/export

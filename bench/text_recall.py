@@ -20,11 +20,12 @@ Definition (the same normalisation on both sides):
   and so does not match ``adipiscing``;
 * **recall** of a page or file: the multiset intersection of the two word bags over the
   reference bag's size (a word the reference has twice must be found twice). A reference
-  word docparse does not have as a word still counts as found where docparse wrote it as
-  2..3 consecutive words with only whitespace between (:func:`runs`): poppler and MuPDF
-  group sub- and superscripts differently (``Q212`` / ``Q2 12``), and poppler joins every
-  word hyphenated at a line end, compounds too (``contextdependent``). A hyphen kept inside
-  a word is *not* whitespace, so ``adip-iscing`` still misses ``adipiscing``. Pooled recall
+  word docparse does not have as a word still counts as found where one side wrote as 2..3
+  consecutive words, with only whitespace between, what the other wrote as one
+  (:func:`runs`): poppler and MuPDF group sub- and superscripts differently (``Q212`` /
+  ``Q2 12``), poppler breaks some Arabic words at kerning gaps (``الطو يلة``) and joins every
+  word hyphenated at a line end, compounds too. A hyphen kept inside a word is *not*
+  whitespace, so ``adip-iscing`` still misses ``adipiscing``. Pooled recall
   sums found and reference words over every page of every file.
 
 Run ``python -m bench.text_recall [--corpus DIR] [FILE.pdf ...]`` (``make text-recall``).
@@ -38,7 +39,7 @@ import subprocess
 import sys
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -76,16 +77,26 @@ def words(text: str) -> list[str]:
     return [t for t, _, _ in _tokens(_normal(text))]
 
 
+def _glued(text: str) -> list[tuple[str, bool]]:
+    """The words of ``text``, each with whether only whitespace separates it from the previous one."""
+    text = _normal(text)
+    out: list[tuple[str, bool]] = []
+    end = 0
+    for token, start, stop in _tokens(text):
+        out.append((token, not text[end:start].strip()))
+        end = stop
+    return out
+
+
 def runs(text: str, longest: int = MAX_RUN) -> list[str]:
     """Runs of 2..``longest`` consecutive words of ``text`` written together, for words that
     stand apart only by whitespace (``Q2 12`` gives ``q212``; ``adip-iscing`` gives nothing)."""
-    text = _normal(text)
-    toks = _tokens(text)
+    toks = _glued(text)
     out: list[str] = []
     for i in range(len(toks)):
         joined = toks[i][0]
         for j in range(i + 1, min(i + longest, len(toks))):
-            if text[toks[j - 1][2] : toks[j][1]].strip():
+            if not toks[j][1]:
                 break
             joined += toks[j][0]
             out.append(joined)
@@ -112,20 +123,35 @@ class Score:
         self.ligatures += other.ligatures
 
 
-def score(reference: Iterable[str], ours: Iterable[str], joined: Iterable[str] = ()) -> Score:
-    """Multiset recall of the ``reference`` words among ``ours``; a reference word not among
-    them may be found among ``joined`` (:func:`runs` of docparse's text), each run used once."""
-    ref, got, spare = Counter(reference), Counter(ours), Counter(joined)
-    found = sum(min(n, got[w]) for w, n in ref.items())
-    missed: Counter[str] = Counter()
-    for w, n in ref.items():
-        left = n - min(n, got[w])
-        if left:
-            taken = min(left, spare[w])
-            found += taken
-            if left > taken:
-                missed[w] = left - taken
-    return Score(found, sum(ref.values()), missed)
+def score(reference: str, ours: str) -> Score:
+    """Recall of the words of the ``reference`` text among the words of ``ours`` (see the module
+    docstring): exact words first, then words one side wrote apart and the other together."""
+    ref = _glued(reference)
+    left = Counter(words(ours))
+    spare = Counter(runs(ours))
+    missing: list[int] = []
+    for i, (w, _) in enumerate(ref):
+        if left[w] > 0:
+            left[w] -= 1
+        elif spare[w] > 0:  # poppler wrote together what docparse wrote apart
+            spare[w] -= 1
+        else:
+            missing.append(i)
+    lost = set(missing)
+    for i in missing:  # docparse wrote together what poppler wrote apart
+        if i not in lost:
+            continue
+        joined = ref[i][0]
+        for j in range(i + 1, min(i + MAX_RUN, len(ref))):
+            if j not in lost or not ref[j][1]:
+                break
+            joined += ref[j][0]
+            if left[joined] > 0:
+                left[joined] -= 1
+                lost -= set(range(i, j + 1))
+                break
+    missed = Counter(ref[i][0] for i in lost)
+    return Score(len(ref) - len(lost), len(ref), missed)
 
 
 def pdftotext_page(path: Path, page: int) -> str:
@@ -153,7 +179,7 @@ def file_score(path: Path, pages: Sequence[int] | None = None) -> Score:
     ours = docparse_pages(path, pages)
     total = Score()
     for number, text in sorted(ours.items()):
-        page = score(words(pdftotext_page(path, number)), words(text), runs(text))
+        page = score(pdftotext_page(path, number), text)
         page.ligatures = ligatures_left(text)
         total.add(page)
     return total

@@ -21,6 +21,7 @@ from PIL import Image
 
 HERE = Path(__file__).resolve().parent
 
+from report_layout import report  # noqa: E402
 from sample_layout import (  # noqa: E402
     BLACK,
     BODY11,
@@ -35,7 +36,6 @@ from sample_layout import (  # noqa: E402
     right_aligned,
     save_pdf,
 )
-from report_layout import report  # noqa: E402
 
 
 def article(path: Path) -> None:

@@ -116,7 +116,8 @@ class ChartBlock(_Block):
 
 
 class FormulaBlock(_Block):
-    """A display formula; ``content`` is its source (LaTeX), entities decoded."""
+    """A display formula; ``content`` is its source in ``format`` (LaTeX, or ``text``: plain
+    Unicode read from a PDF text layer), entities decoded."""
 
     type: Literal["formula"] = "formula"
     content: str = ""
@@ -189,6 +190,15 @@ class CodeBlock(_Block):
     language: str | None = None
 
 
+class KeyValueBlock(_Block):
+    """A key and its value, such as a filled form field (an AcroForm field: ``key`` is its label
+    or name, ``value`` what it holds); ``text`` is ``"key: value"``."""
+
+    type: Literal["key_value"] = "key_value"
+    key: str = ""
+    value: str = ""
+
+
 class UnknownBlock(_Block):
     """Anything unrecognised, kept rather than dropped: its tag, class and text."""
 
@@ -213,6 +223,7 @@ Block = Annotated[
     | FooterBlock
     | PageNumberBlock
     | CodeBlock
+    | KeyValueBlock
     | UnknownBlock,
     Field(discriminator="type"),
 ]
@@ -234,6 +245,7 @@ BlockType = Literal[
     "footer",
     "page_number",
     "code",
+    "key_value",
     "unknown",
 ]
 

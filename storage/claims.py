@@ -3,16 +3,18 @@
 A worker **claims** pages before processing them: under the document row's lock (the one lock
 order everywhere: the document row, then its page rows) each claimed page gets its delivery
 counter raised by one and a lease (``lease_until``, ``leased_by``) that the worker's heartbeat
-renews. Finishing a page (its result saved in the same transaction) clears the lease and keeps
-the counter; giving a page back cleanly (a transient fault, a cancel, a shutdown) clears the
-lease and lowers the counter again. So for a page that is still unprocessed, ``deliveries``
-is exactly the number of workers that took it and vanished — a page whose processing kills
-its worker is recognised, and failed, after a bounded number of deaths.
+renews (a *suspect* — a page a worker already died on — is counted only when it starts,
+alone in its process: :meth:`PageClaims.deliver`). Finishing a page (its result saved in the
+same transaction) clears the lease and keeps the counter; giving a page back cleanly (a
+transient fault, a cancel, a shutdown) clears the lease and lowers the counter again. So for
+a page that is still unprocessed, ``deliveries`` is exactly the number of workers that took
+it and vanished: a page whose processing kills its worker is recognised, and failed, after a
+bounded number of deaths.
 
 A lease that ran out means its holder is gone (dead, or wedged long past its heartbeat): the
 page is claimable again. :meth:`PageClaims.stalled` lists the documents whose work nobody
 holds and nobody advanced for a while; the reconciler (:mod:`workers.reconciler`) re-enqueues
-them. All times are the database's clock-independent UTC ``now`` of the caller.
+them. Times are UTC, from the clock of the process that writes them.
 """
 
 from __future__ import annotations
@@ -109,29 +111,40 @@ class PageClaims:
         rows = self._session.execute(query).all()
         exhausted = tuple((int(n), int(d)) for n, d in rows if d >= max_deaths)
         taken = [int(n) for n, d in rows if d < max_deaths]
+        suspects = frozenset(int(n) for n, d in rows if 0 < d < max_deaths)
         if taken:
-            self._session.execute(
-                update(PAGES)
-                .where(PageRow.document_id == id, PageRow.number.in_(taken))
-                .values(
-                    deliveries=PageRow.deliveries + 1,
-                    lease_until=now + timedelta(seconds=lease_s),
-                    leased_by=worker,
-                )
-            )
+            lease = {"lease_until": now + timedelta(seconds=lease_s), "leased_by": worker}
+            fresh = [n for n in taken if n not in suspects]
+            for numbers, values in ((fresh, {"deliveries": PageRow.deliveries + 1, **lease}), (suspects, lease)):
+                if numbers:
+                    self._session.execute(
+                        update(PAGES)
+                        .where(PageRow.document_id == id, PageRow.number.in_(list(numbers)))
+                        .values(**values)
+                    )
             if status == "queued":
                 status = transition(self._session, id, "running", None)
-        suspects = frozenset(int(n) for n, d in rows if 0 < d < max_deaths)
         return Claim(status, tuple(taken), suspects, exhausted)
+
+    def deliver(self, id: str, number: int, worker: str) -> None:
+        """A suspect page starts now, alone in ``worker``'s process: count its delivery (suspects
+        are leased by :meth:`claim` without it, so a suspect waiting its turn when its process
+        dies is not counted)."""
+        self._session.execute(
+            update(PAGES)
+            .where(PageRow.document_id == id, PageRow.number == number, PageRow.leased_by == worker)
+            .values(deliveries=PageRow.deliveries + 1)
+        )
 
     def finish(self, id: str, numbers: Sequence[int], worker: str) -> None:
         """The pages' results are saved (in this transaction): drop ``worker``'s leases on them."""
         self._clear(id, numbers, worker, given_back=False)
 
-    def give_back(self, id: str, numbers: Sequence[int], worker: str) -> None:
+    def give_back(self, id: str, numbers: Sequence[int], worker: str, *, delivered: bool = True) -> None:
         """``worker`` stops on these pages without a result (fault, cancel, shutdown): drop its
-        leases and take back the deliveries, so the next claim does not count a death."""
-        self._clear(id, numbers, worker, given_back=True)
+        leases and take back their deliveries (``delivered``: they were counted), so the next
+        claim does not count a death."""
+        self._clear(id, numbers, worker, given_back=delivered)
 
     def _clear(self, id: str, numbers: Sequence[int], worker: str, *, given_back: bool) -> None:
         if not numbers:

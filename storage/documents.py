@@ -12,14 +12,22 @@ from sqlalchemy import Select, case, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer
 
-from schemas import Attempt, Block, Document, DocumentStatus, derive_document_status
+from schemas import (
+    TERMINAL_STATUSES,
+    Attempt,
+    Block,
+    Document,
+    DocumentStatus,
+    DocumentStructure,
+    derive_document_status,
+)
 from storage import mapping
 from storage.errors import DocumentExists, DocumentNotFound
 from storage.raw_outputs import RawOutputs, read_output
 from storage.records import DocumentRecord, NewDocument
 from storage.sql import upsert
 from storage.status import IllegalTransition, allowed, check_status
-from storage.tables import DOCUMENTS, PAGES, AttemptRow, BlockRow, DocumentRow, PageRow, utcnow
+from storage.tables import DOCUMENTS, PAGES, AttemptRow, BlockRow, DocumentPassRow, DocumentRow, PageRow, utcnow
 
 
 def lock(session: Session, id: str) -> DocumentStatus:
@@ -170,7 +178,20 @@ class DocumentRepository:
             .order_by(BlockRow.page_number, BlockRow.order)
         ):
             blocks[number].append(mapping.to_block(attributes))
-        return mapping.to_document(row, [mapping.to_page(p, blocks[p.number], attempts[p.number]) for p in pages])
+        document = mapping.to_document(row, [mapping.to_page(p, blocks[p.number], attempts[p.number]) for p in pages])
+        return self._with_structure(document)
+
+    def _with_structure(self, document: Document) -> Document:
+        """The document with its stored document-pass result, once it is terminal (a document
+        reset for reprocessing shows none until the pass runs again)."""
+        if document.status not in TERMINAL_STATUSES:
+            return document
+        value = self._session.execute(
+            select(DocumentPassRow.structure).where(DocumentPassRow.document_id == document.id)
+        ).scalar_one_or_none()
+        if value is None:
+            return document
+        return document.model_copy(update={"structure": DocumentStructure.model_validate(value)})
 
     def lock(self, id: str) -> DocumentStatus | None:
         """Lock the document row until the end of the transaction (``SELECT ... FOR UPDATE`` on

@@ -68,7 +68,7 @@ class StorageSettings(BaseSettings):
     database_url: str = ""
     blob_url: str = ""
     blob_cache_bytes: int = 2 * 1024**3
-    raw_output_inline_bytes: int = Field(default=16 * 1024, ge=0)
+    raw_output_inline_bytes: int = Field(default=24 * 1024, ge=0)
     """Raw model outputs longer than this (UTF-8 bytes) go to the blob store, the row keeps their key."""
 
     @field_validator("blob_url")

@@ -253,6 +253,61 @@ class ReviewAssignmentRow(Base):
     assigned_at: Mapped[datetime]
 
 
+class DocumentPassRow(Base):
+    """The stored result of the document-level pass (one per document, replaced on re-runs):
+    ``structure`` is the :class:`schemas.DocumentStructure` JSON; the tables below are its
+    queryable copies."""
+
+    __tablename__ = "document_passes"
+
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True)
+    pass_version: Mapped[str] = mapped_column(String(32))
+    schema_version: Mapped[str] = mapped_column(String(16))
+    computed_at: Mapped[datetime]
+    structure: Mapped[dict[str, Any]]
+
+
+class DocumentTableRow(Base):
+    """One table of a document (a table continued across pages is one row), numbered 1.."""
+
+    __tablename__ = "document_tables"
+
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True)
+    table_index: Mapped[int] = mapped_column(primary_key=True)
+    block_id: Mapped[str] = mapped_column(String(255))
+    logical_id: Mapped[str | None] = mapped_column(String(255))
+    page: Mapped[int]
+    last_page: Mapped[int]
+    n_rows: Mapped[int]
+    n_cols: Mapped[int]
+    header_rows: Mapped[int]
+    caption: Mapped[str | None] = mapped_column(Text)
+
+
+class TableCellRow(Base):
+    """One cell of a document's table: SQL over table contents without parsing JSON. ``number``
+    is the cell text read as a number (``1,204.50``, ``$1,204.50``, ``(3.4)``, ``12%``), else NULL."""
+
+    __tablename__ = "table_cells"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ("document_id", "table_index"),
+            ("document_tables.document_id", "document_tables.table_index"),
+            ondelete="CASCADE",
+        ),
+    )
+
+    document_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    table_index: Mapped[int] = mapped_column(primary_key=True)
+    row_index: Mapped[int] = mapped_column(primary_key=True)
+    col_index: Mapped[int] = mapped_column(primary_key=True)
+    rowspan: Mapped[int]
+    colspan: Mapped[int]
+    header: Mapped[bool] = mapped_column(Boolean)
+    text: Mapped[str] = mapped_column(Text)
+    number: Mapped[float | None] = mapped_column(Float)
+
+
 def _table(row: type[Base]) -> Table:
     return cast(Table, row.__table__)
 
@@ -263,4 +318,7 @@ PAGES = _table(PageRow)
 ATTEMPTS = _table(AttemptRow)
 BLOCKS = _table(BlockRow)
 REVIEW_ASSIGNMENTS = _table(ReviewAssignmentRow)
+DOCUMENT_PASSES = _table(DocumentPassRow)
+DOCUMENT_TABLES = _table(DocumentTableRow)
+TABLE_CELLS = _table(TableCellRow)
 """The Core tables, for bulk statements (no ORM unit-of-work overhead)."""

@@ -14,6 +14,7 @@ from storage.pages import PageRepository
 from storage.raw_outputs import RawOutputs
 from storage.review_queue import ReviewQueue
 from storage.reviews import ReviewRepository
+from storage.structures import StructureRepository
 
 
 class UnitOfWork:
@@ -32,6 +33,7 @@ class UnitOfWork:
     review_queue: ReviewQueue
     assignments: AssignmentRepository
     claims: PageClaims
+    structures: StructureRepository
 
     def __init__(self, sessions: sessionmaker[Session], outputs: RawOutputs | None = None) -> None:
         self._sessions = sessions
@@ -49,6 +51,7 @@ class UnitOfWork:
         self.review_queue = ReviewQueue(self._session)
         self.assignments = AssignmentRepository(self._session)
         self.claims = PageClaims(self._session)
+        self.structures = StructureRepository(self._session)
         return self
 
     def __exit__(

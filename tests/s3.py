@@ -14,7 +14,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,6 +36,7 @@ class S3Server:
 
     endpoint: str
     log: Path
+    _clients: dict[str, S3Client] = field(default_factory=dict, repr=False)
 
     def env(self) -> dict[str, str]:
         """The standard AWS variables that point boto3 (and docparse) at this server."""
@@ -47,6 +48,12 @@ class S3Server:
         }
 
     def client(self, access_key: str = ACCESS_KEY) -> S3Client:
+        """A client of this server (made once per key: making boto3 clients is slow)."""
+        if access_key not in self._clients:
+            self._clients[access_key] = self._make_client(access_key)
+        return self._clients[access_key]
+
+    def _make_client(self, access_key: str) -> S3Client:
         import boto3
 
         return boto3.session.Session().client(

@@ -52,7 +52,3 @@ class SuspectGate:
             with self._cond:
                 self._alone = False
                 self._cond.notify_all()
-
-    def enter(self, suspect: bool) -> contextmanager[None]:  # type: ignore[valid-type]
-        """``alone()`` for a suspect, ``shared()`` otherwise."""
-        return self.alone() if suspect else self.shared()

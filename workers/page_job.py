@@ -37,6 +37,7 @@ from docparse.identity import stored_options
 from docparse.pipeline import ParseOptions, process_pages
 from docparse.render import RenderError, open_document
 from schemas import Issue, Page
+from workers.document_pass import run_document_pass
 from workers.engines import document_engine_settings, engine_for, is_remote
 from workers.faults import fail_claimed, failed_page
 from workers.runtime import WorkerRuntime
@@ -69,32 +70,70 @@ def run_pages(
     """Claim up to ``pages_per_task`` pages of the document (among ``numbers`` when given), run
     and save each; see the module docstring. Raises transient faults for the task to retry."""
     keeper = rt.leases()
-    with rt.db.unit_of_work() as uow:
-        claim = uow.claims.claim(
-            document_id,
-            worker=keeper.worker_id,
-            lease_s=rt.settings.recover_after_s,
-            limit=rt.settings.pages_per_task,
-            max_deaths=rt.settings.max_page_deaths,
-            among=numbers,
-        )
-        for number, deaths in claim.exhausted:
-            reason = f"worker died {deaths} times on this page"
-            uow.pages.save_results([(document_id, failed_page(number, reason))])
-            log.error("page.poison", document=document_id, page=number, deaths=deaths)
-        record = uow.documents.get(document_id) if claim.pages else None
-        uow.commit()
-    if record is None:
-        return StepResult([], bool(claim.exhausted) and _claimable(rt, document_id))
-    pending = list(claim.pages)
-    try:
-        saved = _run_claimed(rt, keeper, record.settings, record.blob_key, document_id, pending, claim.suspects, engines)
-    finally:
-        if pending:  # not run: cancelled, a fault, an exception
-            with contextlib.suppress(Exception), rt.db.unit_of_work() as uow:
-                uow.claims.give_back(document_id, pending, keeper.worker_id)
-                uow.commit()
+    saved: list[int] = []
+    with keeper.gate.shared():  # no suspect runs in this process while these pages are claimed and run
+        with rt.db.unit_of_work() as uow:
+            claim = uow.claims.claim(
+                document_id,
+                worker=keeper.worker_id,
+                lease_s=rt.settings.recover_after_s,
+                limit=rt.settings.pages_per_task,
+                max_deaths=rt.settings.max_page_deaths,
+                among=numbers,
+            )
+            for number, deaths in claim.exhausted:
+                reason = f"worker died {deaths} times on this page"
+                uow.pages.save_results([(document_id, failed_page(number, reason))])
+                log.error("page.poison", document=document_id, page=number, deaths=deaths)
+            record = uow.documents.get(document_id) if claim.pages else None
+            uow.commit()
+        if record is None:
+            return StepResult([], bool(claim.exhausted) and _claimable(rt, document_id))
+        suspects = [n for n in claim.pages if n in claim.suspects]
+        ordinary = [n for n in claim.pages if n not in claim.suspects]
+        try:
+            saved += _run_held(rt, keeper, record.settings, record.blob_key, document_id, ordinary, engines)
+        except BaseException:
+            _give_back(rt, keeper, document_id, suspects, delivered=False)
+            raise
+    for position, number in enumerate(suspects):  # each alone in this process: a death is attributable
+        try:
+            with keeper.gate.alone():
+                with rt.db.unit_of_work() as uow:
+                    uow.claims.deliver(document_id, number, keeper.worker_id)
+                    uow.commit()
+                log.warning("page.suspect", document=document_id, page=number)
+                saved += _run_held(rt, keeper, record.settings, record.blob_key, document_id, [number], engines)
+        except BaseException:
+            _give_back(rt, keeper, document_id, suspects[position + 1 :], delivered=False)
+            raise
     return StepResult(saved, _claimable(rt, document_id))
+
+
+def _run_held(
+    rt: WorkerRuntime,
+    keeper: LeaseKeeper,
+    settings: Mapping[str, Any],
+    blob_key: str,
+    document_id: str,
+    numbers: list[int],
+    engines: EngineProvider,
+) -> list[int]:
+    """Run claimed (and counted) pages; whatever is not saved in the end is given back."""
+    pending = list(numbers)
+    try:
+        return _run_claimed(rt, keeper, settings, blob_key, document_id, pending, engines) if pending else []
+    finally:
+        _give_back(rt, keeper, document_id, pending, delivered=True)
+
+
+def _give_back(
+    rt: WorkerRuntime, keeper: LeaseKeeper, document_id: str, numbers: list[int], *, delivered: bool
+) -> None:
+    if numbers:  # not run: cancelled, a fault, an exception
+        with contextlib.suppress(Exception), rt.db.unit_of_work() as uow:
+            uow.claims.give_back(document_id, numbers, keeper.worker_id, delivered=delivered)
+            uow.commit()
 
 
 def _run_claimed(
@@ -104,7 +143,6 @@ def _run_claimed(
     blob_key: str,
     document_id: str,
     pending: list[int],
-    suspects: frozenset[int],
     engines: EngineProvider,
 ) -> list[int]:
     """Run the claimed ``pending`` pages; each saved page leaves ``pending``."""
@@ -136,7 +174,7 @@ def _run_claimed(
             if cancelled(rt, document_id):
                 log.info("infer.cancelled", document=document_id)
                 break
-            with keeper.gate.enter(number in suspects), keeper.holding(document_id, number):
+            with keeper.holding(document_id, number):
                 ((page, image),) = list(process_pages(opened, [number], choice.engine, opts, document_id))
             if remote and _engine_failed(page):
                 check_server(choice.engine)  # server down: raise (the page is given back, the task retries)
@@ -164,6 +202,8 @@ def save_page(rt: WorkerRuntime, worker: str, document_id: str, page: Page, imag
         uow.claims.finish(document_id, [page.number], worker)
         uow.commit()
     log.info("page.saved", document=document_id, page=page.number, status=page.status, document_status=status)
+    if status is not None:  # this page completed the document: the document-level pass
+        run_document_pass(rt.db, document_id)
     return True
 
 

@@ -13,6 +13,7 @@ work is idempotent; the reconciler (:mod:`workers.reconciler`) re-enqueues lost 
 
 from __future__ import annotations
 
+import functools
 import random
 import time
 from collections.abc import Callable
@@ -109,12 +110,8 @@ def _infer_pages(self: Task, document_id: str, numbers: list[int] | None = None)
     rt = runtime_for(self.app)
     saved: list[int] = []
     while True:
-        wanted = numbers
-
-        def give_up(reason: str) -> None:
-            fail_pages(rt, document_id, wanted, reason)
-
-        step = _run(self, rt, document_id, lambda: run_pages(rt, document_id, wanted), give_up)
+        give_up = functools.partial(fail_pages, rt, document_id, numbers)
+        step = _run(self, rt, document_id, functools.partial(run_pages, rt, document_id, numbers), give_up)
         if step is None:  # gave up: the pages were failed; the rest of the document goes on
             step = StepResult([], _claimable(rt, document_id))
         saved.extend(step.saved)

@@ -8,7 +8,7 @@ from typing import Any
 
 __all__ = ["SCENARIOS", "Context"]
 
-SCENARIOS: tuple[str, ...] = ("render", "orchestration", "parser", "persistence", "memory", "model")
+SCENARIOS: tuple[str, ...] = ("render", "orchestration", "capacity", "parser", "persistence", "memory", "model")
 """Scenario keys in the order they run and print (modules of this package)."""
 
 

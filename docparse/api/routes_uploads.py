@@ -34,8 +34,8 @@ from docparse.api.problems import ProblemError, problem
 from docparse.api.settings import ApiSettings
 from docparse.api.uploads import FILES_FIELD, UploadedFile, parse_upload
 from docparse.engines.settings import EngineName
-from docparse.intake import ProcessingRequest, intake_file, refusal
-from docparse.render import HEAD_BYTES, RenderLimits, describe_unsupported, sniff_media_type
+from docparse.intake import ProcessingRequest, intake_file
+from docparse.render import RenderLimits
 from docparse.services import Services
 from workers.client import enqueue_document
 
@@ -113,26 +113,23 @@ def admit(
         return _reject(item, 413, detail, instance, "upload-too-large")
     if item.size == 0:
         return _reject(item, 422, f"{item.filename} is empty", instance, "empty-file")
-    with item.path.open("rb") as fh:
-        head = fh.read(HEAD_BYTES)
-    if sniff_media_type(head) is None:
-        detail = f"{item.filename} is {describe_unsupported(head)}, not a PDF or an image"
-        return _reject(item, 415, detail, instance, "unsupported-media-type")
     limits = RenderLimits(max_file_bytes=settings.max_upload_bytes, max_pages=settings.max_pages)
-    reason = refusal(item.path, password=request.password, limits=limits)
-    if reason is not None:
-        return _reject(item, 422, reason, instance, "unprocessable-document")
-    result = intake_file(
-        item.path, db=services.db, blobs=services.blobs, request=request, limits=limits, owner=principal.name
+    result = intake_file(  # reads the file once (digest, type), opens it once (pages); stores nothing refused
+        item.path,
+        db=services.db,
+        blobs=services.blobs,
+        request=request,
+        limits=limits,
+        owner=principal.name,
+        keep_refused=False,
     )
+    if result.outcome == "refused" and result.refusal == "unsupported":
+        return _reject(item, 415, result.reason or "not a PDF or an image", instance, "unsupported-media-type")
     if result.document_id is None:
         return _reject(item, 422, result.reason or "the file could not be taken in", instance, "unprocessable-document")
     with services.db.unit_of_work() as uow:
         record = uow.documents.get(result.document_id)
     assert record is not None
-    if result.outcome == "duplicate" and not principal.may_see(record):
-        detail = f"{item.filename} was already uploaded with these settings by another API key"
-        return _reject(item, 409, detail, instance, "duplicate-of-another-owner")
     if result.outcome == "queued":
         try:
             enqueue_document(services.app, record.id)

@@ -47,9 +47,10 @@ class StoredExportFormat(StrEnum):
 
 
 def _services() -> Services:
-    from docparse.services import Services
+    """The services with the database prepared, as every pipeline command gets them."""
+    from docparse.cli.pipeline import _services as prepared
 
-    return Services.from_env()
+    return prepared()
 
 
 def _who(name: str | None) -> str:
@@ -130,6 +131,7 @@ def review_history(
     with _services().db.unit_of_work() as uow:
         try:
             versions = uow.reviews.history(document_id, page)
+            state = uow.reviews.state(document_id, page)
         except PageNotFound as exc:
             err.print(f"[red]{exc}[/red]")
             raise typer.Exit(1) from None
@@ -141,6 +143,10 @@ def review_history(
         blocks = str(len(v.blocks)) if v.blocks is not None else "-"
         table.add_row(str(a.index), a.kind, by or "-", when, "yes" if a.chosen else "", v.status or "-", blocks)
     out.print(table)
+    if state.reviewed and state.reviewed_at is not None:
+        out.print(f"reviewed by {state.reviewed_by} at {state.reviewed_at:%Y-%m-%d %H:%M:%S}")
+    if state.flag:
+        out.print(f"flagged by {state.flagged_by}: {state.flag}")
 
 
 @command(review_app, "assign")

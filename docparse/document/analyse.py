@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from docparse.document.continuations import Chain, find_chains
 from docparse.document.furniture import find_furniture
 from docparse.document.geometry import Placed, norm_box
@@ -12,13 +14,11 @@ PASS_VERSION = "1"
 """The version of the pass's rules; bump it when a rule changes what the pass finds."""
 
 
-def placed_blocks(document: Document) -> list[Placed]:
+def placed_blocks(document: Document) -> Iterator[Placed]:
     """Every block of the document in reading order (pages by number, blocks by order)."""
-    return [
-        Placed(page, block, norm_box(page, block))
-        for page in sorted(document.pages, key=lambda p: p.number)
-        for block in sorted(page.blocks, key=lambda b: b.order)
-    ]
+    for page in sorted(document.pages, key=lambda p: p.number):
+        for block in sorted(page.blocks, key=lambda b: b.order):
+            yield Placed(page, block, norm_box(page, block))
 
 
 def _logical(document_id: str, n: int, chain: Chain, table: DocumentTable | None) -> LogicalBlock:
@@ -72,10 +72,9 @@ def _table(index: int, chain: Chain, logical_id: str | None) -> DocumentTable:
 def analyse(document: Document) -> DocumentStructure:
     """Running headers, footers and page numbers; paragraphs, lists and tables continued across
     column and page breaks; every table as data. Pages are read, never changed."""
-    placed = placed_blocks(document)
-    labels = find_furniture(placed)
+    labels = find_furniture(placed_blocks(document))
     furniture = {label.block_id for label in labels}
-    flow = (item for item in placed if item.block.id not in furniture)
+    flow = (item for item in placed_blocks(document) if item.block.id not in furniture)
     logical: list[LogicalBlock] = []
     tables: list[DocumentTable] = []
     for chain in find_chains(flow):

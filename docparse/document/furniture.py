@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from statistics import median
 
 from docparse.document.geometry import Placed
@@ -88,12 +88,14 @@ def _repeated(items: Sequence[Placed]) -> dict[str, FurnitureLabel]:
     return found
 
 
-def find_furniture(items: Sequence[Placed]) -> list[BlockLabel]:
+def find_furniture(items: Iterable[Placed]) -> list[BlockLabel]:
     """Labels for the running headers, footers and page numbers among ``items`` (every block of
-    the document, in reading order), in the same order."""
-    repeated = _repeated(items)
+    the document, in reading order), in the same order. One pass; only blocks in the bands or
+    with a furniture class are kept meanwhile."""
+    candidates = [i for i in items if i.block.type in _MODEL_LABELS or _zone(i) is not None]
+    repeated = _repeated(candidates)
     labels: list[BlockLabel] = []
-    for item in items:
+    for item in candidates:
         block = item.block
         model = _MODEL_LABELS.get(block.type)
         found = repeated.get(block.id)

@@ -62,7 +62,7 @@ import time
 import weakref
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -78,6 +78,7 @@ from docparse.engines.openai_http import (
     send_with_retries,
 )
 from docparse.engines.specs import ModelSpec
+from docparse.image_codec import IMAGE_FORMATS, ImageFormat
 
 if TYPE_CHECKING:  # pragma: no cover
     from PIL import Image
@@ -130,7 +131,7 @@ class OpenAIEngine:
         max_retries: int = 5,
         backoff_base_s: float = 0.5,
         backoff_max_s: float = 30,
-        image_format: Literal["png", "jpeg"] = "png",
+        image_format: ImageFormat = "png",
         jpeg_quality: int = 90,
         transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
         extra_body: Mapping[str, Any] | None = None,
@@ -140,14 +141,14 @@ class OpenAIEngine:
             raise ValueError(f"max_in_flight must be at least 1, got {max_in_flight}")
         if max_retries < 0 or timeout_s <= 0:
             raise ValueError("max_retries must be >= 0 and timeout_s > 0")
-        if image_format not in ("png", "jpeg"):
-            raise ValueError(f"image_format must be 'png' or 'jpeg', got {image_format!r}")
+        if image_format not in IMAGE_FORMATS:
+            raise ValueError(f"image_format must be one of {', '.join(IMAGE_FORMATS)}, got {image_format!r}")
         self.spec = spec
         self.base_url = base_url.rstrip("/")
         self.served_model = served_model or spec.model
         self.max_in_flight = max_in_flight
         self.timeout_s = timeout_s
-        self.image_format: Literal["png", "jpeg"] = image_format
+        self.image_format: ImageFormat = image_format
         self.jpeg_quality = jpeg_quality
         self.extra_body = dict(extra_body or {})
         self.retry_policy = RetryPolicy(max_retries, backoff_base_s, backoff_max_s, malformed_retries=2)

@@ -75,14 +75,15 @@ def line_spans(line: dict[str, Any]) -> list[tuple[Sequence[float], str, dict[st
     soft hyphens (U+00AD) are kept, for :func:`docparse.engines.pdf_text_layout.join_rows`.
     """
     direction = tuple(line.get("dir", (1.0, 0.0)))
+    chars = _with_accents(line)
     dx, dy = (float(direction[0]), float(direction[1])) if len(direction) == 2 else (1.0, 0.0)
     out: list[tuple[Sequence[float], str, dict[str, Any]]] = []
     prev: tuple[float, float] | None = None
     prev_space = True
-    for span in line.get("spans", []):
+    for span, span_chars in zip(line.get("spans", []), chars, strict=True):
         threshold = WORD_GAP_EM * float(span.get("size", 10.0))
         parts: list[str] = []
-        for char in span.get("chars", []):
+        for char in span_chars:
             c = char.get("c", "")
             if not c:
                 continue
@@ -99,8 +100,57 @@ def line_spans(line: dict[str, Any]) -> list[tuple[Sequence[float], str, dict[st
                 parts.append(" ")
             parts.append(expand_ligatures(c))
             prev, prev_space = ext, False
-        out.append((span["bbox"], "".join(parts), span))
+        out.append((span["bbox"], unicodedata.normalize("NFC", "".join(parts)), span))
     return out
+
+
+ACCENTS = {
+    "\u00b4": "\u0301",  # acute
+    "\u02dd": "\u030b",  # double acute
+    "\u00a8": "\u0308",  # diaeresis
+    "\u02c6": "\u0302",  # circumflex
+    "\u02dc": "\u0303",  # tilde
+    "\u00af": "\u0304",  # macron
+    "\u02c9": "\u0304",
+    "\u02d8": "\u0306",  # breve
+    "\u02d9": "\u0307",  # dot above
+    "\u02da": "\u030a",  # ring above
+    "\u00b8": "\u0327",  # cedilla
+    "\u02c7": "\u030c",  # caron
+    "\u02db": "\u0328",  # ogonek
+    "\u02cb": "\u0300",  # grave (modifier letter)
+}
+"""Spacing accents that TeX (and others) set as glyphs of their own over a letter, and the
+combining marks they stand for."""
+
+
+def _over(accent: dict[str, Any], char: dict[str, Any]) -> bool:
+    """The accent glyph sits over (or under) the letter: their boxes overlap horizontally."""
+    a, b = accent["bbox"], char["bbox"]
+    inter = min(a[2], b[2]) - max(a[0], b[0])
+    return bool(inter > 0.4 * max(min(a[2] - a[0], b[2] - b[0]), 1e-6))
+
+
+def _with_accents(line: dict[str, Any]) -> list[list[dict[str, Any]]]:
+    """The characters of each span, a spacing accent set over a neighbouring letter folded into
+    that letter as a combining mark (``E´e`` -> ``Eé``, after NFC)."""
+    spans = [list(span.get("chars", [])) for span in line.get("spans", [])]
+    flat = [(i, k) for i, chars in enumerate(spans) for k in range(len(chars))]
+    drop: set[tuple[int, int]] = set()
+    for n, (i, k) in enumerate(flat):
+        char = spans[i][k]
+        mark = ACCENTS.get(char.get("c", ""))
+        if mark is None:
+            continue
+        for m in (n + 1, n - 1):
+            if 0 <= m < len(flat):
+                j, q = flat[m]
+                letter = spans[j][q]
+                if letter.get("c", "").isalpha() and (j, q) not in drop and _over(char, letter):
+                    spans[j][q] = {**letter, "c": letter["c"] + mark}
+                    drop.add((i, k))
+                    break
+    return [[c for k, c in enumerate(chars) if (i, k) not in drop] for i, chars in enumerate(spans)]
 
 
 MATH_FONT = re.compile(

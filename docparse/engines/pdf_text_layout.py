@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import re
 import statistics
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -34,6 +35,7 @@ BOLD_MIN_RATIO = 0.95
 HEADING_MAX_ROWS = 3
 HEADING_MAX_WORDS = 25
 DISPLAY_MATH_MIN = 0.5  # a row with this share of math characters is (part of) a display formula
+_PROSE_WORD = re.compile(r"[^\W\d_]{4,}")
 
 
 @dataclass
@@ -96,6 +98,14 @@ def heading_candidate(row: Row, body: float) -> Kind | None:
     return None
 
 
+def display_math(row: Row) -> bool:
+    """A row of a display formula: mostly math characters (:attr:`Row.math`), or a relation or
+    operator symbol among words none of which is a word of prose (four letters or more)."""
+    if row.math >= DISPLAY_MATH_MIN:
+        return True
+    return any(unicodedata.category(c) == "Sm" for c in row.text) and not _PROSE_WORD.search(row.text)
+
+
 def list_marker(text: str) -> tuple[Literal["ul", "ol"], str, int] | None:
     """``(kind, text without marker, number)`` when a row starts a list item, else ``None``."""
     m = _BULLET_RE.match(text)
@@ -145,7 +155,7 @@ def segment_block(rows: Sequence[Row], body: float, words: frozenset[str] = froz
         prev = rows[i - 1] if i else None
         cur = groups[-1] if groups else None
         near = prev is not None and (row.box[1] - prev.box[3]) <= max(usual_gap, 0.0) + 0.4 * row.size
-        if row.math >= DISPLAY_MATH_MIN:  # a display formula (or one row of it)
+        if display_math(row):  # a display formula (or one row of it)
             if cur and cur.kind == "formula" and near:
                 cur.rows.append(row)
             else:

@@ -47,7 +47,11 @@ class EngineSettings(BaseSettings):
     openai_model: str | None = Field(default=None, description="model name on that server (default: the preset's)")
     openai_max_in_flight: int = Field(default=64, ge=1)
     openai_timeout_s: float = Field(default=300.0, gt=0)
-    openai_image_format: Literal["png", "jpeg"] = "png"
+    openai_image_format: Literal["png", "png-small", "webp", "jpeg"] = Field(
+        default="png",
+        description="how page images travel to the server: png (lossless, fast: the default), png-small "
+        "(lossless, smallest, slow), webp (lossless) or jpeg (lossy); see docparse/image_codec.py",
+    )
 
     @field_validator("engine_plugins", mode="before")
     @classmethod

@@ -1,7 +1,12 @@
-"""Evaluation of parsed documents against ground truth, in the style of OmniDocBench.
+"""Evaluation of parsed documents against ground truth.
 
-``run(gold, pred, json_out=...)`` reads docparse JSON exports or OmniDocBench ground truth
-(files or folders), pairs documents and pages, and scores, per page and overall, by block type:
+``run(gold, pred, json_out=..., config=...)`` has two protocols (``EvalConfig.protocol``):
+
+* OmniDocBench's own end-to-end evaluation (:mod:`docparse.eval.odb`), the default when GOLD is
+  OmniDocBench ground truth: predictions are per-page Markdown (any tool's), docparse exports
+  or QwenVL HTML; the result (``EvalReport.omnidocbench``) has the official structure;
+* the box-aware docparse protocol, for docparse JSON exports or OmniDocBench ground truth
+  (files or folders): documents and pages paired, and scored per page and overall, by block type:
 
 * text: normalized edit distance of the page text in reading order (:mod:`.text_metrics`);
 * tables: TEDS and TEDS-struct (:mod:`.teds`);
@@ -21,7 +26,7 @@ from docparse.eval.models import DocumentResult, EditScore, EvalConfig, FormulaS
 from docparse.eval.page_eval import evaluate_page, reading_order_score
 from docparse.eval.readers import EvalInputError, load_documents, pair_documents
 from docparse.eval.report import Counts, EvalReport, Metric, build_table, render_table, summary_line
-from docparse.eval.runner import run
+from docparse.eval.runner import run, run_omnidocbench, uses_omnidocbench
 from docparse.eval.teds import teds, teds_struct
 from docparse.eval.text_metrics import ned, normalize_latex, normalize_text, page_text
 
@@ -50,7 +55,9 @@ __all__ = [
     "reading_order_score",
     "render_table",
     "run",
+    "run_omnidocbench",
     "summary_line",
     "teds",
     "teds_struct",
+    "uses_omnidocbench",
 ]

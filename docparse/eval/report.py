@@ -170,7 +170,7 @@ _LABELS = {
 
 
 def _fmt(value: float | None) -> str:
-    return "—" if value is None else f"{value:.4f}"
+    return "n/a" if value is None else f"{value:.4f}"
 
 
 def build_table(report: EvalReport) -> Table:

@@ -31,6 +31,9 @@ class ExportOptions:
       reading flow (default: left out; JSON, CSV and XLSX always keep every block).
     * ``merge_continuations`` — Markdown and HTML: show a paragraph, list or table continued
       across a column or page break once, merged (default); ``False``: every part where it is.
+    * ``neutralize_formulas`` — CSV: a cell that a spreadsheet would run as a formula (it begins
+      with ``=``, ``+``, ``-``, ``@``, tab or carriage return and is not a number) gets a leading
+      ``'`` (OWASP's CSV-injection advice; default). ``False``: every cell verbatim.
     """
 
     overlay: bool = False
@@ -39,6 +42,7 @@ class ExportOptions:
     md_box_comments: bool = False
     furniture: bool = False
     merge_continuations: bool = True
+    neutralize_formulas: bool = True
 
 
 class Exporter(Protocol):

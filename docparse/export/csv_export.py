@@ -25,7 +25,15 @@ logical_id  the logical block a continued paragraph, list or table part belongs 
 Numbers are written shortest-exact (``72`` for 72.0, otherwise Python's ``repr``), so
 ``float(cell)`` gives back the stored value. Quoting is RFC 4180 (``\\r\\n`` line ends,
 fields with commas, quotes or line breaks quoted, quotes doubled): any text round-trips
-through :func:`csv.reader`.
+through :func:`csv.reader` — except formula-like cells, see below.
+
+**Formula injection.** Text comes from documents and models: a cell such as
+``=cmd|' /C calc'!A0``, ``@SUM(...)`` or ``+HYPERLINK(...)`` would run as a formula when the file
+is opened in a spreadsheet. As OWASP recommends, every cell (in ``blocks.csv`` and the table
+CSVs) that begins with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading
+``'``, unless the whole cell is a number (``-12.5``, ``+3``, ``1e-3``: box coordinates and table
+figures stay numbers). ``ExportOptions(neutralize_formulas=False)`` — ``--keep-formulas`` on the
+command line, ``neutralize_formulas=false`` on the API — writes every cell verbatim.
 
 Each table (and each chart's data table) is written to ``tables/<page>-<order>.csv`` as its
 cell grid, one CSV row per grid row, without a header line. A table continued across pages
@@ -42,6 +50,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Iterator, Sequence
 
 from docparse.document import structure_of
@@ -75,12 +84,25 @@ COLUMNS: tuple[str, ...] = (
 """The columns of ``blocks.csv``."""
 
 
-def csv_rows(rows: Iterable[Sequence[str]]) -> Chunks:
-    """Format rows as RFC 4180 CSV, yielding one formatted row per chunk."""
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+"""First characters that make a spreadsheet treat a cell as a formula (OWASP, CSV injection)."""
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+def neutralize(cell: str) -> str:
+    """``cell`` with a leading ``'`` when a spreadsheet would run it as a formula (a number stays as is)."""
+    if cell.startswith(FORMULA_TRIGGERS) and not _NUMBER.fullmatch(cell):
+        return "'" + cell
+    return cell
+
+
+def csv_rows(rows: Iterable[Sequence[str]], *, neutralize_formulas: bool = True) -> Chunks:
+    """Format rows as RFC 4180 CSV, yielding one formatted row per chunk; formula-like cells are
+    neutralized (:func:`neutralize`) unless ``neutralize_formulas`` is false."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     for row in rows:
-        writer.writerow(row)
+        writer.writerow([neutralize(cell) for cell in row] if neutralize_formulas else row)
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate(0)
@@ -172,7 +194,7 @@ class CsvExporter:
 
     def stream(self, document: Document, options: ExportOptions) -> Chunks:
         """``blocks.csv`` only, one row per chunk (the header first)."""
-        return csv_rows(_block_rows(document))
+        return csv_rows(_block_rows(document), neutralize_formulas=options.neutralize_formulas)
 
     def tables(self, document: Document) -> Iterator[tuple[str, TableData]]:
         """Every table grid of the document with its file name, in reading order (see
@@ -183,4 +205,4 @@ class CsvExporter:
         """``blocks.csv`` first, then each table's grid CSV."""
         yield "blocks.csv", self.stream(document, options)
         for name, table in self.tables(document):
-            yield name, csv_rows(table.grid())
+            yield name, csv_rows(table.grid(), neutralize_formulas=options.neutralize_formulas)

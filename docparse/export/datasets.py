@@ -52,6 +52,7 @@ CATEGORIES: Mapping[str, str] = {
     "music_sheet": "figure",
     "chemical_formula": "figure",
     "code": "code_txt",
+    "key_value": "text_block",
     "header": "header",
     "footer": "footer",
     "page_number": "page_number",

@@ -98,6 +98,9 @@ def block_html(block: Block) -> Markup:
     if block.type == "code":
         lang = f"language-{css_class(block.language)}" if block.language and css_class(block.language) else None
         return h("pre", h("code", block.text, class_=lang), id=ident, class_="code")
+    if block.type == "key_value":
+        pair = join([h("dt", block.key), h("dd", text_with_breaks(block.value))])
+        return h("dl", pair, id=ident, class_="key-value")
     return h("div", text_with_breaks(block.text), id=ident, class_="unknown", data_tag=block.tag or None)
 
 

@@ -39,6 +39,7 @@ TYPE_COLORS: dict[str, str] = {
     "footer": "#c5b0d5",
     "page_number": "#c49c94",
     "code": "#393b79",
+    "key_value": "#dbdb8d",
     "unknown": "#000000",
 }
 """The colour of each block type's boxes (every ``BlockType`` has one)."""

@@ -107,6 +107,9 @@ def block_md(block: Block) -> str:
         return fence(block.text, block.language or "")
     if block.type in ("music_sheet", "chemical_formula"):
         return fence(block.content or block.text, block.format)
+    if block.type == "key_value":
+        value = md_one_line(block.value)
+        return f"**{md_one_line(block.key)}:** {value}".rstrip() if block.key.strip() else value
     # header, footer, page_number: only in the flow when asked for (``furniture``), as plain lines
     return "\n".join(md_lines(block.text))
 

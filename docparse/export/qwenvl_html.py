@@ -105,7 +105,8 @@ def block_html(block: Block, geometry: PageGeometry, convention: CoordinateConve
             return _figure(block, box, "chart", data or text)
         case "formula":
             classes = "formula" if block.variant is None else f"formula.{block.variant}"
-            return _figure(block, box, classes, f"<div>{_text(block.content or block.text)}</div>")
+            fmt = block.format if block.format != "latex" else None  # format="text": from a text layer
+            return _figure(block, box, classes, f"<div>{_text(block.content or block.text)}</div>", fmt)
         case "image":
             if block.caption:
                 return _figure(block, box, "image caption", f"<p>{_text(block.caption)}</p>")
@@ -125,6 +126,8 @@ def block_html(block: Block, geometry: PageGeometry, convention: CoordinateConve
             return _boxed("p", box, text, block.type.replace("_", "-") if block.type == "page_number" else block.type)
         case "unknown":
             return _boxed("div", box, text, block.classes or None)
+        case "key_value":
+            return _boxed("dl", box, f"<dt>{_text(block.key)}</dt><dd>{_text(block.value)}</dd>", "key_value")
         case _:  # paragraph
             return _boxed("p", box, text)
 

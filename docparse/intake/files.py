@@ -40,7 +40,8 @@ from schemas import document_key
 from storage import BlobStore, Database, DocumentExists, DocumentNotFound, NewDocument
 from workers.client import enqueue_document
 
-Outcome = Literal["queued", "duplicate", "failed", "skipped"]
+Outcome = Literal["queued", "duplicate", "failed", "skipped", "refused"]
+Refusal = Literal["unsupported", "unprocessable"]
 
 DOCUMENT_SUFFIXES = frozenset(
     {".pdf", ".png", ".jpg", ".jpeg", ".jpe", ".tif", ".tiff", ".webp", ".bmp", ".dib", ".gif"}
@@ -62,14 +63,28 @@ class UnknownDocument(DocumentNotFound, KeyError):
 
 @dataclass(frozen=True)
 class IntakeResult:
-    """What became of one file. ``document_id`` is ``None`` only when the file could not be read
-    at all (no row exists then; ``reason`` says why). ``failed`` files have a row with the reason."""
+    """What became of one file. ``document_id`` is ``None`` when no row exists: the file could not
+    be read, was skipped, or was ``refused`` (``keep_refused=False``: ``refusal`` says whether it is
+    not a document at all or a document that cannot be processed). ``failed`` files have a row
+    with the reason. ``media_type`` is the type sniffed from the bytes, when there is one."""
 
     path: Path
     outcome: Outcome
     document_id: str | None
     reason: str | None = None
     batch_id: str | None = None
+    refusal: Refusal | None = None
+    media_type: str | None = None
+
+
+@dataclass(frozen=True)
+class _Scanned:
+    """A file read once: its digest, size and the type sniffed from its first bytes."""
+
+    sha256: str
+    size: int
+    media_type: str | None
+    head: bytes
 
 
 def _digest(path: Path) -> tuple[str, int, bytes]:
@@ -128,24 +143,35 @@ def intake_file(
     batch_id: str | None = None,
     owner: str | None = None,
     defaults: EngineSettings | None = None,
+    keep_refused: bool = True,
 ) -> IntakeResult:
     """Take one file in (see the module docstring) and commit. Does not enqueue.
 
     ``defaults`` are the deployment's engine settings that unset options of ``request`` take
     (``None``: read from the environment); ``owner`` scopes deduplication (see
-    :func:`schemas.document_key`)."""
+    :func:`schemas.document_key`). ``keep_refused=False`` (the API) stores nothing for a file
+    that is not a document or cannot be processed: the result is ``refused`` with the reason.
+    The file is read once for its digest and type and opened once more to count its pages."""
     path = Path(path)
     identity = _Identity.of(request, defaults, owner)
-    scanned = _scan(db, path, identity)
+    scanned = _scan(db, path, identity, suffix_matters=keep_refused)
     if isinstance(scanned, IntakeResult):
         return scanned
     return _admit(
-        path, scanned, db=db, blobs=blobs, request=request, identity=identity, limits=limits, batch_id=batch_id
+        path,
+        scanned,
+        db=db,
+        blobs=blobs,
+        request=request,
+        identity=identity,
+        limits=limits,
+        batch_id=batch_id,
+        keep_refused=keep_refused,
     )
 
 
-def _scan(db: Database, path: Path, identity: _Identity) -> tuple[str, int, bytes] | IntakeResult:
-    """The file's digest, or the result when intake ends here (unreadable, duplicate)."""
+def _scan(db: Database, path: Path, identity: _Identity, *, suffix_matters: bool = True) -> _Scanned | IntakeResult:
+    """The file read once, or the result when intake ends here (unreadable, duplicate, not ours)."""
     try:
         if not path.is_file():
             raise FileNotFoundError(2, "not a file" if path.exists() else "no such file")
@@ -154,16 +180,18 @@ def _scan(db: Database, path: Path, identity: _Identity) -> tuple[str, int, byte
         return IntakeResult(path, "failed", None, f"cannot read {path}: {exc.strerror or exc}")
     with db.unit_of_work() as uow:
         existing = uow.documents.get(identity.document_id(sha))
+    media_type = sniff_media_type(head)
     if existing is not None:
-        return IntakeResult(path, "duplicate", existing.id, None, existing.batch_id)
-    if size > 0 and sniff_media_type(head) is None and path.suffix.lower() not in DOCUMENT_SUFFIXES:
+        return IntakeResult(path, "duplicate", existing.id, None, existing.batch_id, media_type=media_type)
+    named_like_one = path.suffix.lower() in DOCUMENT_SUFFIXES or not suffix_matters
+    if size > 0 and media_type is None and not named_like_one:
         return IntakeResult(path, "skipped", None, f"not a document ({describe_unsupported(head)}); skipped")
-    return sha, size, head
+    return _Scanned(sha, size, media_type, head)
 
 
 def _admit(
     path: Path,
-    digest: tuple[str, int, bytes],
+    scanned: _Scanned,
     *,
     db: Database,
     blobs: BlobStore,
@@ -171,16 +199,24 @@ def _admit(
     identity: _Identity,
     limits: RenderLimits,
     batch_id: str | None,
+    keep_refused: bool = True,
 ) -> IntakeResult:
-    """Store the original and insert the row (``failed`` at once with the reason when refused)."""
-    sha, size, head = digest
+    """Store the original and insert the row (``failed`` at once with the reason when refused,
+    or nothing at all with ``keep_refused=False``)."""
+    sha, size = scanned.sha256, scanned.size
+    if scanned.media_type is None and not keep_refused:
+        what = "empty" if size == 0 else describe_unsupported(scanned.head)
+        reason = f"{path.name} is {what}, not a PDF or an image"
+        return IntakeResult(path, "refused", None, reason, refusal="unsupported")
     reason = refusal(path, password=request.password, limits=limits)
+    if reason is not None and not keep_refused:
+        return IntakeResult(path, "refused", None, reason, refusal="unprocessable", media_type=scanned.media_type)
     blob_key = blobs.put_file(path)
     new = NewDocument(
         id=identity.document_id(sha),
         sha256=sha,
         filename=path.name,
-        media_type=sniff_media_type(head) or "application/octet-stream",
+        media_type=scanned.media_type or "application/octet-stream",
         size_bytes=size,
         settings_fingerprint=identity.fingerprint,
         settings=identity.resolved.stored(password=request.password, limits=limits),
@@ -192,13 +228,13 @@ def _admit(
         try:
             uow.documents.add(new)
         except DocumentExists:  # a concurrent intake of the same bytes won the race
-            return IntakeResult(path, "duplicate", new.id, None, batch_id)
+            return IntakeResult(path, "duplicate", new.id, None, batch_id, media_type=scanned.media_type)
         if reason is not None:
             uow.documents.transition(new.id, "failed", reason=reason)
         uow.commit()
     if reason is not None:
-        return IntakeResult(path, "failed", new.id, reason, batch_id)
-    return IntakeResult(path, "queued", new.id, None, batch_id)
+        return IntakeResult(path, "failed", new.id, reason, batch_id, media_type=scanned.media_type)
+    return IntakeResult(path, "queued", new.id, None, batch_id, media_type=scanned.media_type)
 
 
 def submit(

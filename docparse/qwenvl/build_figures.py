@@ -91,7 +91,9 @@ def _variant(classes: str) -> str | None:
 
 
 def build_source_block(element: Element, kind: Kind, ctx: PageContext) -> Block | None:
-    """Formula, music sheet or chemical formula: ``content`` is the inner ``<div>``'s source text.
+    """Formula, music sheet or chemical formula: ``content`` is the inner ``<div>``'s source text,
+    in the ``format`` the element names (a formula's default: LaTeX; ``format="text"`` is
+    plain Unicode text, as the ``pdf-text`` engine reads it from a text layer).
 
     Content after (or before) the inner element is kept, appended to ``content``, and
     reported as ``mixed_content``.
@@ -122,6 +124,7 @@ def build_source_block(element: Element, kind: Kind, ctx: PageContext) -> Block 
         **common,
         content=content,
         text=content,
+        format=normalize_ws(element.get("format") or "").lower() or "latex",
         variant="machine_printed" if variant == "machine_printed" else "handwritten" if variant else None,
         image_bbox=image_bbox,
     )

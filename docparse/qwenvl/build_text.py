@@ -8,7 +8,7 @@ from typing import TypedDict
 from docparse.qwenvl.context import PageContext
 from docparse.qwenvl.dom import Element, tag_of
 from docparse.qwenvl.elements import Kind, LooseText, classify
-from docparse.qwenvl.text import element_text, normalize_ws, raw_text
+from docparse.qwenvl.text import class_string, element_text, normalize_ws, raw_text
 from schemas import (
     AuthorBlock,
     Block,
@@ -17,6 +17,7 @@ from schemas import (
     FooterBlock,
     HeaderBlock,
     HeadingBlock,
+    KeyValueBlock,
     ListBlock,
     PageNumberBlock,
     ParagraphBlock,
@@ -150,6 +151,32 @@ def build_code(element: Element, ctx: PageContext) -> Block | None:
     classes = " ".join([element.get("class") or ""] + [c.get("class") or "" for c in element if tag_of(c) == "code"])
     language = _LANGUAGE.search(classes)
     return CodeBlock(**ctx.common(element), text=text.rstrip(), language=language.group(1) if language else None)
+
+
+def _parts(element: Element, tags: tuple[str, ...], css: str) -> str:
+    found = [c for c in element.iter() if c is not element and (tag_of(c) in tags or class_string(c) == css)]
+    return normalize_ws(" ".join(element_text(c) for c in found))
+
+
+def build_key_value(element: Element, ctx: PageContext) -> Block | None:
+    """A key and its value (a form field): ``<dl class="key_value"><dt>key</dt><dd>value</dd></dl>``,
+    or any element of that class holding ``class="key"`` and ``class="value"`` children.
+
+    Text outside the key and the value is kept, appended to the value (``mixed_content``);
+    without either part the whole text is the value."""
+    key = _parts(element, ("dt",), "key")
+    value = _parts(element, ("dd",), "value")
+    found = [c for c in element.iter() if tag_of(c) in ("dt", "dd") or class_string(c) in ("key", "value")]
+    rest = element_text(element, skip=lambda e: any(e is f for f in found))
+    if not key and not value and not rest:
+        drop_empty(element, ctx)
+        return None
+    if rest:
+        if key or value:
+            ctx.log.add("mixed_content", "text beside the key and the value kept in the value", block=ctx.next_index)
+        value = normalize_ws(f"{value} {rest}")
+    text = f"{key}: {value}".rstrip() if key else value
+    return KeyValueBlock(**ctx.common(element), text=text, key=key, value=value)
 
 
 def build_loose(loose: LooseText, ctx: PageContext) -> Block:

@@ -17,8 +17,8 @@ from docparse.qwenvl.text import BLOCK_TAGS, INLINE_TAGS, SKIPPED_TAGS, class_st
 
 Kind = Literal[
     "heading", "paragraph", "caption", "list", "table", "chart", "formula", "image", "music_sheet",
-    "chemical_formula", "author", "header", "footer", "page_number", "code", "unknown", "container",
-    "inline", "skip",
+    "chemical_formula", "author", "header", "footer", "page_number", "code", "key_value", "unknown",
+    "container", "inline", "skip",
 ]  # fmt: skip
 
 CLASS_KINDS: dict[str, Kind] = {
@@ -46,6 +46,8 @@ CLASS_KINDS: dict[str, Kind] = {
     "page-number": "page_number",
     "page_number": "page_number",
     "pagenumber": "page_number",
+    "key_value": "key_value",
+    "key-value": "key_value",
 }
 """Whole class strings with a meaning of their own, whatever the tag."""
 

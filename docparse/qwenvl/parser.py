@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 
 from docparse.qwenvl.build_figures import build_chart, build_image, build_source_block, build_table
-from docparse.qwenvl.build_text import build_code, build_list, build_loose, build_simple
+from docparse.qwenvl.build_text import build_code, build_key_value, build_list, build_loose, build_simple
 from docparse.qwenvl.context import PageContext
 from docparse.qwenvl.dom import Element, parse_document, serialize, tag_of
 from docparse.qwenvl.elements import LooseText, Node, classify, has_box, top_level_nodes
@@ -62,6 +62,8 @@ def _build(node: Node, ctx: PageContext) -> Block | None:
         return build_list(node, ctx)
     if kind == "code":
         return build_code(node, ctx)
+    if kind == "key_value":
+        return build_key_value(node, ctx)
     if kind == "table":
         return build_table(node, ctx)
     if kind == "chart":

@@ -16,14 +16,17 @@ image plugins load on first use.
 """
 
 from docparse.render.base import DEFAULT_LIMITS, DEFAULT_PDF_DPI, OpenedDocument, RenderedPage, RenderLimits
+from docparse.render.budget import check_model_pixels, check_pixel_budget
 from docparse.render.document import Backend, DocumentInfo, open_document, page_count, probe
-from docparse.render.encode import ENCODED_MEDIA_TYPES, ImageFormat, encode_image
+from docparse.render.encode import ENCODED_MEDIA_TYPES, IMAGE_FORMATS, ImageFormat, encode_image
 from docparse.render.errors import (
     BackendUnavailable,
     CorruptDocument,
     EncryptedDocument,
+    InvalidPixelBudget,
     LimitExceeded,
     RenderError,
+    RenderTimeout,
     UnsupportedFileType,
 )
 from docparse.render.sizing import MAX_ASPECT_RATIO, model_input_size
@@ -34,6 +37,7 @@ __all__ = [
     "DEFAULT_PDF_DPI",
     "ENCODED_MEDIA_TYPES",
     "HEAD_BYTES",
+    "IMAGE_FORMATS",
     "MAX_ASPECT_RATIO",
     "SUPPORTED_MEDIA_TYPES",
     "Backend",
@@ -42,12 +46,16 @@ __all__ = [
     "DocumentInfo",
     "EncryptedDocument",
     "ImageFormat",
+    "InvalidPixelBudget",
     "LimitExceeded",
     "OpenedDocument",
     "RenderError",
     "RenderLimits",
+    "RenderTimeout",
     "RenderedPage",
     "UnsupportedFileType",
+    "check_model_pixels",
+    "check_pixel_budget",
     "describe_unsupported",
     "encode_image",
     "model_input_size",

@@ -16,6 +16,7 @@ from typing import Self
 
 from PIL import Image
 
+from docparse.render.errors import InvalidPixelBudget
 from schemas.geometry import PageGeometry
 
 __all__ = ["DEFAULT_LIMITS", "DEFAULT_PDF_DPI", "OpenedDocument", "RenderLimits", "RenderedPage"]
@@ -26,19 +27,34 @@ DEFAULT_PDF_DPI = 200.0
 
 @dataclass(frozen=True)
 class RenderLimits:
-    """Refuse inputs that would exhaust a worker. Each breach raises :class:`LimitExceeded`.
+    """What one document may cost a worker; each breach raises :class:`LimitExceeded` (or, for
+    the time budget, :class:`RenderTimeout`) and fails only the page or file concerned.
 
-    ``max_page_pixels`` guards against decompression bombs: it is checked against the size
-    an image file *declares* in its header, before any pixel is decoded.
+    * ``max_file_bytes`` / ``max_pages`` — per file, checked before anything is rendered.
+    * ``max_page_pixels`` — pixels of a *decoded* source image (a scan, a TIFF frame), checked
+      against the size the file declares before any pixel is decoded (decompression bombs).
+    * ``max_model_pixels`` — pixels of the image handed to the model, checked once its size is
+      known and before it is allocated (an upscaling pixel budget cannot drive a 20000x20000 page).
+      Default: 16384·28·28, the Qwen2.5-VL processor's own upper bound.
+    * ``max_content_bytes`` — decompressed bytes of a PDF page's content streams (its own and those
+      of the form XObjects it uses), measured with bounded decompression before the page is drawn
+      or its text read: a content-stream bomb fails at once instead of running for minutes.
+    * ``render_timeout_s`` — wall-clock budget to draw one PDF page; the page is drawn in a child
+      process killed when the budget runs out (MuPDF holds the GIL and cannot be interrupted from
+      Python). ``None`` or ``0``: draw in process, no budget.
     """
 
     max_file_bytes: int = 200 * 1024 * 1024
     max_pages: int = 2000
     max_page_pixels: int = 200_000_000
+    max_model_pixels: int = 16384 * 28 * 28
+    max_content_bytes: int = 64 * 1024 * 1024
+    render_timeout_s: float | None = 60.0
 
 
 DEFAULT_LIMITS = RenderLimits()
-"""The default limits (200 MB, 2000 pages, 200 MP per source image)."""
+"""The default limits (200 MB, 2000 pages, 200 MP per source image, 12.8 MP model input, 64 MiB of
+page content, 60 s per page drawn)."""
 
 
 @dataclass
@@ -82,13 +98,20 @@ class OpenedDocument(abc.ABC):
         """Render page ``index0`` (0-based) at its ``smart_resize`` size for the given budget.
 
         Raises ``IndexError`` for a page outside ``0 .. page_count-1``, ``RuntimeError`` on a
-        closed document, :class:`LimitExceeded` for a refused page (too many pixels, aspect
-        ratio) and :class:`CorruptDocument` when this page cannot be decoded.
+        closed document, :class:`InvalidPixelBudget` for a budget with ``min_pixels > max_pixels``,
+        :class:`LimitExceeded` for a refused page (too many pixels or content bytes, aspect ratio,
+        past the time budget) and :class:`CorruptDocument` when this page cannot be decoded.
         """
         if self._closed:
             raise RuntimeError(f"document {self.path.name} is closed")
         if not 0 <= index0 < self.page_count:
             raise IndexError(f"page index {index0} out of range: the document has {self.page_count} page(s)")
+        if not 0 < min_pixels <= max_pixels:
+            raise InvalidPixelBudget(
+                f"the pixel budget {min_pixels}..{max_pixels} is invalid: it must satisfy 0 < min_pixels <= max_pixels",
+                option="min_pixels",
+                limit="min_pixels <= max_pixels",
+            )
         return self._render(index0, min_pixels=min_pixels, max_pixels=max_pixels, factor=factor)
 
     def iter_pages(self, *, min_pixels: int, max_pixels: int, factor: int = 28) -> Iterator[RenderedPage]:

@@ -11,8 +11,10 @@ __all__ = [
     "BackendUnavailable",
     "CorruptDocument",
     "EncryptedDocument",
+    "InvalidPixelBudget",
     "LimitExceeded",
     "RenderError",
+    "RenderTimeout",
     "UnsupportedFileType",
 ]
 
@@ -50,6 +52,23 @@ class LimitExceeded(RenderError):
         super().__init__(message)
         self.limit = limit
         self.value = value
+        self.maximum = maximum
+
+
+class RenderTimeout(LimitExceeded):
+    """Drawing a page ran past ``RenderLimits.render_timeout_s`` and was stopped (``limit`` is
+    ``"render_timeout_s"``, ``value`` the seconds spent)."""
+
+
+class InvalidPixelBudget(RenderError, ValueError):
+    """A requested pixel budget that is inconsistent (``min_pixels > max_pixels``, not positive)
+    or over the operator's cap. ``option`` names the request option at fault, ``limit`` the
+    limit it broke (``"max_model_pixels"``, or ``"min_pixels <= max_pixels"``)."""
+
+    def __init__(self, message: str, *, option: str, limit: str, maximum: int | None = None) -> None:
+        super().__init__(message)
+        self.option = option
+        self.limit = limit
         self.maximum = maximum
 
 

@@ -24,9 +24,10 @@ import re
 import warnings
 from pathlib import Path
 
-from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, UnidentifiedImageError
 
 from docparse.render.base import DEFAULT_LIMITS, OpenedDocument, RenderedPage, RenderLimits
+from docparse.render.budget import check_model_pixels
 from docparse.render.errors import CorruptDocument, LimitExceeded
 from docparse.render.sizing import model_input_size
 from schemas.geometry import PageGeometry
@@ -90,14 +91,17 @@ class ImageDocument(OpenedDocument):
                 if index0:
                     source.seek(index0)
                 _check_pixels(source.size, self._limits, number=number)
-                source.load()
-                frame = _orient(source)
+                orientation = _orientation(source)
+                width, height = source.size if orientation < 5 else source.size[::-1]
+                model_w, model_h = model_input_size(
+                    width, height, min_pixels=min_pixels, max_pixels=max_pixels, factor=factor
+                )
+                check_model_pixels(model_w, model_h, self._limits, number=number)
+                target = (model_w, model_h) if orientation < 5 else (model_h, model_w)
+                rgb = _orient(_decode_rgb(source, target), orientation)
             except (OSError, EOFError, SyntaxError, ValueError) as exc:
                 raise CorruptDocument(f"page {number} of {self.path.name} cannot be decoded: {exc}") from exc
-            rgb = to_rgb(frame)
-        width, height = rgb.size
-        model_w, model_h = model_input_size(width, height, min_pixels=min_pixels, max_pixels=max_pixels, factor=factor)
-        if (model_w, model_h) != (width, height):
+        if rgb.size != (model_w, model_h):
             rgb = rgb.resize((model_w, model_h), Image.Resampling.BICUBIC)
         geometry = PageGeometry(
             unit="px",
@@ -125,12 +129,57 @@ def _check_pixels(size: tuple[int, int], limits: RenderLimits, *, number: int) -
         raise CorruptDocument(f"page {number} has an empty size {width}x{height}")
 
 
-def _orient(image: Image.Image) -> Image.Image:
-    """Apply the EXIF orientation (copy only when there is one to apply)."""
-    orientation = image.getexif().get(ExifTags.Base.Orientation, 1)
-    if orientation in (2, 3, 4, 5, 6, 7, 8):
-        return ImageOps.exif_transpose(image)
-    return image
+_TRANSPOSE = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+"""EXIF orientation -> the transpose that displays the image upright (as ``ImageOps.exif_transpose``)."""
+
+_DEEP_MODES = ("I", "F", "I;16", "I;16L", "I;16B", "I;16N")
+_BAND_PIXELS = 1 << 22
+"""Source pixels converted at a time when a large image is reduced (a 4 MP band)."""
+
+
+def _orientation(image: Image.Image) -> int:
+    value = image.getexif().get(ExifTags.Base.Orientation, 1)
+    return value if value in _TRANSPOSE else 1
+
+
+def _orient(image: Image.Image, orientation: int) -> Image.Image:
+    """Apply an EXIF orientation (a copy only when there is one to apply)."""
+    return image.transpose(_TRANSPOSE[orientation]) if orientation in _TRANSPOSE else image
+
+
+def _decode_rgb(source: Image.Image, target: tuple[int, int]) -> Image.Image:
+    """The frame as RGB, decoded within a memory bound and no larger than needed for ``target``.
+
+    A JPEG is decoded at the coarsest DCT scale that keeps at least twice the target size
+    (``draft``: a 1/2 .. 1/8 decode, never the full raster). Other formats decode at full size in
+    their own mode (1-4 bytes per pixel, at most ``max_page_pixels``); when that is at least four
+    times the target on each side the frame is converted and box-reduced band by band (4 MP at a
+    time) to about twice the target, so no second full-size copy is ever made — the same
+    reduce-then-resample that Pillow's ``resize(reducing_gap=2)`` does. Alpha is composited on
+    white before reducing, as for a small image.
+    """
+    tw, th = target
+    if source.format == "JPEG":
+        source.draft(None, (2 * tw, 2 * th))
+    source.load()
+    w, h = source.size
+    k = int(min(w / tw, h / th) / 2)
+    if k < 2 or source.mode in _DEEP_MODES:
+        return to_rgb(source) if k < 2 else to_rgb(source).reduce(k)
+    out = Image.new("RGB", (-(-w // k), -(-h // k)))
+    band = k * max(1, _BAND_PIXELS // (w * k))
+    for top in range(0, h, band):
+        piece = source.crop((0, top, w, min(h, top + band)))
+        out.paste(to_rgb(piece).reduce(k), (0, top // k))
+    return out
 
 
 def to_rgb(image: Image.Image) -> Image.Image:

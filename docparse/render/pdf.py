@@ -18,7 +18,10 @@ import pymupdf as _pymupdf
 from PIL import Image
 
 from docparse.render.base import DEFAULT_LIMITS, DEFAULT_PDF_DPI, OpenedDocument, RenderedPage, RenderLimits
-from docparse.render.errors import CorruptDocument, EncryptedDocument, LimitExceeded
+from docparse.render.budget import check_model_pixels
+from docparse.render.errors import CorruptDocument, EncryptedDocument, LimitExceeded, RenderTimeout
+from docparse.render.isolated import draw_isolated
+from docparse.render.pdf_content import ContentMeter
 from docparse.render.raster import rasterize
 from docparse.render.sizing import model_input_size
 from docparse.render.sniff import PDF
@@ -63,13 +66,29 @@ def open_pdf(path: Path, password: str | None) -> Any:
                 raise EncryptedDocument(
                     f"{path.name} is password-protected and the password given is wrong", wrong_password=True
                 )
-        if doc.page_count < 1:
+        try:
+            count = int(doc.page_count)
+        except (RuntimeError, _MUPDF_ERROR) as exc:  # e.g. a page tree claiming /Count 1000000000
+            raise CorruptDocument(
+                f"{path.name} is not a readable PDF: its page tree is invalid{_declared_count(doc)} ({exc})"
+            ) from exc
+        if count < 1:
             detail = _mupdf_messages_since(before)
             raise CorruptDocument(f"{path.name} has no readable pages" + (f": {detail}" if detail else ""))
     except BaseException:
         doc.close()
         raise
     return doc
+
+
+def _declared_count(doc: Any) -> str:
+    """``": it claims N pages"`` from the root page tree's ``/Count``, or ``""`` when unreadable."""
+    try:
+        _, pages = doc.xref_get_key(doc.pdf_catalog(), "Pages")
+        kind, count = doc.xref_get_key(int(pages.split()[0]), "Count")
+    except (RuntimeError, _MUPDF_ERROR, ValueError, IndexError):
+        return ""
+    return f": it claims {count} pages but holds {doc.xref_length() - 1} objects" if kind == "int" else ""
 
 
 class PdfPageSize:
@@ -133,6 +152,7 @@ def pdf_page_size(
             value=exc.value,
             maximum=exc.maximum,
         ) from exc
+    check_model_pixels(model_w, model_h, limits, number=number)
     if model_w * model_h > limits.max_page_pixels:
         raise LimitExceeded(
             f"page {number} would render at {model_w}x{model_h} = {model_w * model_h} pixels, over the limit of "
@@ -160,8 +180,16 @@ class PdfDocument(OpenedDocument):
         super().__init__(path, PDF, int(self._doc.page_count))
         self._limits = limits
         self._dpi = dpi
+        self._password = password
+        self._content = ContentMeter(self._doc, limits.max_content_bytes)
+        self._slow_streams: dict[int, int] = {}
+        """Content stream xref -> the page that ran past the time budget with it."""
         if self._doc.is_repaired:
             self.warnings.append(f"{path.name} was damaged; MuPDF repaired it before rendering")
+
+    def check_content(self, page: Any, number: int) -> None:
+        """Refuse ``page`` when its content decompresses past ``max_content_bytes`` (see :mod:`.pdf_content`)."""
+        self._content.check(page, number)
 
     @property
     def fitz_document(self) -> Any:
@@ -181,13 +209,38 @@ class PdfDocument(OpenedDocument):
                 limits=self._limits,
                 number=number,
             )
-            image = rasterize(page, size.scale_x, size.scale_y)
+            self._content.check(page, number)
+            image = self._draw(page, index0, size)
         except (RuntimeError, _MUPDF_ERROR) as exc:
             raise CorruptDocument(f"page {number} of {self.path.name} cannot be rendered: {exc}") from exc
         image = _exact_size(image, size.model_width, size.model_height)
         return RenderedPage(
             number=number, image=image, geometry=size.geometry(), pdf_path=self.path, pdf_page_index=index0
         )
+
+    def _draw(self, page: Any, index0: int, size: PdfPageSize) -> Image.Image:
+        """Draw the page: in the render child under the time budget when one is set, else in process.
+
+        A page that shares a content stream with a page that ran past the budget fails at once
+        (1,990 pages sharing one slow stream cost one budget, not 1,990)."""
+        timeout = self._limits.render_timeout_s
+        if not timeout:
+            return rasterize(page, size.scale_x, size.scale_y)
+        contents = list(page.get_contents())
+        slow = next((self._slow_streams[x] for x in contents if x in self._slow_streams), None)
+        if slow is not None:
+            raise RenderTimeout(
+                f"page {index0 + 1} shares its content stream with page {slow}, which ran past the limit of "
+                f"{timeout:g} s per page (render_timeout_s, DOCPARSE_RENDER_TIMEOUT_S)",
+                limit="render_timeout_s",
+                value=timeout,
+                maximum=timeout,
+            )
+        try:
+            return draw_isolated(self.path, self._password, index0, size.scale_x, size.scale_y, timeout)
+        except RenderTimeout:
+            self._slow_streams.update(dict.fromkeys(contents, index0 + 1))
+            raise
 
     def _release(self) -> None:
         self._doc.close()

@@ -22,7 +22,7 @@ from typing import Any
 from PIL import Image
 
 from docparse.render.base import DEFAULT_LIMITS, DEFAULT_PDF_DPI, RenderedPage, RenderLimits
-from docparse.render.errors import BackendUnavailable, CorruptDocument, EncryptedDocument
+from docparse.render.errors import BackendUnavailable, CorruptDocument, EncryptedDocument, RenderTimeout
 from docparse.render.pdf import PdfDocument, pdf_page_size
 
 __all__ = ["PopplerPdfDocument"]
@@ -70,6 +70,7 @@ class PopplerPdfDocument(PdfDocument):
             limits=self._limits,
             number=number,
         )
+        self.check_content(page, number)
         del page
         target = (size.model_width, size.model_height)
         if size.rotation in (90, 270):
@@ -97,6 +98,8 @@ class PopplerPdfDocument(PdfDocument):
         kwargs: dict[str, Any] = {"size": size} if size is not None else {}
         if self._password is not None:
             kwargs.update(userpw=self._password, ownerpw=self._password)
+        if self._limits.render_timeout_s:
+            kwargs["timeout"] = math.ceil(self._limits.render_timeout_s)
         try:
             images = convert_from_path(
                 self._source,
@@ -120,7 +123,16 @@ class PopplerPdfDocument(PdfDocument):
                     f"poppler cannot unlock {self.path.name}: {message}", wrong_password=True
                 ) from exc
             raise CorruptDocument(f"poppler cannot read {self.path.name}: {message}") from exc
-        except (PDFSyntaxError, PDFPopplerTimeoutError) as exc:
+        except PDFPopplerTimeoutError as exc:
+            timeout = self._limits.render_timeout_s or 0.0
+            raise RenderTimeout(
+                f"poppler was still drawing page {number} of {self.path.name} after {timeout:g} s, the limit per page "
+                "(render_timeout_s, DOCPARSE_RENDER_TIMEOUT_S): stopped",
+                limit="render_timeout_s",
+                value=timeout,
+                maximum=timeout,
+            ) from exc
+        except PDFSyntaxError as exc:
             raise CorruptDocument(f"poppler cannot render page {number} of {self.path.name}: {exc}") from exc
         if not images:
             raise CorruptDocument(f"poppler rendered nothing for page {number} of {self.path.name}")

@@ -73,6 +73,9 @@ def deployment(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         pytest.fail(f"Redis unreachable at {REDIS_URL}: {exc}", False)
     tag = uuid.uuid4().hex[:8]
     dep = Deployment(pg_url, tmp_path_factory.mktemp("api") / "data", (f"api-render-{tag}", f"api-infer-{tag}"))
+    migrated = dep.services()
+    migrated.db.upgrade()  # as `docparse db upgrade` does before a deployment starts
+    migrated.db.dispose()
     try:
         yield dep
     finally:
@@ -86,7 +89,6 @@ def deployment(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
 @pytest.fixture(scope="session")
 def worker(deployment: Deployment, tmp_path_factory: pytest.TempPathFactory) -> Iterator[subprocess.Popen[bytes]]:
     """One ``celery worker`` (pdf-text engine) on the session's queues."""
-    deployment.services().db.dispose()  # migrate before the worker starts
     env = {k: v for k, v in os.environ.items() if not k.startswith("DOCPARSE_")}
     env.update(
         DOCPARSE_BROKER_URL=REDIS_URL,

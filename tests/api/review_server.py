@@ -50,6 +50,7 @@ def review_deployment(data_dir: Path) -> Iterator[ReviewDeployment]:
             env.delenv(name, raising=False)
         clear_engines()
         services = Services.from_env()
+        services.prepare()
         assert services.embedded
         results = submit(
             [REPO_ROOT / "samples" / name for name in SAMPLES],

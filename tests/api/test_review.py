@@ -170,3 +170,14 @@ def test_reviewers_review_only_what_they_are_assigned_and_manage_nothing(deploym
             admin.get(f"/v1/documents/{document_id}/pages/3/history").json()["versions"][-1]["attempt"]["reviewer"]
             == "rita"
         )
+
+
+def test_the_review_editor_is_inlined_and_inserts_text_only(deployment: ReviewDeployment) -> None:
+    from docparse.api.viewer import SCRIPTS, STATIC_DIR
+
+    html = httpx.get(f"{deployment.server.url}/v1/documents/x/view", timeout=10).text
+    assert "function installEditor(viewer)" in html and html.count("<script>") == 1
+    for name in SCRIPTS:
+        script = (STATIC_DIR / name).read_text(encoding="utf-8")
+        for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"):
+            assert sink not in script, f"{name} uses {sink}: model output and user input must go in as text"

@@ -74,7 +74,9 @@ def test_render_compares_with_bare_pymupdf_and_pdf2image(quick_report: dict[str,
     assert any(n.startswith("PyMuPDF render, samples") for n in names)
     assert any(n.startswith("PyMuPDF render, mixed-") for n in names)
     assert any(n.startswith("pdf2image render") for n in names)
-    assert {"png", "png-fast", "jpeg"} <= {n.split()[2].rstrip(",") for n in names if n.startswith("HTTP encode")}
+    assert {"png", "png-small", "webp", "jpeg"} <= {
+        n.split()[2].rstrip(",") for n in names if n.startswith("HTTP encode")
+    }
 
 
 def test_orchestration_runs_one_then_two_workers_or_says_why_not(quick_report: dict[str, Any]) -> None:

@@ -71,7 +71,9 @@ class PageBuilder:
         self, rows: list[list[str]], header: int = 0, y: tuple[float, float] = (400, 700), caption: str | None = None
     ) -> PageBuilder:
         cells = [
-            TableCell(row=r, col=c, header=r < header, text=text) for r, row in enumerate(rows) for c, text in enumerate(row)
+            TableCell(row=r, col=c, header=r < header, text=text)
+            for r, row in enumerate(rows)
+            for c, text in enumerate(row)
         ]
         text = "\n".join("\t".join(row) for row in rows)
         return self.add(

@@ -21,7 +21,11 @@ def parts(structure: DocumentStructure) -> list[list[tuple[int, int]]]:
 
 
 def test_paragraph_across_a_column_break() -> None:
-    page = PageBuilder(1).para("It starts in the left", x=LEFT, y=(600, 730)).para("column and ends.", x=RIGHT, y=(80, 120))
+    page = (
+        PageBuilder(1)
+        .para("It starts in the left", x=LEFT, y=(600, 730))
+        .para("column and ends.", x=RIGHT, y=(80, 120))
+    )
     structure = run(page)
     assert parts(structure) == [[(1, 0), (1, 1)]]
     assert structure.logical_blocks[0].text == "It starts in the left column and ends."
@@ -106,5 +110,9 @@ def test_table_with_a_different_header_or_shape_is_a_new_table() -> None:
 def test_unmerged_tables_are_numbered_in_reading_order() -> None:
     one = PageBuilder(1).table([["a"]], y=(100, 200)).para("Between.", y=(210, 220)).table([["b"]], y=(300, 400))
     structure = run(one, PageBuilder(2).table([["c"]], y=(100, 200)))
-    assert [(t.index, t.page, t.data.grid()) for t in structure.tables] == [(1, 1, [["a"]]), (2, 1, [["b"]]), (3, 2, [["c"]])]
+    assert [(t.index, t.page, t.data.grid()) for t in structure.tables] == [
+        (1, 1, [["a"]]),
+        (2, 1, [["b"]]),
+        (3, 2, [["c"]]),
+    ]
     assert all(t.logical_id is None and len(t.parts) == 1 for t in structure.tables)

@@ -20,7 +20,9 @@ def test_repetition_with_varying_numbers() -> None:
         .para(f"- {n + 10} -", y=(760, 772))
         for n in (1, 2, 3)
     ]
-    assert labels(pages) == [(n, o, lab, "repetition") for n in (1, 2, 3) for o, lab in ((0, "header"), (2, "page_number"))]
+    assert labels(pages) == [
+        (n, o, lab, "repetition") for n in (1, 2, 3) for o, lab in ((0, "header"), (2, "page_number"))
+    ]
 
 
 def test_model_classes_are_labels_even_on_one_page() -> None:
@@ -60,7 +62,9 @@ def test_tables_and_lists_are_never_furniture() -> None:
 def test_shape_and_page_number_value() -> None:
     assert shape("Page  12 of 40") == shape("page 3 of 40") == "page # of #"
     assert shape("Chapter iv") == "chapter #"
-    assert [page_number_value(t) for t in ("7", "- 7 -", "Page 7 of 9", "7 / 9", "vii", "p. 12", "Seven", "7 apples")] == [
+    assert [
+        page_number_value(t) for t in ("7", "- 7 -", "Page 7 of 9", "7 / 9", "vii", "p. 12", "Seven", "7 apples")
+    ] == [
         "7",
         "7",
         "7",

@@ -110,6 +110,27 @@ def test_happy_path_sends_the_spec_prompt_image_and_settings(
     assert "top_p" not in body
 
 
+@pytest.mark.parametrize(("image_format", "decoded_as"), [("png-small", "PNG"), ("webp", "WEBP")])
+def test_other_lossless_formats_reach_the_server_pixel_exact(
+    server: FakeOpenAIServer, make_engine: Callable[..., OpenAIEngine], image_format: str, decoded_as: str
+) -> None:
+    """The server decodes the data URL with Pillow, as vLLM and SGLang do."""
+    source = page(252, 140)
+    [output] = make_engine(image_format=image_format).infer([source])
+
+    assert output.error is None
+    [seen] = server.chat_requests
+    assert seen.image_format == f"image/{decoded_as.lower()}"
+    assert seen.image is not None
+    assert seen.image.format == decoded_as
+    assert seen.image.convert("RGB").tobytes() == source.image.tobytes()  # type: ignore[union-attr]
+
+
+def test_an_unknown_image_format_is_refused(make_engine: Callable[..., OpenAIEngine]) -> None:
+    with pytest.raises(ValueError, match="png, png-small, webp, jpeg"):
+        make_engine(image_format="gif")
+
+
 def test_qwen3_spec_jpeg_and_generation_options(
     server: FakeOpenAIServer, make_engine: Callable[..., OpenAIEngine]
 ) -> None:

@@ -1,112 +1,37 @@
 """The ``pdf-text`` engine on the committed samples and on small PDFs made in ``tmp_path``.
 
-The QwenVL parser is written in parallel, so the HTML is checked with lxml directly: every
-element that carries text has a ``data-bbox`` of four integers inside the model image (table
-cells are covered by their table's box, as in real model output).
+The HTML is checked with lxml directly (:mod:`tests.engines.pdf_text_helpers`).
 """
 
 from __future__ import annotations
 
 import hashlib
-import math
-import re
 import subprocess
 import sys
 from pathlib import Path
 
-import lxml.html
 import numpy as np
 import pymupdf
 import pytest
-from lxml.html import HtmlElement
 from PIL import Image
 
 from docparse.engines.base import Engine, PageInput
 from docparse.engines.pdf_text import NO_TEXT_LAYER, PdfTextEngine
 from docparse.engines.pdf_text_layout import Row, attach_markers, segment_block
 from docparse.engines.specs import COOKBOOK_MAX_PIXELS, COOKBOOK_MIN_PIXELS
+from tests.engines.pdf_text_helpers import (
+    assert_close,
+    bbox,
+    elements,
+    expected_px,
+    find,
+    page_input,
+    run,
+    smart_resize,
+)
 from tests.paths import SAMPLES_DIR
 
 SAMPLE_FILES = ("article.pdf", "invoice.pdf", "formula-chart.pdf", "scan.png", "multipage.tiff")
-BOXED = {"p", "h1", "h2", "h3", "h4", "ul", "ol", "li", "div", "img", "address"}
-TABLE_PARTS = {"table", "thead", "tbody", "tr", "td", "th"}
-
-
-def smart_resize(width: float, height: float, factor: int = 28) -> tuple[int, int]:
-    """(width, height) of the Qwen2.5-VL input under the cookbook budget (Qwen's rule)."""
-    h_bar, w_bar = max(factor, round(height / factor) * factor), max(factor, round(width / factor) * factor)
-    if h_bar * w_bar > COOKBOOK_MAX_PIXELS:
-        beta = math.sqrt(height * width / COOKBOOK_MAX_PIXELS)
-        h_bar, w_bar = math.floor(height / beta / factor) * factor, math.floor(width / beta / factor) * factor
-    elif h_bar * w_bar < COOKBOOK_MIN_PIXELS:
-        beta = math.sqrt(COOKBOOK_MIN_PIXELS / (height * width))
-        h_bar, w_bar = math.ceil(height * beta / factor) * factor, math.ceil(width * beta / factor) * factor
-    return w_bar, h_bar
-
-
-def page_input(path: Path, index: int = 0, dpi: float = 144) -> PageInput:
-    with pymupdf.open(path) as doc:
-        rect = doc[index].rect
-    w, h = smart_resize(rect.width * dpi / 72, rect.height * dpi / 72)
-    return PageInput(image=None, model_width=w, model_height=h, pdf_path=path, pdf_page_index=index)
-
-
-def run(path: Path, index: int = 0) -> tuple[str, PageInput]:
-    page = page_input(path, index)
-    (out,) = PdfTextEngine().infer([page])
-    assert out.stop_reason == "stop", out.error
-    assert out.error is None
-    validate(out.text, page.model_width, page.model_height)
-    return out.text, page
-
-
-def bbox(el: HtmlElement) -> tuple[int, ...]:
-    return tuple(int(v) for v in el.get("data-bbox").split())
-
-
-def validate(html: str, width: int, height: int) -> None:
-    """The document shape, and a box of four integers inside the image on every element."""
-    assert html.startswith("<html><body>\n")
-    assert html.endswith("\n</body></html>")
-    body = lxml.html.document_fromstring(html).find("body")
-    for el in body.iter():
-        if el is body or not isinstance(el.tag, str):
-            continue
-        if el.tag in TABLE_PARTS:  # cells are covered by their table's box, as in model output
-            holder = next(a for a in el.iterancestors() if a.get("class") == "table")
-            assert holder.get("data-bbox"), f"<{el.tag}> outside a boxed table"
-            continue
-        assert el.tag in BOXED, f"unexpected <{el.tag}>"
-        raw = el.get("data-bbox", "")
-        assert re.fullmatch(r"\d+ \d+ \d+ \d+", raw), f"<{el.tag}> bad data-bbox {raw!r}"
-        x1, y1, x2, y2 = (int(p) for p in raw.split())
-        assert (0 <= x1 < x2 <= width, 0 <= y1 < y2 <= height) == (True, True), (raw, width, height)
-        if el.tag not in ("img", "div", "ul", "ol"):
-            assert el.text_content().strip(), f"empty <{el.tag}>"
-
-
-def elements(html: str) -> list[HtmlElement]:
-    return list(lxml.html.document_fromstring(html).find("body"))
-
-
-def find(html: str, text: str) -> HtmlElement:
-    """The innermost element (li included) whose whole text is ``text``."""
-    root = lxml.html.document_fromstring(html)
-    hits = [el for el in root.iter() if el.tag in BOXED and el.text_content().strip() == text]
-    assert hits, f"{text!r} not found in {html[:400]}"
-    return hits[-1]
-
-
-def expected_px(page: pymupdf.Page, text: str, pin: PageInput) -> tuple[float, float, float, float]:
-    """``page.search_for(text)`` mapped to the displayed page, then to model pixels."""
-    (r,) = page.search_for(text)  # the texts used are unique on their page and on one line
-    r = (r * page.rotation_matrix).normalize()
-    sx, sy = pin.model_width / page.rect.width, pin.model_height / page.rect.height
-    return r.x0 * sx, r.y0 * sy, r.x1 * sx, r.y1 * sy
-
-
-def assert_close(got: tuple[int, ...], want: tuple[float, ...], tol: float = 1.0) -> None:
-    assert all(abs(g - w) <= tol for g, w in zip(got, want, strict=True)), (got, want)
 
 
 def test_info_and_protocol() -> None:
@@ -160,7 +85,7 @@ def test_article_headings() -> None:
         "h3",
         "h3",
     ]
-    assert tags["Ada Lovelace, Alan Turing and Grace Hopper"] == "p"
+    assert tags["Ada Lovelace, Alan Turing and Grace Hopper"] == "address"  # the author line
     html2, _ = run(SAMPLES_DIR / "article.pdf", 1)
     tags2 = {el.text_content(): el.tag for el in elements(html2)}
     assert (tags2["3 Results"], tags2["3.1 Error analysis"]) == ("h2", "h3")
@@ -204,17 +129,26 @@ def test_article_lists() -> None:
 def test_formula_chart_page() -> None:
     html, _ = run(SAMPLES_DIR / "formula-chart.pdf")
     top = elements(html)
-    images = [el for el in top if el.get("class") == "image"]
+    images = [el for el in top if el.get("class", "").startswith("image")]
     assert len(images) == 2  # the formula image and the vector bar chart
-    for div in images:
-        assert div.find("img").get("data-bbox") == div.get("data-bbox")
     texts = [el.text_content() for el in top]
     assert (texts[0], top[0].tag) == ("Energy, Growth and a Small Chart", "h1")
-    assert "E = mc2 (1)" in texts  # a formula in the text layer stays text, not a heading
-    assert not any(t in ("Jan", "May", "100", "88") for t in texts)  # chart labels belong to the chart
-    caption = texts.index("Figure 1: Documents processed per month, in thousands (vector bar chart).")
+    formulas = [el for el in top if el.get("class") == "formula"]  # formulas in the text layer stay text
+    assert [(f.get("format"), f.text_content()) for f in formulas] == [
+        ("text", "E = mc2 (1)"),
+        ("text", "σ² = ∑ (xᵢ − μ)² / N, μ ≤ max xᵢ (2)"),
+    ]
     chart = max(images, key=lambda d: (bbox(d)[2] - bbox(d)[0]) * (bbox(d)[3] - bbox(d)[1]))
-    assert top.index(chart) == caption - 1
+    # The chart keeps its labels (as the figure's text) and its caption, tied to it.
+    assert chart.find("p").text_content() == "100 88 73 75 58 51 50 42 25 0 Jan Feb Mar Apr May"
+    caption = chart.find("figcaption")
+    assert caption.text_content() == "Figure 1: Documents processed per month, in thousands (vector bar chart)."
+    assert not any(t in ("Jan", "May", "100", "88") for t in texts)  # labels are not paragraphs
+    assert [t for t in texts if "Figure 1:" in t] == [chart.text_content()]
+    outer, picture, cap = bbox(chart), bbox(chart.find("img")), bbox(caption)
+    assert outer == (picture[0] if picture[0] < cap[0] else cap[0], picture[1], max(picture[2], cap[2]), cap[3])
+    plain = next(d for d in images if d is not chart)
+    assert plain.find("img").get("data-bbox") == plain.get("data-bbox")
 
 
 @pytest.mark.parametrize("name", ["article.pdf", "invoice.pdf", "formula-chart.pdf"])

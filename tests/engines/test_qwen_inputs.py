@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -20,8 +19,6 @@ from docparse.engines.qwen_inputs import (
 from docparse.engines.specs import ModelSpec
 
 from .conftest import make_page
-
-pytest.importorskip("transformers")
 
 
 @pytest.fixture(scope="module")
@@ -102,27 +99,22 @@ def test_collate_left_pads(builder: QwenInputBuilder) -> None:
     assert batch["pixel_values"].shape[0] == 64 + 192
 
 
-@pytest.mark.torchvision
-def test_matches_the_official_processor(builder: QwenInputBuilder, tiny_model_dir: Path, tiny_spec: ModelSpec) -> None:
-    """Our inputs equal ``Qwen2_5_VLProcessor``'s (needs torchvision, which the dev venv lacks)."""
-    pytest.importorskip("torchvision")
-    import torch
-    from transformers import Qwen2_5_VLProcessor
+@pytest.mark.guarantee
+def test_matches_the_recorded_official_processor(builder: QwenInputBuilder) -> None:
+    """Our inputs equal ``Qwen2_5_VLProcessor``'s, recorded by ``make processor-fixture``
+    (see :mod:`tests.engines.official_processor`): token ids, attention mask, image grid,
+    multimodal token types and pixel values, for pages of three shapes, padded together."""
+    import json
 
-    processor: Any = Qwen2_5_VLProcessor.from_pretrained(tiny_model_dir)
-    processor.tokenizer.padding_side = "left"
-    pages = [make_page(4, 6, seed=1), make_page(8, 8, seed=2), make_page(12, 5, seed=3)]
-    text = processor.apply_chat_template(chat_messages(tiny_spec), tokenize=False, add_generation_prompt=True)
-    assert text == builder.prompt
-    official = processor(
-        text=[text] * len(pages),
-        images=[p.image for p in pages],
-        size={"shortest_edge": tiny_spec.min_pixels, "longest_edge": tiny_spec.max_pixels},
-        padding=True,
-        return_tensors="pt",
-    )
-    ours = builder.collate([builder.prepare(p) for p in pages])
+    import numpy as np
+    import torch
+
+    from tests.engines.official_processor import FIXTURE, PAGES
+
+    official = np.load(FIXTURE)
+    assert json.loads(str(official["meta"]))["prompt"] == builder.prompt
+    ours = builder.collate([builder.prepare(make_page(cols, rows, seed=seed)) for cols, rows, seed in PAGES])
     for key in ("input_ids", "attention_mask", "image_grid_thw", "mm_token_type_ids"):
-        assert torch.equal(ours[key], official[key].to(ours[key].dtype)), key
-    assert ours["pixel_values"].shape == official["pixel_values"].shape
-    torch.testing.assert_close(ours["pixel_values"], official["pixel_values"], rtol=0, atol=1e-5)
+        expected = torch.from_numpy(official[key]).to(ours[key].dtype)
+        assert torch.equal(ours[key], expected), key
+    torch.testing.assert_close(ours["pixel_values"], torch.from_numpy(official["pixel_values"]), rtol=0, atol=1e-5)

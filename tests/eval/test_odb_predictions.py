@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from docparse.eval import run
+from docparse.eval import EvalConfig, run
 from docparse.eval.odb.gold import image_name
 from docparse.eval.omnidocbench import convert_page
 from tests.paths import SHARED_DIR
@@ -58,3 +58,11 @@ def test_ground_truth_scored_against_itself_as_markdown(tmp_path: Path) -> None:
     assert result["table"]["TEDS"]["all"] == 1.0 and result["table"]["TEDS_structure_only"]["all"] == 1.0
     assert result["reading_order"]["Edit_dist"]["ALL_page_avg"] == 0.0
     assert result["text_block"]["Edit_dist"]["ALL_page_avg"] < 0.02  # the official code gives 0.0126 too
+
+
+def test_docparse_protocol_scores_ground_truth_against_itself_as_perfect() -> None:
+    """Page sizes come from the images (page_info is swapped on 10 pages), so boxes are not clamped away."""
+    overall = run(GOLD, GOLD, config=EvalConfig(protocol="docparse")).overall
+    assert overall["detection_f1"].value == 1.0 and overall["detection_f1"].n > 0
+    assert overall["table_teds"].value == 1.0 and overall["table_teds_struct"].value == 1.0
+    assert overall["text_ned"].value == 0.0 and overall["reading_order_ed"].value == 0.0

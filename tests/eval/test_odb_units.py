@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from docparse.eval import EvalConfig, evaluate_page, iou
 from docparse.eval.odb.gold import GoldItem
 from docparse.eval.odb.markdown_blocks import markdown_blocks
@@ -54,3 +57,26 @@ def test_identical_zero_area_boxes_match_and_boxless_predictions_have_no_detecti
     pred = [ParagraphBlock(id="p", page=1, order=0, text="a")]
     page = evaluate_page(1, gold, pred, config=EvalConfig())
     assert page.detection.f1 is None and page.detection_skipped == 2
+
+
+_WORDS = st.lists(st.sampled_from(["alpha", "beta", "gamma", "delta", "表格", "x1", "9"]), min_size=1, max_size=8)
+_LINES = st.lists(_WORDS.map(" ".join), min_size=0, max_size=7)
+
+
+@settings(deadline=None, max_examples=60)
+@given(gold_lines=_LINES, pred_lines=_LINES)
+def test_quick_match_uses_each_gold_line_at_most_once(gold_lines: list[str], pred_lines: list[str]) -> None:
+    """A prediction may serve twice (a merged run and a fuzzy attachment), as in the official code; gold lines not."""
+    gold = [GoldItem("text_block", line, i + 1) for i, line in enumerate(gold_lines)]
+    entries = quick_match(gold, markdown_blocks("\n\n".join(pred_lines)))
+    golds = [g for e in entries for g in e.gt_idx or []]
+    assert len(golds) == len(set(golds)) and set(golds) <= set(range(len(gold_lines)))
+
+
+@settings(deadline=None, max_examples=40)
+@given(lines=_LINES.filter(bool))
+def test_a_page_matched_against_itself_pairs_equal_texts(lines: list[str]) -> None:
+    gold = [GoldItem("text_block", line, i + 1) for i, line in enumerate(lines)]
+    entries = quick_match(gold, markdown_blocks("\n\n".join(lines)))
+    assert all(e.norm_gt == e.norm_pred for e in entries if e.gt_idx is not None)
+    assert sorted(g for e in entries for g in e.gt_idx or []) == list(range(len(lines)))

@@ -7,7 +7,7 @@ import io
 
 from docparse.export import ExportOptions, get_exporter
 from docparse.export.csv_export import COLUMNS
-from schemas import Document, TableData
+from schemas import Block, Document, TableData
 from tests.export.conftest import TRICKY, make_document, page_one
 
 OPTIONS = ExportOptions()
@@ -115,3 +115,74 @@ def test_one_csv_per_table_and_chart_with_the_spanned_grid(document: Document) -
 def test_empty_document_has_only_the_header() -> None:
     rows = read_csv("".join(get_exporter("csv").stream(make_document(), OPTIONS)))
     assert rows == [list(COLUMNS)]
+
+
+# ---- formula injection (OWASP "CSV injection"; issue 13) ----
+
+ATTACKS = ["=cmd|' /C calc'!A0", "@SUM(1+1)*cmd|' /C calc'!A0", '+HYPERLINK("http://x","y")', "-2+3+cmd|' /C calc'!A0"]
+ATTACKS += ["\t=1+1", "\r=1+1"]
+NUMBERS = ["-12.5", "+3", "-0.25", "1e-3", "-4E+2", "72"]
+
+
+def _table(texts: list[str]) -> TableData:
+    from schemas import TableCell
+
+    return TableData(n_rows=len(texts), n_cols=1, cells=[TableCell(row=i, col=0, text=t) for i, t in enumerate(texts)])
+
+
+def _injection_document() -> Document:
+    from schemas import ParagraphBlock, TableBlock
+
+    base = page_one().blocks[4]  # a paragraph with a box
+    assert isinstance(base, ParagraphBlock)
+    blocks: list[Block] = [
+        base.model_copy(update={"text": t, "order": i, "id": f"inj:{i}"}) for i, t in enumerate(ATTACKS + NUMBERS)
+    ]
+    table_block = next(b for b in page_one().blocks if isinstance(b, TableBlock))
+    grid = _table(ATTACKS + NUMBERS)
+    update = {
+        "n_rows": grid.n_rows,
+        "n_cols": grid.n_cols,
+        "cells": grid.cells,
+        "order": len(blocks),
+        "id": "inj:table",
+    }
+    blocks.append(table_block.model_copy(update=update))
+    return make_document(blocks)
+
+
+def _cells(text: str) -> list[list[str]]:
+    return read_csv(text)
+
+
+def test_formula_like_cells_are_neutralized_in_blocks_and_tables() -> None:
+    document = _injection_document()
+    exporter = get_exporter("csv")
+    files = {name: "".join(chunks) for name, chunks in exporter.files(document, OPTIONS)}
+    rows = _cells(files["blocks.csv"])
+    texts = [dict(zip(rows[0], row, strict=True))["text"] for row in rows[1:]][: len(ATTACKS) + len(NUMBERS)]
+    assert texts == ["'" + a for a in ATTACKS] + NUMBERS  # numbers stay numbers
+    (table_name,) = [n for n in files if n.startswith("tables/")]
+    assert [r[0] for r in _cells(files[table_name])] == ["'" + a for a in ATTACKS] + NUMBERS
+    # No cell of either file begins with a formula trigger unless it is a number (box coordinates included).
+    for name, text in files.items():
+        for row in _cells(text):
+            for cell in row:
+                if cell.startswith(("=", "+", "-", "@", "\t", "\r")):
+                    assert float(cell) == float(cell), (name, cell)
+
+
+def test_negative_coordinates_and_tricky_text_are_untouched(document: Document) -> None:
+    rows = {r["block_id"]: r for r in blocks_rows(document)}
+    assert rows["doc-0001:p1:b5"]["text"] == TRICKY  # no trigger: verbatim
+
+
+def test_neutralizing_can_be_turned_off() -> None:
+    document = _injection_document()
+    verbatim = ExportOptions(neutralize_formulas=False)
+    files = {name: "".join(chunks) for name, chunks in get_exporter("csv").files(document, verbatim)}
+    rows = _cells(files["blocks.csv"])
+    texts = [dict(zip(rows[0], row, strict=True))["text"] for row in rows[1:]][: len(ATTACKS) + len(NUMBERS)]
+    assert texts == ATTACKS + NUMBERS
+    (table_name,) = [n for n in files if n.startswith("tables/")]
+    assert [r[0] for r in _cells(files[table_name])] == ATTACKS + NUMBERS

@@ -178,14 +178,21 @@ def test_figures_formulas_code_and_the_rest(document: Document) -> None:
     assert code.find("code").get("class") == "language-python"
     assert code.findtext("code") == "def f(x):\n    return x * 2  # ```"
     assert root.get_element_by_id("page-1-block-2").tag == "address"
-    assert root.get_element_by_id("page-1-block-0").tag == "header"
-    assert root.get_element_by_id("page-1-block-18").tag == "footer"
     assert root.get_element_by_id("page-1-block-15").get("class") == "caption"
     assert root.get_element_by_id("page-1-block-17").get("class") == "unknown"
     music = root.get_element_by_id("page-2-block-0")
     assert (music.tag, music.get("data-format"), music.findtext("code")) == ("pre", "abc notation", "X:1\nK:C\nCDEF|")
     chem = root.get_element_by_id("page-2-block-1")
     assert (chem.get("data-format"), chem.findtext("code")) == ("smiles", "C1=CC=CC=C1")
+
+
+def test_running_furniture_is_left_out_unless_asked_for(document: Document) -> None:
+    furniture = ("page-1-block-0", "page-1-block-18", "page-1-block-19")
+    default = parse(export(document))
+    assert [default.xpath(f"//*[@id='{ident}']") for ident in furniture] == [[], [], []]
+    kept = parse(export(document, ExportOptions(furniture=True)))
+    assert [kept.get_element_by_id(ident).tag for ident in furniture] == ["header", "footer", "div"]
+    assert kept.get_element_by_id("page-1-block-19").get("class") == "page-number"
 
 
 def test_pages_and_their_status(document: Document) -> None:

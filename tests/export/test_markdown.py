@@ -20,8 +20,9 @@ LIST_MD = """\
    2. Prod"""
 
 
-def export(document: Document, md_box_comments: bool = False) -> str:
-    return "".join(get_exporter("md").stream(document, ExportOptions(md_box_comments=md_box_comments)))
+def export(document: Document, md_box_comments: bool = False, furniture: bool = False) -> str:
+    options = ExportOptions(md_box_comments=md_box_comments, furniture=furniture)
+    return "".join(get_exporter("md").stream(document, options))
 
 
 def blocks_of(document: Document) -> dict[str, str]:
@@ -71,14 +72,13 @@ def test_block_types(document: Document) -> None:
     assert md["doc-0001:p2:b1"] == "```smiles\nC1=CC=CC=C1\n```"
 
 
-def test_running_headers_footers_and_page_numbers_are_only_comments(document: Document) -> None:
-    md = blocks_of(document)
-    assert md["doc-0001:p1:b0"] == "<!-- header: ACME Quarterly Report -->"
-    assert md["doc-0001:p1:b18"] == "<!-- footer: Confidential -->"
-    assert md["doc-0001:p1:b19"] == "<!-- page number: 1 -->"
-    visible = "\n".join(line for line in export(document).splitlines() if not line.startswith("<!--"))
-    assert "Confidential" not in visible
-    assert "ACME Quarterly Report" not in visible
+def test_running_headers_footers_and_page_numbers_are_left_out_unless_asked_for(document: Document) -> None:
+    default = export(document)
+    assert "Confidential" not in default and "ACME Quarterly Report" not in default
+    kept = export(document, furniture=True)
+    assert "<!-- page 1 -->\n\nACME Quarterly Report\n\n# Annual Report 2024" in kept
+    assert "Stray marginal note\n\nConfidential\n\n1\\.\n\n---" not in kept  # a lone number is not a list item ...
+    assert "Stray marginal note\n\nConfidential\n\n1\n\n---" in kept  # ... and needs no escaping
 
 
 def test_text_cannot_become_structure_or_html() -> None:
@@ -88,7 +88,7 @@ def test_text_cannot_become_structure_or_html() -> None:
         "\\# not a heading",
         "\\- not a list",
         "1\\. not ordered",
-        "&lt;script>alert(1)&lt;/script> \\*a\\* \\[x\\](javascript:y)",
+        "\\<script>alert(1)\\</script> \\*a\\* \\[x](javascript:y)",
     ]
 
 
@@ -102,7 +102,7 @@ def test_pages_are_separated_and_not_ok_pages_say_so(document: Document) -> None
     assert text.count("\n---\n") == 3
     for number in (1, 2, 3, 4):
         assert f"<!-- page {number} -->" in text
-    assert "> **Page 3: failed**\n> - engine\\_error: CUDA out of memory" in text
+    assert "> **Page 3: failed**\n> - engine_error: CUDA out of memory" in text
     assert "> **Page 4: pending**" in text
     assert "**Page 1:" not in text
 
@@ -111,7 +111,7 @@ def test_box_comments_only_on_request(document: Document) -> None:
     plain = export(document)
     assert ", bbox " not in plain
     assert ", no bbox" not in plain
-    boxed = export(document, md_box_comments=True)
+    boxed = export(document, md_box_comments=True, furniture=True)
     assert "<!-- page 1, bbox 72 40 540 70 (pt) -->\n# Annual Report 2024" in boxed
     assert "<!-- page 2, bbox 100 520 900.5 600.25 (px) -->\nBenzene is aromatic." in boxed
     assert "<!-- page 2, no bbox -->\n###### Tiny heading" in boxed

@@ -105,3 +105,60 @@ def colour_bbox(image: Image.Image, rgb: tuple[int, int, int]) -> tuple[int, int
 
 def solid(mode: str, size: tuple[int, int], colour: object) -> Image.Image:
     return Image.new(mode, size, colour)  # type: ignore[arg-type]
+
+
+def write_large_rgba_png(path: Path, width: int, height: int) -> Path:
+    """A ``width`` x ``height`` RGBA PNG, written row by row (the test process never holds the
+    raster): transparent, with an opaque black square in the middle. Compresses to a few hundred KB."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    clear = b"\x00" + b"\x00\x00\x00\x00" * width
+    x0, x1 = width // 3, 2 * width // 3
+    square = b"\x00" + b"\x00\x00\x00\x00" * x0 + b"\x00\x00\x00\xff" * (x1 - x0) + b"\x00\x00\x00\x00" * (width - x1)
+    packer = zlib.compressobj(6)
+    data = bytearray()
+    for row in range(height):
+        data += packer.compress(square if height // 3 <= row < 2 * height // 3 else clear)
+    data += packer.flush()
+    header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)  # 8-bit RGBA
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", bytes(data)) + chunk(b"IEND", b""))
+    return path
+
+
+CHEAP_OP = b"0 0 m 1 1 l\n"
+"""A path that is never painted: cheap for MuPDF per byte (the 400 MB bomb's kind)."""
+SLOW_OP = b"0 0 m 612 792 l S\n"
+"""A stroked full-page diagonal: expensive for MuPDF per byte (a few MB take minutes)."""
+
+
+def write_shared_content_pdf(path: Path, pages: int, content_bytes: int, op: bytes = CHEAP_OP) -> Path:
+    """A PDF of ``pages`` US-letter pages whose ``/Contents`` is one shared Flate stream that
+    inflates to ``content_bytes`` bytes of ``op`` repeated; small on disk (compressed by streaming,
+    never held whole)."""
+    import zlib
+
+    packer = zlib.compressobj(9)
+    block = op * max(1, (1 << 20) // len(op))
+    compressed = bytearray()
+    written = 0
+    while written < content_bytes:
+        piece = block[: content_bytes - written]
+        compressed += packer.compress(piece)
+        written += len(piece)
+    compressed += packer.flush()
+    doc = pymupdf.open()
+    for _ in range(pages):
+        doc.new_page(width=612, height=792)
+    xref = doc.get_new_xref()
+    doc.update_object(xref, "<<>>")
+    doc.update_stream(xref, bytes(compressed), compress=False)
+    doc.xref_set_key(xref, "Filter", "/FlateDecode")
+    for page in doc:
+        doc.xref_set_key(page.xref, "Contents", f"{xref} 0 R")
+    doc.save(path, garbage=0, deflate=False)
+    doc.close()
+    return path

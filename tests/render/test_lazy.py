@@ -41,15 +41,15 @@ def _spy(
 
 
 def _spy_rasterize(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Page numbers (0-based) that reach the rasterizer."""
+    """Page numbers (0-based) that reach the rasterizer (in process or in the render child)."""
     rendered: list[int] = []
-    original = pdf_module.rasterize
+    original = pdf_module.PdfDocument._draw
 
-    def wrapper(page: Any, *args: Any, **kwargs: Any) -> Image.Image:
+    def wrapper(self: Any, page: Any, index0: int, *args: Any, **kwargs: Any) -> Image.Image:
         rendered.append(page.number)
-        return original(page, *args, **kwargs)
+        return original(self, page, index0, *args, **kwargs)
 
-    monkeypatch.setattr(pdf_module, "rasterize", wrapper)
+    monkeypatch.setattr(pdf_module.PdfDocument, "_draw", wrapper)
     return rendered
 
 

@@ -5,6 +5,9 @@ endpoint that does not answer (moto's real server on loopback)."""
 from __future__ import annotations
 
 import hashlib
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +15,7 @@ import pytest
 
 from storage import BlobStoreError, BlobStoreUnavailable, S3BlobStore
 from storage.blobs import LocalCopyCache, s3, sharded_name
+from tests.paths import SAMPLES_DIR
 from tests.s3 import S3Server, free_port, running_s3_server
 
 MIB = 1024 * 1024
@@ -133,3 +137,28 @@ def test_an_endpoint_that_does_not_answer_is_transient(tmp_path: Path, monkeypat
     with pytest.raises(BlobStoreUnavailable, match=f"cannot reach the S3 endpoint {endpoint}") as caught:
         store.get("0" * 64)
     assert isinstance(caught.value, ConnectionError)  # what the workers retry
+
+
+def test_docparse_ingest_on_s3_or_a_clear_error(s3_server: S3Server, tmp_path: Path) -> None:
+    """The whole embedded path on S3 (intake, render, infer, page images); a missing bucket stops
+    ``docparse ingest`` with the reason before any file is read."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DOCPARSE_")}
+    env.update(s3_server.env(), DOCPARSE_DATA_DIR=str(tmp_path / "data"), DOCPARSE_ENGINE="pdf-text")
+    ingest = [str(Path(sys.executable).with_name("docparse")), "ingest", str(SAMPLES_DIR / "invoice.pdf")]
+
+    missing = subprocess.run(
+        ingest, env={**env, "DOCPARSE_BLOB_URL": "s3://not-created/x"}, capture_output=True, text=True, check=False
+    )
+    assert missing.returncode == 1
+    message = " ".join(missing.stderr.split())  # rich wraps lines
+    assert "the S3 bucket 'not-created' does not exist" in message and "Traceback" not in message
+
+    bucket = s3_server.new_bucket()
+    done = subprocess.run(
+        ingest, env={**env, "DOCPARSE_BLOB_URL": f"s3://{bucket}/p"}, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    original = hashlib.sha256((SAMPLES_DIR / "invoice.pdf").read_bytes()).hexdigest()
+    stored = s3_server.objects(bucket)
+    assert f"p/{sharded_name(original)}" in stored and len(stored) >= 2  # the original and its page image
+    assert not (tmp_path / "data" / "blobs").exists()

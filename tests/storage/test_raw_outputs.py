@@ -136,7 +136,7 @@ def test_without_a_blob_store_outputs_stay_inline_and_blob_outputs_cannot_be_loa
 
 
 def test_the_threshold_setting(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert StorageSettings().raw_output_inline_bytes == DEFAULT_INLINE_MAX_BYTES == 16 * 1024
+    assert StorageSettings().raw_output_inline_bytes == DEFAULT_INLINE_MAX_BYTES == 24 * 1024
     monkeypatch.setenv("DOCPARSE_RAW_OUTPUT_INLINE_BYTES", "4096")
     assert StorageSettings().raw_output_inline_bytes == 4096
     monkeypatch.setenv("DOCPARSE_RAW_OUTPUT_INLINE_BYTES", "-1")

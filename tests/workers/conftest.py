@@ -3,7 +3,9 @@
 Isolation: one throwaway PostgreSQL database ``docparse_w_<random>`` for the session (created
 through ``DOCPARSE_TEST_POSTGRES_URL``, default ``postgresql://postgres@127.0.0.1:5432/test``,
 dropped at the end), a fresh schema per test; Redis database 9 (``DOCPARSE_TEST_REDIS_URL``)
-with queue names unique to each test, whose keys are deleted afterwards (nothing is flushed).
+or the shared RabbitMQ (``DOCPARSE_TEST_RABBITMQ_URL``) with queue names unique to each test,
+whose keys or queues are deleted afterwards (nothing is flushed). Workers are started as a
+user starts them: ``docparse worker`` (a supervisor and its worker processes).
 Waiting is polling the database with a bound, never a fixed sleep.
 """
 
@@ -33,6 +35,7 @@ from workers.settings import WorkerSettings
 from workers.worker import create_app
 
 REDIS_URL = os.environ.get("DOCPARSE_TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
+RABBITMQ_URL = os.environ.get("DOCPARSE_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672//")
 T = TypeVar("T")
 
 
@@ -153,17 +156,27 @@ def stack(pg_session_db: str, tmp_path: Path) -> Iterator[Stack]:
     yield from _stack(pg_session_db, tmp_path)
 
 
-def _stack(pg_session_db: str, tmp: Path) -> Iterator[Stack]:
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=5)
+@pytest.fixture(params=["redis", "rabbitmq"])
+def broker_stack(request: pytest.FixtureRequest, pg_session_db: str, tmp_path: Path) -> Iterator[Stack]:
+    """Like ``stack``, once on the shared Redis and once on the shared RabbitMQ."""
+    yield from _stack(pg_session_db, tmp_path, REDIS_URL if request.param == "redis" else RABBITMQ_URL)
+
+
+def _check_broker(url: str) -> None:
+    from kombu import Connection
+
     try:
-        client.ping()
-    except redis.ConnectionError as exc:
-        pytest.fail(f"Redis unreachable at {REDIS_URL}: {exc}", False)
-    finally:
-        client.close()
+        with Connection(url, connect_timeout=5) as connection:
+            connection.ensure_connection(max_retries=1)
+    except Exception as exc:
+        pytest.fail(f"broker unreachable at {url}: {exc}", False)
+
+
+def _stack(pg_session_db: str, tmp: Path, broker_url: str = REDIS_URL) -> Iterator[Stack]:
+    _check_broker(broker_url)
     tag = uuid.uuid4().hex[:8]
     with temporary_schema(pg_session_db) as url:
-        s = Stack(url, tmp / "data", (f"test-render-{tag}", f"test-infer-{tag}"), tmp)
+        s = Stack(url, tmp / "data", (f"test-render-{tag}", f"test-infer-{tag}"), tmp, broker_url)
         try:
             yield s
         finally:

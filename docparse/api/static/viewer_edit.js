@@ -1,4 +1,4 @@
-/* docparse viewer: the review editor. Inlined after viewer.js in the same <script>; viewer.js
+/* docparse viewer: the review editor. Inlined after viewer.js in the same script element; viewer.js
  * calls installEditor(viewer) (a hoisted function declaration) with its helpers.
  *
  * Each page keeps a working copy of its blocks, the ETag it was read at and an undo stack.

@@ -1,0 +1,284 @@
+"""2b. Capacity: ``docparse worker`` (default flags) against a server that stands for vLLM.
+
+The server is :mod:`bench.capacity_server`, a measuring instrument: ``--capacity-slots`` K
+request slots (64), ``--capacity-latency`` L seconds per request (2 s), a queue beyond K,
+realistic QwenVL answers (~40 blocks with a table). Its capacity is K / L pages/s (32).
+
+Configurations, all through real Redis and PostgreSQL with the openai engine:
+
+* CPU-bound: the same server with no latency, and ``docparse worker`` at its defaults (one
+  process per core): the fastest the HTTP path goes on this machine — render, lossless PNG,
+  HTTP, parse, persist. Target: at least 12 pages/s per core (twice the 12 pages/s measured on
+  2 cores before issue 9); baseline: the in-process floor's rate on every core.
+* 1 and 2 worker processes (``--processes``) against the K / L server. Target: pages/s at least
+  0.9 of the capacity, or of the CPU-bound rate where that is lower (the baseline); at least 60
+  requests in flight at the server (its peak; the mean is in the note).
+* Worker CPU per page, whole process trees (supervisor, Celery, threads), against the in-process
+  floor: ``parse_document`` with the openai engine against the instant server, page images kept
+  (what the queue, the database and the worker machinery add). Target: at most 1.3x.
+
+Pages/s is the steady-state rate: pages finished between the 10th and 90th percentile of the
+pages' completion times (``pages.updated_at``), so the ramp-up (the first answers come after L)
+and the tail do not count; the end-to-end rate is in the note.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import subprocess
+import sys
+import time
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from sqlalchemy import select
+
+from bench.inputs import REPO_ROOT, make_mixed_pdf
+from bench.report import Figure, ScenarioResult, Target
+from bench.scenarios import Context
+from bench.services import (
+    REDIS_URL,
+    delete_redis_keys,
+    postgres_unreachable,
+    redis_keys,
+    redis_unreachable,
+    temporary_database,
+)
+from bench.worker_host import WorkerHost
+from docparse.engines.openai_engine import OpenAIEngine
+from docparse.engines.settings import EngineSettings
+from docparse.engines.specs import DEFAULT_SPEC, get_spec
+from docparse.intake import ProcessingRequest, submit, wait
+from docparse.pipeline import ParseOptions, parse_document
+from storage import Database, LocalBlobStore
+from storage.tables import PageRow
+from workers.capacity import plan
+from workers.settings import WorkerSettings
+from workers.worker import create_app
+
+__all__ = ["run"]
+
+PAGES_PER_DOC = 10
+PER_CORE_TARGET = 12.0
+REQUEST = ProcessingRequest(engine="openai")  # resolved at intake: the bench process has no DOCPARSE_ENGINE
+
+
+@contextmanager
+def capacity_server(slots: int, latency_s: float) -> Any:
+    """``python -m bench.capacity_server`` in a subprocess; yields its base URL."""
+    argv = [sys.executable, "-m", "bench.capacity_server", "--slots", str(slots), "--latency", str(latency_s)]
+    proc = subprocess.Popen(argv, cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        if not line.startswith("listening on "):
+            raise RuntimeError(f"capacity server did not start: {line!r}")
+        yield line.split()[-1]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        if proc.stdout is not None:
+            proc.stdout.close()
+
+
+def _stats(url: str, reset: bool = False) -> dict[str, Any]:
+    root = url.removesuffix("/v1")
+    response = httpx.post(f"{root}/stats/reset") if reset else httpx.get(f"{root}/stats")
+    response.raise_for_status()
+    result: dict[str, Any] = response.json()
+    return result
+
+
+@dataclass
+class Run:
+    """One configuration's measurements."""
+
+    pages: int
+    wall_s: float
+    steady_rate: float
+    worker_ms: float
+    server: dict[str, Any]
+    done: int
+    docs: int
+
+
+def _steady_rate(db: Database, ids: list[str]) -> float:
+    """Pages/s between the 10th and 90th percentile of the pages' completion times."""
+    with db.session() as session:
+        stamps = sorted(
+            t.timestamp() for t in session.scalars(select(PageRow.updated_at).where(PageRow.document_id.in_(ids)))
+        )
+    lo, hi = stamps[len(stamps) // 10], stamps[len(stamps) * 9 // 10]
+    return (len(stamps) * 8 // 10) / max(hi - lo, 1e-6)
+
+
+def _run(ctx: Context, stack: dict[str, Any], url: str, processes: int | None, pages: int, tag: str) -> Run:
+    env = {**stack["env"], "DOCPARSE_OPENAI_BASE_URL": url}
+    expected = processes or plan(EngineSettings(engine="openai", openai_base_url=url)).processes
+    host = WorkerHost(processes, expected, stack["queues"], env, ctx.tmp / "capacity" / f"{tag}.log")
+    folder = ctx.tmp / "capacity" / tag
+    docs = math.ceil(pages / PAGES_PER_DOC)
+    paths = [
+        make_mixed_pdf(folder / f"d{i}.pdf", PAGES_PER_DOC, label=f"{tag} {i} {uuid.uuid4().hex[:6]}")
+        for i in range(docs)
+    ]
+    warm = [
+        make_mixed_pdf(folder / f"w{i}.pdf", 2, label=f"warm {tag} {i} {uuid.uuid4().hex}") for i in range(expected)
+    ]
+    db, blobs, app = stack["db"], stack["blobs"], stack["app"]
+    try:
+        host.start()
+        warmed = submit(warm, db=db, blobs=blobs, app=app, request=REQUEST)
+        wait(db, [r.document_id for r in warmed if r.document_id], poll_s=0.1, timeout_s=180)
+        _stats(url, reset=True)
+        cpu0, t0 = host.cpu_seconds(), time.perf_counter()
+        submitted = submit(paths, db=db, blobs=blobs, app=app, request=REQUEST)
+        ids = [r.document_id for r in submitted if r.document_id is not None]
+        records = wait(db, ids, poll_s=0.1, timeout_s=120 + pages)
+        wall = time.perf_counter() - t0
+        worker_ms = (host.cpu_seconds() - cpu0) * 1000 / (docs * PAGES_PER_DOC)
+        server = _stats(url)
+    except TimeoutError as exc:
+        raise RuntimeError(f"documents not finished: {exc}; worker log:\n{host.text()[-4000:]}") from exc
+    finally:
+        host.stop()
+    done = sum(1 for r in records.values() if r.status in ("done", "partial"))
+    return Run(docs * PAGES_PER_DOC, wall, _steady_rate(db, ids), worker_ms, server, done, docs)
+
+
+def _floor_ms(ctx: Context, url: str) -> float:
+    """CPU ms/page of the same pipeline in this process: openai engine, instant server, images kept."""
+    pdf = make_mixed_pdf(ctx.tmp / "capacity" / "floor.pdf", 8 if ctx.quick else 24, label="floor")
+    spec = get_spec(DEFAULT_SPEC)
+    with OpenAIEngine(spec, base_url=url, served_model="capacity-server") as engine:
+        parse_document(pdf, engine, ParseOptions(keep_page_images=True, pages=[1]))  # warm up
+        start = time.process_time()
+        outcome = parse_document(pdf, engine, ParseOptions(keep_page_images=True))
+        return (time.process_time() - start) * 1000 / max(1, len(outcome.document.pages))
+
+
+def _figures(result: ScenarioResult, runs: dict[str, Run], floor_ms: float, slots: int, latency: float) -> None:
+    cpus = os.cpu_count() or 1
+    bound = runs["cpu"]
+    result.add(
+        Figure(
+            "CPU-bound rate of the HTTP path (instant server, default processes)",
+            bound.steady_rate,
+            "pages/s",
+            baseline=cpus * 1000 / floor_ms,
+            baseline_name=f"in-process floor on {cpus} cores",
+            target=Target("value", ">=", PER_CORE_TARGET * cpus),
+            note=f"{bound.pages} pages, end to end {bound.pages / bound.wall_s:.1f} pages/s; "
+            f"target {PER_CORE_TARGET:g}/core (2x before issue 9); {bound.done}/{bound.docs} docs finished",
+        )
+    )
+    capacity = slots / latency
+    reachable = min(capacity, bound.steady_rate)
+    for key in ("1", "2"):
+        run, label = runs[key], f"{key} worker process{'es' if key != '1' else ''}"
+        result.add(
+            Figure(
+                f"pages/s, {label}, server K={slots} L={latency:g} s",
+                run.steady_rate,
+                "pages/s",
+                baseline=reachable,
+                baseline_name=f"min(capacity {capacity:g}, CPU-bound {bound.steady_rate:.1f})",
+                target=Target("ratio", ">=", 0.9),
+                note=f"{run.pages} pages, end to end {run.pages / run.wall_s:.1f} pages/s; "
+                f"{run.done}/{run.docs} docs finished",
+            )
+        )
+        result.add(
+            Figure(
+                f"requests in flight at the server (peak), {label}",
+                float(run.server["peak_in_flight"]),
+                "requests",
+                baseline=float(slots),
+                baseline_name="server slots K",
+                target=Target("value", ">=", 60),
+                note=f"mean {run.server['mean_in_flight']:.1f} over {run.server['seconds']:.0f} s; "
+                f"peak waiting beyond K: {run.server['peak_waiting']}",
+            )
+        )
+        result.add(
+            Figure(
+                f"worker CPU per page, {label}",
+                run.worker_ms,
+                "ms/page",
+                baseline=floor_ms,
+                baseline_name="same pipeline in-process (openai engine, no queue/DB)",
+                target=Target("ratio", "<=", 1.3),
+                note="whole worker host: supervisor, Celery, render, PNG, HTTP, parse, persist",
+            )
+        )
+
+
+def run(ctx: Context) -> ScenarioResult:
+    """The CPU-bound rate, then 1 and 2 worker processes against the capacity server."""
+    result = ScenarioResult("capacity", "2b. Capacity (docparse worker vs a K-slot OpenAI-compatible server)")
+    slots = int(ctx.option("capacity_slots", 8 if ctx.quick else 64))
+    latency = float(ctx.option("capacity_latency", 0.5 if ctx.quick else 2.0))
+    seconds = float(ctx.option("capacity_seconds", 2 if ctx.quick else 25))
+    pages = max(2 * PAGES_PER_DOC, round(seconds * slots / latency / PAGES_PER_DOC) * PAGES_PER_DOC)
+    result.settings = {
+        "server": "bench.capacity_server (measuring instrument)",
+        "slots": slots,
+        "latency_s": latency,
+        "pages_per_config": pages,
+        "worker": "docparse worker (default flags; --processes for the 1 and 2 process runs)",
+    }
+    reason = redis_unreachable() or postgres_unreachable()
+    if reason is not None:
+        result.status, result.reason = "skipped", reason
+        return result
+    tag = uuid.uuid4().hex[:8]
+    queues = (f"bench-cap-render-{tag}", f"bench-cap-infer-{tag}")
+    existing = redis_keys()
+    data_dir = ctx.tmp / "capacity" / "data"
+    try:
+        with (
+            temporary_database() as url,
+            capacity_server(64, 0.0) as instant,
+            capacity_server(slots, latency) as server,
+        ):
+            db = Database(url)
+            db.upgrade()
+            settings = WorkerSettings.model_validate(
+                {"broker_url": REDIS_URL, "render_queue": queues[0], "infer_queue": queues[1]}
+            )
+            env = {k: v for k, v in os.environ.items() if not k.startswith("DOCPARSE_")}
+            env.update(
+                DOCPARSE_BROKER_URL=REDIS_URL,
+                DOCPARSE_DATABASE_URL=url,
+                DOCPARSE_DATA_DIR=str(data_dir),
+                DOCPARSE_RENDER_QUEUE=queues[0],
+                DOCPARSE_INFER_QUEUE=queues[1],
+                DOCPARSE_ENGINE="openai",
+                DOCPARSE_OPENAI_MODEL="capacity-server",
+                OMP_NUM_THREADS="1",
+                PYTHONUNBUFFERED="1",
+            )
+            stack = {
+                "db": db,
+                "blobs": LocalBlobStore(data_dir / "blobs"),
+                "app": create_app(settings),
+                "env": env,
+                "queues": queues,
+            }
+            try:
+                floor_ms = _floor_ms(ctx, instant)
+                bound_pages = max(2 * PAGES_PER_DOC, round(seconds * 20 / PAGES_PER_DOC) * PAGES_PER_DOC)
+                runs = {"cpu": _run(ctx, stack, instant, None, bound_pages, "cpu-bound")}
+                for processes in (1, 2):
+                    runs[str(processes)] = _run(ctx, stack, server, processes, pages, f"p{processes}")
+                _figures(result, runs, floor_ms, slots, latency)
+            finally:
+                db.dispose()
+    finally:
+        delete_redis_keys(queues, keep=existing)
+    result.status = "ok"
+    return result

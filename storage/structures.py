@@ -1,0 +1,97 @@
+"""The document pass's stored results: the structure JSON, the document's tables and their cells.
+
+:meth:`StructureRepository.save` replaces a document's result as a whole (one upsert, two
+deletes, two bulk inserts), so re-running the pass is idempotent; the tables cascade with
+their document. ``table_cells`` makes table contents queryable in SQL on PostgreSQL and
+SQLite alike (see the README's example).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from schemas import SCHEMA_VERSION, DocumentStructure
+from storage.cell_numbers import cell_number
+from storage.documents import lock
+from storage.mapping import scrub
+from storage.sql import bulk_insert, upsert
+from storage.tables import (
+    DOCUMENT_PASSES,
+    DOCUMENT_TABLES,
+    TABLE_CELLS,
+    DocumentPassRow,
+    DocumentTableRow,
+    TableCellRow,
+    utcnow,
+)
+
+
+class StructureRepository:
+    """Document pass results of one unit of work (see :class:`storage.UnitOfWork`)."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def save(self, document_id: str, structure: DocumentStructure) -> None:
+        """Store ``structure`` as the document's pass result, replacing any earlier one (in the
+        caller's transaction; the caller commits). Locks the document row first."""
+        lock(self._session, document_id)
+        row = {
+            "document_id": document_id,
+            "pass_version": structure.pass_version,
+            "schema_version": SCHEMA_VERSION,
+            "computed_at": utcnow(),
+            "structure": scrub(structure.model_dump(mode="json")),
+        }
+        upsert(self._session, DOCUMENT_PASSES, [row], ("document_id",))
+        self._session.execute(delete(TABLE_CELLS).where(TableCellRow.document_id == document_id))
+        self._session.execute(delete(DOCUMENT_TABLES).where(DocumentTableRow.document_id == document_id))
+        tables: list[dict[str, Any]] = []
+        cells: list[dict[str, Any]] = []
+        for table in structure.tables:
+            tables.append(
+                {
+                    "document_id": document_id,
+                    "table_index": table.index,
+                    "block_id": table.block_id,
+                    "logical_id": table.logical_id,
+                    "page": table.page,
+                    "last_page": table.parts[-1].page,
+                    "n_rows": table.data.n_rows,
+                    "n_cols": table.data.n_cols,
+                    "header_rows": table.header_rows,
+                    "caption": scrub(table.caption),
+                }
+            )
+            cells.extend(
+                {
+                    "document_id": document_id,
+                    "table_index": table.index,
+                    "row_index": cell.row,
+                    "col_index": cell.col,
+                    "rowspan": cell.rowspan,
+                    "colspan": cell.colspan,
+                    "header": cell.header,
+                    "text": scrub(cell.text),
+                    "number": cell_number(cell.text),
+                }
+                for cell in table.data.cells
+            )
+        bulk_insert(self._session, DOCUMENT_TABLES, tables)
+        bulk_insert(self._session, TABLE_CELLS, cells)
+
+    def get(self, document_id: str) -> DocumentStructure | None:
+        """The stored pass result of a document, if the pass has run."""
+        value = self._session.execute(
+            select(DocumentPassRow.structure).where(DocumentPassRow.document_id == document_id)
+        ).scalar_one_or_none()
+        return DocumentStructure.model_validate(value) if value is not None else None
+
+    def version(self, document_id: str) -> str | None:
+        """The pass version of the stored result, if any."""
+        return self._session.execute(
+            select(DocumentPassRow.pass_version).where(DocumentPassRow.document_id == document_id)
+        ).scalar_one_or_none()

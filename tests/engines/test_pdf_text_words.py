@@ -1,0 +1,187 @@
+"""The ``pdf-text`` engine loses no word: ligatures, line-end hyphens, implicit word gaps,
+accents set as glyphs of their own, scripts and inline math — on PDFs made in ``tmp_path``,
+and the pure rules behind them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pymupdf
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from docparse.engines.pdf_text_chars import expand_ligatures, line_spans, math_font, math_share
+from docparse.engines.pdf_text_hyphens import join_rows, soft_break, vocabulary
+from docparse.engines.pdf_text_rows import Row, merge_rows
+from tests.engines.pdf_text_helpers import elements, run
+
+HELV = pymupdf.Font("helv")
+
+
+def write(path: Path, lines: list[tuple[tuple[float, float], str, float]], font: pymupdf.Font = HELV) -> Path:
+    """A one-page PDF with each ``(point, text, size)`` written by a TextWriter."""
+    doc = pymupdf.open()
+    page = doc.new_page(width=420, height=600)
+    tw = pymupdf.TextWriter(page.rect)
+    for point, text, size in lines:
+        tw.append(point, text, font=font, fontsize=size)
+    tw.write_text(page)
+    doc.save(path)
+    return path
+
+
+def texts(path: Path) -> list[str]:
+    html, _ = run(path)
+    return [el.text_content() for el in elements(html)]
+
+
+def test_ligature_glyphs_become_letters(tmp_path: Path) -> None:
+    path = write(tmp_path / "lig.pdf", [((40, 60), "Deﬁnition of the ﬂow: ﬀ, ﬃ and ﬄ, ﬅ, ﬆ.", 11)])
+    with pymupdf.open(path) as doc:  # the precondition: the text layer carries ligature code points
+        assert "ﬁ" in doc[0].get_text("text", flags=pymupdf.TEXT_PRESERVE_LIGATURES)
+    assert texts(path) == ["Definition of the flow: ff, ffi and ffl, st, st."]
+
+
+def test_expand_ligatures_and_presentation_forms() -> None:
+    assert expand_ligatures("ﬁle ﬂat oﬀ oﬃce waﬄe") == "file flat off office waffle"
+    assert expand_ligatures("\ufef5") == "\u0644\u0622"  # lam-alef with madda, as its two letters
+    assert expand_ligatures("﴾١﴿") == "﴾١﴿"  # ornate parentheses are characters, not shapes
+
+
+PARAGRAPH = [
+    "Lorem ipsum dolor sit amet, con-",
+    "sectetur adip-",
+    "iscing elit. A well-",
+    "known, self-",
+    "contained and state-of-the-",
+    "art result of Jean-",
+    "Pierre from 1990-",
+    "1995 on e-",
+    "mail, as said in the",
+    "well-known story of a non-",
+    "linear pro\u00ad",
+    "cess with an x-",
+    "axis and some drama -",
+    "here.",
+]
+
+
+def test_line_end_hyphens_joined_compounds_kept(tmp_path: Path) -> None:
+    lines = [((40, 60 + 13 * k), text, 10) for k, text in enumerate(PARAGRAPH)]
+    (text,) = texts(write(tmp_path / "hyphens.pdf", lines))
+    assert text == (
+        "Lorem ipsum dolor sit amet, consectetur adipiscing elit. A well-known, self-contained and "
+        "state-of-the-art result of Jean-Pierre from 1990-1995 on e-mail, as said in the well-known story "
+        "of a nonlinear process with an x-axis and some drama - here."
+    )
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "words", "verdict"),
+    [
+        ("adip-", "iscing", frozenset(), True),
+        ("pro\u00ad", "cess", frozenset(), True),
+        ("well-", "known", frozenset(), False),  # a compound prefix
+        ("co-", "operate", frozenset({"co-operate"}), False),  # the page writes it hyphenated
+        ("co-", "operate", frozenset({"cooperate"}), True),  # the page writes it joined
+        ("Jean-", "Pierre", frozenset(), False),
+        ("e-", "mail", frozenset(), False),
+        ("ISO-", "standard", frozenset(), False),
+        ("1990-", "1995", frozenset(), False),
+        ("drama -", "here", frozenset(), None),
+        ("plain", "text", frozenset(), None),
+    ],
+)
+def test_soft_break_rule(left: str, right: str, words: frozenset[str], verdict: bool | None) -> None:
+    assert soft_break(left, right, words) is verdict
+
+
+def test_vocabulary_ignores_line_end_fragments() -> None:
+    assert vocabulary(["a well-known co-", "operative test"]) == {"a", "well-known", "operative", "test"}
+
+
+@settings(deadline=None, max_examples=200)
+@given(st.lists(st.text(alphabet="abcXY -\u00ad1", min_size=1, max_size=12), min_size=1, max_size=6))
+def test_join_rows_never_loses_a_letter(rows: list[str]) -> None:
+    """Joining only removes hyphens and adds spaces: every letter and digit is kept, in order."""
+    joined = join_rows(rows)
+
+    def letters(text: str) -> str:
+        return "".join(c for c in text if c.isalnum())
+
+    assert letters(joined) == letters("".join(rows))
+
+
+def test_implicit_word_gaps_become_spaces(tmp_path: Path) -> None:
+    """Words placed apart without a space character (as TeX writes them) keep their gap."""
+    font_size, x = 11, 40.0
+    lines = []
+    for word in ["Words", "placed", "apart", "without", "spaces"]:
+        lines.append(((x, 60), word, font_size))
+        x += HELV.text_length(word, fontsize=font_size) + 0.3 * font_size
+    assert texts(write(tmp_path / "gaps.pdf", lines)) == ["Words placed apart without spaces"]
+
+
+def _char(c: str, x0: float, x1: float) -> dict[str, object]:
+    return {"c": c, "bbox": (x0, 100.0, x1, 110.0)}
+
+
+def test_right_to_left_run_keeps_logical_order_and_gaps() -> None:
+    """MuPDF reports right-to-left text in logical order, glyph boxes running leftwards."""
+    hebrew = [_char("ש", 200, 206), _char("ל", 195, 200), _char("ו", 192, 195), _char("ם", 186, 192)]
+    hebrew += [_char("ע", 176, 182), _char("ו", 173, 176), _char("ל", 168, 173), _char("ם", 162, 168)]
+    line = {"dir": (1.0, 0.0), "spans": [{"size": 10.0, "bbox": (162, 100, 206, 110), "chars": hebrew}]}
+    ((_, text, _),) = line_spans(line)
+    assert text == "שלום עולם"
+
+
+def test_spacing_accents_fold_into_their_letters() -> None:
+    """TeX sets ``\\'e`` as an acute glyph over an ``e``: it reads as ``é``."""
+    chars = [_char("E", 10, 17), _char("\u00b4", 18.5, 21.5), _char("e", 17.5, 22.5), _char("n", 22.5, 28)]
+    line = {"dir": (1.0, 0.0), "spans": [{"size": 10.0, "bbox": (10, 100, 28, 110), "chars": chars}]}
+    ((_, text, _),) = line_spans(line)
+    assert text == "Eén"
+
+
+def test_scripts_rejoin_their_row() -> None:
+    """A superscript and a subscript MuPDF reports as lines of their own stay in their row, in order."""
+    base = Row((40, 100, 80, 112), "E = mc", 11, False, math=0.2)
+    sup = Row((80.5, 96, 86, 104), "2", 7, False)
+    rest = Row((90, 100, 200, 112), "and x", 11, False)
+    sub = Row((200.5, 106, 205, 114), "i", 7, False, math=1.0)
+    (row,) = merge_rows([base, sup, rest, sub])
+    assert row.text == "E = mc2 and xi"
+    assert row.size == 11
+
+
+def test_next_line_is_not_a_script() -> None:
+    first = Row((40, 100, 300, 112), "a first line of prose", 11, False)
+    second = Row((40, 110, 300, 122), "and a second one below", 11, False)
+    assert [r.text for r in merge_rows([first, second])] == ["a first line of prose", "and a second one below"]
+
+
+def test_math_fonts_and_symbols() -> None:
+    assert [math_font(n) for n in ("ABCDEF+CMMI10", "CMSY7", "TeXGyreTermesMath-Regular", "rtxmi", "CMR10")] == [
+        True,
+        True,
+        True,
+        True,
+        False,
+    ]
+    assert math_share([("CMR10", "where "), ("CMMI10", "x"), ("CMR10", " is")]) == pytest.approx(1 / 8)
+    assert math_share([("Helvetica", "σ = ∑")]) == 1.0
+
+
+def test_inline_math_stays_in_its_paragraph_and_display_math_is_a_formula(tmp_path: Path) -> None:
+    lines = [
+        ((40, 60), "Let x be the mean and y the spread of the", 10),
+        ((40, 73), "samples, both in R, as defined before.", 10),
+        ((150, 100), "σ² = ∑ (xᵢ − μ)² / N", 10),
+        ((40, 127), "The last line of the page.", 10),
+    ]
+    html, _ = run(write(tmp_path / "math.pdf", lines))
+    top = elements(html)
+    assert [(el.tag, el.get("class")) for el in top] == [("p", None), ("div", "formula"), ("p", None)]
+    assert top[0].text_content() == "Let x be the mean and y the spread of the samples, both in R, as defined before."
+    assert (top[1].get("format"), top[1].text_content()) == ("text", "σ² = ∑ (xᵢ − μ)² / N")

@@ -1,0 +1,99 @@
+"""Content-stream bombs end as failed pages with a reason, at bounded cost (issue 13).
+
+* 1,990 pages sharing one 400 MB content stream (1.2 MB on disk): every page is refused
+  against ``max_content_bytes`` and the shared stream is inflated once, and only up to the
+  limit — not 1,990 times 400 MB, and never drawn (issue: ~140 s of CPU per page).
+* A page under the content limit that still takes minutes to draw is stopped at
+  ``render_timeout_s`` (its render child is killed), pages sharing its stream fail at once, and
+  the next page of the same document renders normally in a fresh child, with the same pixels
+  as an in-process draw.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pymupdf
+import pytest
+
+from docparse.render import LimitExceeded, RenderLimits, RenderTimeout, open_document
+from docparse.render.isolated import PageDrawer
+from docparse.render.pdf_content import ContentMeter
+from tests.render.helpers import BUDGET, SLOW_OP, write_shared_content_pdf
+
+MiB = 1 << 20
+
+
+def _count_calls(monkeypatch: pytest.MonkeyPatch, owner: Any, name: str) -> list[Any]:
+    calls: list[Any] = []
+    original = getattr(owner, name)
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        calls.append(args)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, wrapper)
+    return calls
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_1990_pages_sharing_a_400_mb_stream_fail_at_the_cost_of_one_bounded_inflate(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bomb = write_shared_content_pdf(tmp_path / "bomb.pdf", 1990, 400 * MiB)
+    assert bomb.stat().st_size < 2 * MiB
+    measured = _count_calls(monkeypatch, ContentMeter, "_measure")
+    drawn = _count_calls(monkeypatch, PageDrawer, "draw")
+    limits = RenderLimits(max_content_bytes=16 * MiB)
+    refused = 0
+    with open_document(bomb, limits=limits) as doc:
+        assert doc.page_count == 1990
+        for index0 in range(doc.page_count):
+            with pytest.raises(LimitExceeded) as caught:
+                doc.render_page(index0, **BUDGET)
+            assert caught.value.limit == "max_content_bytes"
+            assert f"page {index0 + 1}'s content streams" in str(caught.value)
+            refused += 1
+        meter: ContentMeter = doc._content  # type: ignore[attr-defined]
+        (xref,) = set(doc.fitz_document[0].get_contents())
+        inflated = meter.stream_size(xref)
+    assert refused == 1990
+    assert len(measured) == 1  # one inflate for the shared stream, cached for the 1,989 others
+    assert limits.max_content_bytes < inflated <= limits.max_content_bytes + MiB  # bounded, not 400 MB
+    assert drawn == []  # nothing reached MuPDF's drawing
+
+
+def test_an_ordinary_page_is_measured_and_drawn(text_pdf: Path) -> None:
+    with open_document(text_pdf, limits=RenderLimits(max_content_bytes=64 * 1024)) as doc:
+        page = doc.render_page(0, **BUDGET)
+    assert page.image.getextrema() != ((255, 255), (255, 255), (255, 255))  # something was drawn
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_a_slow_page_is_stopped_at_the_time_budget_and_the_next_page_renders(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    slow = write_shared_content_pdf(tmp_path / "slow.pdf", 3, 2 * MiB, op=SLOW_OP)
+    doc = pymupdf.open(slow)  # append a normal page with its own content stream
+    page = doc.new_page(width=612, height=792)
+    page.insert_text((72, 72), "an ordinary page", fontsize=24)
+    mixed = tmp_path / "mixed.pdf"
+    doc.save(mixed)
+    doc.close()
+    drawn = _count_calls(monkeypatch, PageDrawer, "draw")
+    limits = RenderLimits(render_timeout_s=1.5)  # 2 MB of stroked diagonals take minutes to draw
+    with open_document(mixed, limits=limits) as opened:
+        with pytest.raises(RenderTimeout) as first:
+            opened.render_page(0, **BUDGET)
+        assert first.value.limit == "render_timeout_s" and "DOCPARSE_RENDER_TIMEOUT_S" in str(first.value)
+        with pytest.raises(RenderTimeout, match="shares its content stream with page 1"):
+            opened.render_page(1, **BUDGET)
+        assert len(drawn) == 1  # the sharing page never reached the child
+        isolated = opened.render_page(3, **BUDGET)  # a fresh child draws the ordinary page
+    with open_document(mixed, limits=RenderLimits(render_timeout_s=None)) as in_process:
+        direct = in_process.render_page(3, **BUDGET)
+    assert isolated.image.tobytes() == direct.image.tobytes()
+    assert isolated.geometry == direct.geometry

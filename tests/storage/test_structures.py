@@ -1,0 +1,148 @@
+"""The document pass's stored results on SQLite and PostgreSQL: idempotent saves, the
+structure back on load, and table cells queryable in SQL (the README's example query)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+import sqlalchemy as sa
+
+from docparse.document import analyse
+from schemas import Document
+from storage import Database
+from storage.cell_numbers import cell_number
+from tests.document.builders import PageBuilder
+from workers.document_pass import run_document_pass
+
+# The README's example: every invoice total over 1,000 (the cell right of a "Total" label).
+TOTALS_OVER_1000 = """
+SELECT d.filename, t.page, v.text, v.number
+FROM table_cells AS k
+JOIN table_cells AS v
+  ON v.document_id = k.document_id AND v.table_index = k.table_index
+ AND v.row_index = k.row_index AND v.col_index = k.col_index + 1
+JOIN document_tables AS t ON t.document_id = k.document_id AND t.table_index = k.table_index
+JOIN documents AS d ON d.id = k.document_id
+WHERE lower(k.text) = 'total' AND v.number > 1000
+ORDER BY v.number
+"""
+
+HEAD = ["Item", "Amount"]
+
+
+def invoice_pages(total: str) -> list[PageBuilder]:
+    """Two pages: a line-items table continued on page 2 (header repeated), ending in a total."""
+    one = PageBuilder(1).para("Invoice", y=(60, 80)).table([HEAD, ["Chairs", "756.00"]], header=1, y=(400, 740))
+    two = PageBuilder(2).table([HEAD, ["Desks", "919.00"], ["Total", total]], header=1, y=(50, 200))
+    return [one, two]
+
+
+def store(db: Database, queued: Callable[..., str], pages: list[PageBuilder]) -> tuple[str, Document]:
+    """A document with these pages saved (so it is terminal) and loaded back."""
+    document_id = queued()
+    with db.unit_of_work() as uow:
+        uow.documents.start(document_id, len(pages))
+        assert uow.pages.save_results([(document_id, p.page()) for p in pages])[document_id] == "done"
+        uow.commit()
+    with db.unit_of_work() as uow:
+        document = uow.documents.load(document_id)
+    assert document is not None and document.structure is None  # the pass has not run yet
+    return document_id, document
+
+
+def count(db: Database, table: str, document_id: str) -> int:
+    with db.engine.connect() as connection:
+        query = sa.text(f"SELECT count(*) FROM {table} WHERE document_id = :d")
+        return int(connection.execute(query, {"d": document_id}).scalar_one())
+
+
+def test_the_pass_is_stored_loaded_and_idempotent(db: Database, queued: Callable[..., str]) -> None:
+    document_id, document = store(db, queued, invoice_pages("$1,877.04"))
+    structure = run_document_pass(db, document_id)
+    assert structure is not None and structure == analyse(document)
+    with db.unit_of_work() as uow:
+        loaded = uow.documents.load(document_id)
+        assert uow.structures.version(document_id) == structure.pass_version
+    assert loaded is not None and loaded.structure == structure
+    counts = [count(db, t, document_id) for t in ("document_passes", "document_tables", "table_cells")]
+    assert counts == [1, 1, 8]  # one merged table: header + 3 rows, 2 columns
+    assert run_document_pass(db, document_id) == structure
+    assert [count(db, t, document_id) for t in ("document_passes", "document_tables", "table_cells")] == counts
+
+
+def test_table_cells_answer_the_readme_query(db: Database, queued: Callable[..., str]) -> None:
+    small, _ = store(db, queued, invoice_pages("$980.00"))
+    big, _ = store(db, queued, invoice_pages("$1,877.04"))
+    bigger, _ = store(db, queued, invoice_pages("12,000.50"))
+    for document_id in (small, big, bigger):
+        run_document_pass(db, document_id)
+    with db.engine.connect() as connection:
+        rows = connection.execute(sa.text(TOTALS_OVER_1000)).all()
+    assert [(page, text, number) for _, page, text, number in rows] == [
+        (1, "$1,877.04", 1877.04),
+        (1, "12,000.50", 12000.5),
+    ]
+    with db.engine.connect() as connection:
+        cells = connection.execute(
+            sa.text(
+                "SELECT row_index, col_index, rowspan, colspan, header, text FROM table_cells "
+                "WHERE document_id = :d ORDER BY row_index, col_index"
+            ),
+            {"d": big},
+        ).all()
+    assert [tuple(c) for c in cells][:4] == [
+        (0, 0, 1, 1, True, "Item"),
+        (0, 1, 1, 1, True, "Amount"),
+        (1, 0, 1, 1, False, "Chairs"),
+        (1, 1, 1, 1, False, "756.00"),
+    ]
+    with db.engine.connect() as connection:
+        (table,) = connection.execute(
+            sa.text("SELECT page, last_page, n_rows, n_cols, header_rows FROM document_tables WHERE document_id = :d"),
+            {"d": big},
+        ).all()
+    assert tuple(table) == (1, 2, 4, 2, 1)
+
+
+def test_a_reset_document_shows_no_stale_structure_and_delete_cascades(
+    db: Database, queued: Callable[..., str]
+) -> None:
+    document_id, _ = store(db, queued, invoice_pages("1,000.01"))
+    run_document_pass(db, document_id)
+    with db.unit_of_work() as uow:
+        uow.pages.reset(document_id)
+        uow.commit()
+    with db.unit_of_work() as uow:
+        reset = uow.documents.load(document_id)
+    assert reset is not None and reset.status == "queued" and reset.structure is None
+    assert run_document_pass(db, document_id) is None  # not terminal: nothing is run or stored
+    with db.unit_of_work() as uow:
+        uow.documents.delete(document_id)
+        uow.commit()
+    assert [count(db, t, document_id) for t in ("document_passes", "document_tables", "table_cells")] == [0, 0, 0]
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("13.1", 13.1),
+        ("1,204.50", 1204.5),
+        ("$1,204.50", 1204.5),
+        ("-$5", -5.0),
+        ("(3.4)", -3.4),
+        ("12%", 12.0),
+        ("−7", -7.0),
+        ("12 €", 12.0),
+        (".5", 0.5),
+        ("1\u202f000", 1000.0),
+        ("", None),
+        ("Q1 2024", None),
+        ("1.234,56", None),
+        ("12,34", None),
+        ("2024-03-15", None),
+        ("total", None),
+    ],
+)
+def test_cell_numbers(text: str, number: float | None) -> None:
+    assert cell_number(text) == number
