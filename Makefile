@@ -12,7 +12,7 @@ EXTRAS ?= model,api,postgres,s3,dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEMO_OUT ?= out/demo
 
-.PHONY: help venv system-deps demo test bench lint typecheck importlint schemas unit goldens processor-fixture clean
+.PHONY: help venv system-deps demo test bench lint typecheck importlint schemas unit goldens processor-fixture pdf-corpus text-recall clean
 
 help:
 	@echo "make demo   - ingest samples/ on the embedded default (no services) and export the results to $(DEMO_OUT)/"
@@ -72,6 +72,17 @@ test: lint typecheck importlint schemas unit
 # Figures printed as ratios against baselines measured in the same run; JSON in out/bench.json.
 bench: venv
 	$(BIN)/docparse bench $(BENCH_ARGS)
+
+# Word recall of the pdf-text engine against poppler's pdftotext (bench/text_recall.py): the committed
+# corpus (tests/data/pdf-text-corpus), then real PDFs from Debian documentation packages, fetched with
+# `apt-get download` (nothing installed) into $(PDF_CORPUS) by `make pdf-corpus`.
+PDF_CORPUS ?= .cache/pdf-corpus
+pdf-corpus: venv
+	$(PY) -m bench.pdf_corpus $(PDF_CORPUS)
+
+text-recall: pdf-corpus
+	$(PY) -m bench.text_recall --corpus tests/data/pdf-text-corpus
+	$(PY) -m bench.text_recall --corpus $(PDF_CORPUS)/pdfs
 
 # Record the official Qwen2.5-VL processor's outputs for the input-equality test (needs a torch and
 # torchvision pair that load together, so a throwaway venv; see tests/engines/official_processor.py).

@@ -34,6 +34,7 @@ Run ``python -m bench.text_recall [--corpus DIR] [FILE.pdf ...]`` (``make text-r
 from __future__ import annotations
 
 import argparse
+import itertools
 import re
 import subprocess
 import sys
@@ -111,6 +112,12 @@ class Score:
     total: int = 0
     missed: Counter[str] = field(default_factory=Counter)
     ligatures: int = 0  # ligature / presentation-form code points left in docparse's text
+    ordered: int = 0  # consecutive block pairs read in poppler's order (order_pairs) ...
+    pairs: int = 0  # ... out of this many compared
+
+    @property
+    def order(self) -> float:
+        return self.ordered / self.pairs if self.pairs else 1.0
 
     @property
     def recall(self) -> float:
@@ -121,6 +128,8 @@ class Score:
         self.total += other.total
         self.missed.update(other.missed)
         self.ligatures += other.ligatures
+        self.ordered += other.ordered
+        self.pairs += other.pairs
 
 
 def score(reference: str, ours: str) -> Score:
@@ -154,6 +163,27 @@ def score(reference: str, ours: str) -> Score:
     return Score(len(ref) - len(lost), len(ref), missed)
 
 
+ANCHOR_WORDS = 6
+
+
+def order_pairs(reference: str, blocks: Sequence[str], n: int = ANCHOR_WORDS) -> tuple[int, int]:
+    """``(agreeing, compared)``: consecutive pairs of docparse's blocks that poppler reads in the
+    same order. A block takes part when its first ``n`` words occur exactly once, in that order,
+    in poppler's text (its anchor); a pair agrees when the second anchor comes later."""
+    ref = words(reference)
+    where: dict[tuple[str, ...], list[int]] = {}
+    for i in range(len(ref) - n + 1):
+        where.setdefault(tuple(ref[i : i + n]), []).append(i)
+    anchors = []
+    for text in blocks:
+        head = tuple(words(text)[:n])
+        hits = where.get(head, []) if len(head) == n else []
+        if len(hits) == 1:
+            anchors.append(hits[0])
+    pairs = list(itertools.pairwise(anchors))
+    return sum(1 for a, b in pairs if b > a), len(pairs)
+
+
 def pdftotext_page(path: Path, page: int) -> str:
     """poppler's text of one 1-based page (reading-order mode, UTF-8)."""
     cmd = ["pdftotext", "-q", "-enc", "UTF-8", "-f", str(page), "-l", str(page), str(path), "-"]
@@ -162,10 +192,15 @@ def pdftotext_page(path: Path, page: int) -> str:
 
 def docparse_pages(path: Path, pages: Sequence[int] | None = None) -> dict[int, str]:
     """The text of every block, page by page, as the ``pdf-text`` engine gives it."""
+    return {number: "\n".join(texts) for number, texts in docparse_blocks(path, pages).items()}
+
+
+def docparse_blocks(path: Path, pages: Sequence[int] | None = None) -> dict[int, list[str]]:
+    """The text of each block, in reading order, page by page."""
     from docparse import parse_file
 
     outcome = parse_file(path, engine="pdf-text", pages=pages)
-    return {p.number: "\n".join(_block_text(b) for b in p.blocks) for p in outcome.document.pages}
+    return {p.number: [_block_text(b) for b in p.blocks] for p in outcome.document.pages}
 
 
 def _block_text(block: Any) -> str:
@@ -175,12 +210,14 @@ def _block_text(block: Any) -> str:
 
 
 def file_score(path: Path, pages: Sequence[int] | None = None) -> Score:
-    """Recall of one file, pooled over ``pages`` (1-based; all pages when ``None``)."""
-    ours = docparse_pages(path, pages)
+    """Recall (and reading-order agreement) of one file, pooled over ``pages`` (1-based; all
+    pages when ``None``)."""
     total = Score()
-    for number, text in sorted(ours.items()):
-        page = score(pdftotext_page(path, number), text)
+    for number, blocks in sorted(docparse_blocks(path, pages).items()):
+        reference, text = pdftotext_page(path, number), "\n".join(blocks)
+        page = score(reference, text)
         page.ligatures = ligatures_left(text)
+        page.ordered, page.pairs = order_pairs(reference, blocks)
         total.add(page)
     return total
 
@@ -214,9 +251,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         top = ", ".join(f"{w!r}x{n}" for w, n in s.missed.most_common(args.missed))
         lig = f" ligatures={s.ligatures}" if s.ligatures else ""
         flag = "MISS " if bad else ""
-        sys.stdout.write(f"{s.recall:.4f} {s.found:>7}/{s.total:<7} {flag}{path.name}{lig}  [{top}]\n")
+        line = f"{s.recall:.4f} {s.found:>7}/{s.total:<7} order {s.order:.3f} {flag}{path.name}{lig}  [{top}]"
+        sys.stdout.write(line + "\n")
     failed |= pooled.recall < args.pooled_target or pooled.ligatures > 0
-    summary = f"pooled {pooled.recall:.4f} ({pooled.found}/{pooled.total} words), ligatures left {pooled.ligatures}"
+    summary = (
+        f"pooled {pooled.recall:.4f} ({pooled.found}/{pooled.total} words), ligatures left {pooled.ligatures},"
+        f" reading order agrees with poppler on {pooled.ordered}/{pooled.pairs} block pairs"
+    )
     sys.stdout.write(summary + "\n")
     return 1 if failed and args.strict else 0
 

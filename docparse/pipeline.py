@@ -207,13 +207,15 @@ def parse_file(
     settings: EngineSettings | None = None,
     on_open: Callable[[int], None] | None = None,
     on_page: Callable[[Page], None] | None = None,
+    limits: RenderLimits | None = None,
     **overrides: Any,
 ) -> ParseOutcome:
     """Parse one PDF or image file into a validated :class:`schemas.Document`.
 
     ``settings`` defaults to :class:`EngineSettings` read from the environment;
     ``overrides`` replace individual settings (``model=``, ``model_spec=``, ``max_pixels=``,
-    ``openai_base_url=`` ...). Raises :class:`~docparse.engines.base.EngineUnavailable` when
+    ``openai_base_url=`` ...); ``limits`` bound what a page may cost (default
+    :class:`RenderLimits`). Raises :class:`~docparse.engines.base.EngineUnavailable` when
     the requested engine cannot start; bad files come back as ``failed`` documents.
     """
     notice = None
@@ -227,7 +229,12 @@ def parse_file(
     else:
         engine_obj = engine
     options = ParseOptions(
-        pages=pages, password=password, backend=backend, keep_page_images=keep_page_images, identity=identity
+        pages=pages,
+        password=password,
+        backend=backend,
+        keep_page_images=keep_page_images,
+        identity=identity,
+        limits=limits or RenderLimits(),
     )
     outcome = parse_document(Path(path), engine_obj, options, on_open=on_open, on_page=on_page)
     outcome.notice = notice

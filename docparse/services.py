@@ -26,6 +26,12 @@ class Services:
 
     @classmethod
     def from_env(cls) -> Services:
+        """Services from the environment; the engine plugins it names (``DOCPARSE_ENGINE_PLUGINS``)
+        are loaded, so their engine names are accepted in requests."""
+        from docparse.engines.registry import load_plugins
+        from docparse.engines.settings import EngineSettings
+
+        load_plugins(EngineSettings().engine_plugins)
         return cls(storage=StorageSettings(), workers=WorkerSettings())
 
     @cached_property

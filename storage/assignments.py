@@ -40,6 +40,16 @@ class AssignmentRepository:
         ).all()
         return [ReviewAssignment(r.document_id, r.reviewer, r.assigned_by, r.assigned_at) for r in rows]
 
+    def documents_of(self, reviewer: str) -> list[str]:
+        """The ids of the documents ``reviewer`` is assigned to."""
+        return list(
+            self._session.scalars(
+                select(ReviewAssignmentRow.document_id)
+                .where(ReviewAssignmentRow.reviewer == reviewer)
+                .order_by(ReviewAssignmentRow.document_id)
+            )
+        )
+
     def is_assigned(self, id: str, reviewer: str) -> bool:
         """Whether ``reviewer`` may review document ``id``."""
         found = self._session.execute(

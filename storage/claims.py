@@ -23,7 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from schemas import DocumentStatus
@@ -229,7 +229,7 @@ class PageClaims:
         ]
 
 
-def _free(now: datetime) -> object:
+def _free(now: datetime) -> ColumnElement[bool]:
     return or_(PageRow.lease_until.is_(None), PageRow.lease_until < now)
 
 

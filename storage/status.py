@@ -60,9 +60,10 @@ class IllegalTransition(StorageError):
 
 def check_status(status: str) -> DocumentStatus:
     """``status`` if it is a document status, else ``ValueError`` listing them."""
-    if status not in STATUSES:
-        raise ValueError(f"unknown document status {status!r}; expected one of {list(STATUSES)}")
-    return status  # type: ignore[return-value]
+    for known in STATUSES:
+        if status == known:
+            return known
+    raise ValueError(f"unknown document status {status!r}; expected one of {list(STATUSES)}")
 
 
 def allowed(current: DocumentStatus, wanted: DocumentStatus) -> bool:

@@ -110,7 +110,9 @@ def _infer_pages(self: Task, document_id: str, numbers: list[int] | None = None)
     rt = runtime_for(self.app)
     saved: list[int] = []
     while True:
-        give_up = functools.partial(fail_pages, rt, document_id, numbers)
+        def give_up(reason: str, wanted: list[int] | None = numbers) -> None:
+            fail_pages(rt, document_id, wanted, reason)
+
         step = _run(self, rt, document_id, functools.partial(run_pages, rt, document_id, numbers), give_up)
         if step is None:  # gave up: the pages were failed; the rest of the document goes on
             step = StepResult([], _claimable(rt, document_id))

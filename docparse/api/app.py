@@ -5,8 +5,8 @@ Dependencies are injected (:mod:`docparse.api.auth`'s ``get_services`` / ``get_s
 model: uploads are queued by id and processed by workers; it imports no engine runtime, no
 torch, no ``docparse.pipeline``.
 
-Routes: ``/v1/documents`` (upload, list, status, pages, page images, export, reprocess,
-cancel, delete), ``/v1/review`` and the review routes of pages (:mod:`docparse.api.routes_review`),
+Routes: ``/v1/documents`` (upload, list, status, pages, page images, export, tables as data,
+reprocess, cancel, delete), ``/v1/review`` and the review routes of pages (:mod:`docparse.api.routes_review`),
 ``/healthz``, ``/readyz``, ``/metrics`` — and the viewer, when
 :mod:`docparse.api.viewer` is installed.
 """
@@ -14,6 +14,7 @@ cancel, delete), ``/v1/review`` and the review routes of pages (:mod:`docparse.a
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -67,13 +68,22 @@ def create_app(services: Services | None = None, settings: ApiSettings | None = 
         routes_health,
         routes_pages,
         routes_review,
+        routes_tables,
         routes_uploads,
     )
 
-    for module in (routes_uploads, routes_documents, routes_pages, routes_exports, routes_review):
+    for module in (routes_uploads, routes_documents, routes_pages, routes_exports, routes_review, routes_tables):
         app.include_router(module.router, prefix=API_PREFIX, responses=ERROR_RESPONSES)
     app.include_router(routes_health.router)
     app.include_router(metrics.router)
+
+    def openapi() -> dict[str, Any]:
+        """FastAPI's document, with the operator's limits written into the upload body."""
+        if app.openapi_schema is None:
+            routes_uploads.document_options(FastAPI.openapi(app), settings.render_limits())
+        return app.openapi_schema  # type: ignore[return-value]
+
+    app.openapi = openapi  # type: ignore[method-assign]
     try:
         from docparse.api.viewer import router as viewer_router
     except ImportError:

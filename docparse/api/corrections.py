@@ -14,6 +14,8 @@ fine-tuning target.
 
 from __future__ import annotations
 
+import json
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -31,6 +33,9 @@ def _clamp(v: float, high: float) -> float:
 
 
 def _boxes(box: BBox | None, norm: BBox | None, g: PageGeometry) -> tuple[BBox | None, BBox | None]:
+    for given in (box, norm):
+        if given is not None and not all(math.isfinite(v) for v in given.as_tuple()):
+            raise ValueError(f"a box has a non-finite coordinate: {given.as_tuple()}")
     if box is not None:
         page = BBox(
             x0=_clamp(box.x0, g.width),
@@ -117,7 +122,9 @@ def normalize_blocks(
         if text is not None:
             data["text"] = text
         data["html"] = block_html(_BLOCK.validate_python(data), geometry, convention)
-        out.append(_BLOCK.validate_python(data))
+        final = _BLOCK.validate_python(data)
+        json.dumps(final.model_dump(mode="json"), allow_nan=False)  # ValueError on NaN/inf anywhere
+        out.append(final)
     return out
 
 

@@ -15,6 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from docparse.api.models import Problem
 
@@ -63,6 +64,14 @@ def problem(
     return body
 
 
+def problem_responses(*entries: tuple[int, str]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for problem answers: ``(status, description)`` -> the problem schema
+    under ``application/problem+json`` (the content type these responses really have)."""
+    return {
+        status: {"model": Problem, "content": {PROBLEM_MEDIA_TYPE: {}}, "description": text} for status, text in entries
+    }
+
+
 def problem_response(
     request: Request, status: int, detail: str | None, *, headers: dict[str, str] | None = None, **kw: Any
 ) -> JSONResponse:
@@ -94,9 +103,22 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     detail = exc.detail if isinstance(exc.detail, str) else None
     if exc.status_code == 404 and detail == "Not Found":
         detail = f"no resource at {request.url.path}"
-    elif exc.status_code == 405:
+    headers = getattr(exc, "headers", None)
+    if exc.status_code == 405:
         detail = f"{request.method} is not allowed on {request.url.path}"
-    return problem_response(request, exc.status_code, detail, headers=getattr(exc, "headers", None))
+        headers = {**(headers or {}), "Allow": allowed_methods(request)}
+    return problem_response(request, exc.status_code, detail, headers=headers)
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method some route serves at this path (``Allow`` of a 405, RFC 9110). Starlette's own
+    header names only the first route that matched the path, not the methods of the others."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches(request.scope)
+        if match is not Match.NONE:
+            methods.update(getattr(route, "methods", None) or ())
+    return ", ".join(sorted(methods))
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:

@@ -79,11 +79,18 @@ def list_documents(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
 ) -> DocumentList:
-    """The caller's documents (an admin key: all), newest first, with the total for paging."""
+    """The caller's documents (an admin key: all; a reviewer key: those assigned to it), newest
+    first, with the total for paging."""
     owner = principal.owner_filter
     with services.db.unit_of_work() as uow:
-        total = uow.documents.count(status=status, owner=owner)
-        records = uow.documents.list(status=status, owner=owner, limit=limit, offset=offset)
+        if principal.reviewer:
+            assigned = [uow.documents.get(i) for i in uow.assignments.documents_of(principal.name)]
+            found = [r for r in assigned if r is not None and (status is None or r.status == status)]
+            found.sort(key=lambda r: (r.created_at, r.id), reverse=True)
+            total, records = len(found), found[offset : offset + limit]
+        else:
+            total = uow.documents.count(status=status, owner=owner)
+            records = uow.documents.list(status=status, owner=owner, limit=limit, offset=offset)
     return DocumentList(
         total=total,
         limit=limit,

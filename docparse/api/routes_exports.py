@@ -11,10 +11,10 @@ from __future__ import annotations
 import tempfile
 import zipfile
 from collections.abc import Iterator
-from typing import IO, Literal
+from typing import IO, Annotated, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -22,6 +22,7 @@ from docparse.api.auth import CurrentPrincipal, CurrentServices, not_found, visi
 from docparse.api.routes_datasets import dataset_response
 from docparse.api.routes_pages import page_images
 from docparse.export import ExportOptions, get_exporter
+from docparse.export.html_export import CSP as HTML_CSP
 from schemas import Document
 
 router = APIRouter(tags=["exports"])
@@ -75,13 +76,21 @@ async def export_document(
     raw: bool = True,
     reviewed: bool = False,
     model_spec: str | None = None,
+    neutralize_formulas: Annotated[
+        bool,
+        Query(
+            description="csv: prefix cells a spreadsheet would run as formulas (=, +, -, @, tab, CR; numbers "
+            "excepted) with ' (OWASP); false writes every cell verbatim"
+        ),
+    ] = True,
 ) -> StreamingResponse:
     """JSON (schema-versioned; ``raw=false`` drops raw model outputs), HTML (``overlay=true``
-    embeds the stored page images with every box drawn), CSV (``blocks.csv``; ``bundle=zip``
-    adds one CSV per table) or Markdown. Data sets, always a zip: ``omnidocbench`` (ground-truth
-    JSON + page images) and ``qwenvl`` (fine-tuning pairs: page images + ``train.jsonl`` with the
-    page as QwenVL HTML in ``model_spec``'s convention); ``reviewed=true`` keeps only the pages
-    a person accepted or corrected."""
+    embeds the stored page images with every box drawn; served with its Content-Security-Policy
+    as a header), CSV (``blocks.csv``; ``bundle=zip`` adds one CSV per table; formula-like cells
+    neutralized unless ``neutralize_formulas=false``) or Markdown. Data sets, always a zip:
+    ``omnidocbench`` (ground-truth JSON + page images) and ``qwenvl`` (fine-tuning pairs: page
+    images + ``train.jsonl`` with the page as QwenVL HTML in ``model_spec``'s convention);
+    ``reviewed=true`` keeps only the pages a person accepted or corrected."""
     if format in ("omnidocbench", "qwenvl"):
         return await dataset_response(services, principal, document_id, format, reviewed, model_spec)
 
@@ -92,7 +101,9 @@ async def export_document(
         if document is None:
             raise not_found(document_id)
         images = page_images(services, document_id, [p.number for p in document.pages]) if overlay else None
-        return document, ExportOptions(overlay=overlay, page_images=images, include_raw=raw)
+        return document, ExportOptions(
+            overlay=overlay, page_images=images, include_raw=raw, neutralize_formulas=neutralize_formulas
+        )
 
     document, options = await run_in_threadpool(load)
     exporter = get_exporter(format)
@@ -105,8 +116,7 @@ async def export_document(
             headers={"Content-Disposition": _disposition(f"{stem}-{format}.zip")},
         )
     media_type = exporter.media_type if "charset" in exporter.media_type else f"{exporter.media_type}; charset=utf-8"
-    return StreamingResponse(
-        exporter.stream(document, options),
-        media_type=media_type,
-        headers={"Content-Disposition": _disposition(f"{stem}{exporter.extension}")},
-    )
+    headers = {"Content-Disposition": _disposition(f"{stem}{exporter.extension}"), "X-Content-Type-Options": "nosniff"}
+    if format == "html":  # the page's own policy, as a header too (a <meta> cannot say frame-ancestors)
+        headers["Content-Security-Policy"] = f"{HTML_CSP}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    return StreamingResponse(exporter.stream(document, options), media_type=media_type, headers=headers)

@@ -30,12 +30,13 @@ from starlette.concurrency import run_in_threadpool
 
 from docparse.api.auth import CurrentPrincipal, CurrentServices, CurrentSettings, Principal, forbid_reviewer
 from docparse.api.models import RejectedFile, UploadedDocument, UploadResponse
-from docparse.api.problems import ProblemError, problem
+from docparse.api.problems import ProblemError, problem, problem_responses
 from docparse.api.settings import ApiSettings
 from docparse.api.uploads import FILES_FIELD, UploadedFile, parse_upload
-from docparse.engines.settings import EngineName
+from docparse.engines.settings import EngineName, EngineSettings
+from docparse.engines.specs import SPECS
 from docparse.intake import ProcessingRequest, intake_file
-from docparse.render import RenderLimits
+from docparse.render import InvalidPixelBudget, RenderLimits, check_pixel_budget, describe_unsupported
 from docparse.services import Services
 from workers.client import enqueue_document
 
@@ -55,7 +56,16 @@ class UploadOptions(BaseModel):
     max_pixels: int | None = Field(default=None, gt=0, le=1 << 31)
 
 
-_OPTION_SCHEMA: dict[str, Any] = UploadOptions.model_json_schema()["properties"]
+def _form_field(schema: dict[str, Any]) -> dict[str, Any]:
+    """A form field's schema without its ``null`` branch: a multipart field is sent or left out."""
+    branches = [b for b in schema.get("anyOf", []) if b.get("type") != "null"]
+    rest = {k: v for k, v in schema.items() if k not in ("anyOf", "default")}
+    return {**branches[0], **rest} if len(branches) == 1 else rest
+
+
+_OPTION_SCHEMA: dict[str, Any] = {
+    name: _form_field(field) for name, field in UploadOptions.model_json_schema()["properties"].items()
+}
 UPLOAD_BODY: dict[str, Any] = {
     "required": True,
     "content": {
@@ -67,10 +77,20 @@ UPLOAD_BODY: dict[str, Any] = {
                     FILES_FIELD: {"type": "array", "items": {"type": "string", "format": "binary"}, "minItems": 1},
                     **_OPTION_SCHEMA,
                 },
+                "additionalProperties": False,
             }
         }
     },
 }
+
+
+def document_options(openapi: dict[str, Any], limits: RenderLimits) -> None:
+    """Write what this deployment accepts into the upload's OpenAPI body: the operator's pixel cap
+    (``maximum`` of the pixel options) and the model presets it knows (``enum`` of ``model_spec``)."""
+    body = openapi["paths"]["/v1/documents"]["post"]["requestBody"]["content"]["multipart/form-data"]["schema"]
+    for name in ("min_pixels", "max_pixels"):
+        body["properties"][name] = {**body["properties"][name], "maximum": limits.max_model_pixels}
+    body["properties"]["model_spec"] = {**body["properties"]["model_spec"], "enum": sorted(SPECS)}
 
 
 def status_url(settings: ApiSettings, request: Request, document_id: str) -> str:
@@ -79,16 +99,34 @@ def status_url(settings: ApiSettings, request: Request, document_id: str) -> str
     return f"{base}/v1/documents/{document_id}"
 
 
-def processing_request(fields: dict[str, str]) -> ProcessingRequest:
-    """The form fields as a :class:`ProcessingRequest`; a 422 problem when invalid."""
+def processing_request(fields: dict[str, str], limits: RenderLimits) -> ProcessingRequest:
+    """The form fields as a :class:`ProcessingRequest`; a 422 problem when invalid.
+
+    An empty field is refused (leave a field out for the configured value). The pixel budget in
+    force — the options given over the configured ones — must satisfy ``min_pixels <= max_pixels
+    <= limits.max_model_pixels`` (the operator's cap); the problem names the option and the limit."""
+    empty = [name for name, value in fields.items() if value == ""]
+    if empty:
+        errors = [
+            {"loc": [name], "msg": "must not be empty: leave it out for the default", "type": "empty"} for name in empty
+        ]
+        raise ProblemError(422, f"empty upload option: {', '.join(empty)}", kind="validation-error", errors=errors)
     try:
-        options = UploadOptions.model_validate({k: v for k, v in fields.items() if v != ""})
-        return ProcessingRequest(**options.model_dump())
+        options = UploadOptions.model_validate(fields)
+        request = ProcessingRequest(**options.model_dump())
+        resolved = request.resolve(EngineSettings())
+        check_pixel_budget(resolved.min_pixels, resolved.max_pixels, limits)
     except ValidationError as exc:
         errors = [{"loc": [str(p) for p in e["loc"]], "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
         raise ProblemError(422, "invalid upload options", kind="validation-error", errors=errors) from None
+    except InvalidPixelBudget as exc:
+        errors = [{"loc": [exc.option], "msg": str(exc), "type": "limit"}]
+        raise ProblemError(
+            422, str(exc), kind="pixel-budget", errors=errors, limit=exc.limit, maximum=exc.maximum
+        ) from None
     except (KeyError, ValueError) as exc:
         raise ProblemError(422, str(exc.args[0] if exc.args else exc), kind="validation-error") from None
+    return request
 
 
 def _reject(item: UploadedFile, status: int, detail: str, instance: str, kind: str) -> RejectedFile:
@@ -113,7 +151,10 @@ def admit(
         return _reject(item, 413, detail, instance, "upload-too-large")
     if item.size == 0:
         return _reject(item, 422, f"{item.filename} is empty", instance, "empty-file")
-    limits = RenderLimits(max_file_bytes=settings.max_upload_bytes, max_pages=settings.max_pages)
+    if item.unsupported:  # sniffed while streaming: nothing past its first bytes was written
+        detail = f"{item.filename} is {describe_unsupported(item.head)}, not a PDF or an image"
+        return _reject(item, 415, detail, instance, "unsupported-media-type")
+    limits = settings.render_limits()
     result = intake_file(  # reads the file once (digest, type), opens it once (pages); stores nothing refused
         item.path,
         db=services.db,
@@ -166,9 +207,19 @@ def overall(entries: list[UploadedDocument | RejectedFile]) -> int:
     responses={
         200: {"model": UploadResponse, "description": "every file was already uploaded (duplicates)"},
         202: {"description": "at least one new document was queued"},
-        413: {"description": "a file or the request is over the size limit"},
-        415: {"description": "not multipart, or a file is not a PDF or an image"},
-        422: {"description": "invalid options, too many pages, locked or unreadable file"},
+        **problem_responses(
+            (400, "a malformed multipart body (no boundary, broken parts, too many or too long fields)"),
+            (403, "a reviewer key may not upload"),
+            (413, "a file, the files together or the number of files is over its limit"),
+            (415, "not multipart, or no file is a PDF or an image"),
+            (
+                422,
+                "invalid or empty options, a pixel budget over the operator's limit or with min_pixels > max_pixels, "
+                "too many pages, a locked, damaged or unreadable file (with several files: each file's problem "
+                "is in `documents`)",
+            ),
+            (503, "no broker is configured, or the queue is unreachable"),
+        ),
     },
 )
 async def upload_documents(
@@ -190,11 +241,12 @@ async def upload_documents(
         request.stream(),
         max_file_bytes=settings.max_upload_bytes,
         max_files=settings.max_files,
+        max_request_bytes=settings.request_limit,
     )
     try:
         if not upload.files:
             raise ProblemError(422, f"no files: send one or more in the {FILES_FIELD!r} field", kind="validation-error")
-        processing = processing_request(upload.fields)
+        processing = processing_request(upload.fields, settings.render_limits())
         entries: list[UploadedDocument | RejectedFile] = []
         for item in upload.files:
             entries.append(

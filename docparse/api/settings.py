@@ -2,7 +2,7 @@
 
 Validated at start: ``DOCPARSE_API_AUTH=disabled`` is refused when ``DOCPARSE_ENV=production``,
 and ``enabled`` auth with no key at all is refused too (every request would be a 401).
-Light: pydantic-settings only.
+Light: pydantic-settings (and the render package's settings) only.
 """
 
 from __future__ import annotations
@@ -11,6 +11,12 @@ from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from docparse.render import RenderLimits
+from docparse.render.settings import RenderSettings
+
+DEFAULT_MAX_REQUEST_BYTES = 1024**3
+"""1 GiB: what one upload request may spool when ``DOCPARSE_MAX_REQUEST_BYTES`` is not set."""
 
 KeyPairs = Annotated[dict[str, SecretStr], NoDecode]
 
@@ -47,6 +53,11 @@ class ApiSettings(BaseSettings):
     * ``api_auth`` — ``enabled`` (default) or ``disabled`` (local use only: every request acts as
       the admin ``local``; refused when ``env`` is ``production``).
     * ``max_upload_bytes`` / ``max_pages`` — per uploaded file, enforced while streaming / at probe.
+    * ``max_request_bytes`` — all files of one upload request together, enforced while streaming
+      (so one request can never spool more than this to temporary files); default: 1 GiB or
+      ``max_upload_bytes``, whichever is larger.
+    * ``render`` — the operator's render limits (:class:`RenderSettings`: ``DOCPARSE_MAX_MODEL_PIXELS``
+      ...), checked against each upload's pixel options and stored with each document.
     * ``cors_origins`` — allowed origins (comma-separated; none by default).
     * ``public_base_url`` — base of ``status_url`` links (default: from the request).
     """
@@ -61,6 +72,8 @@ class ApiSettings(BaseSettings):
     max_upload_bytes: int = Field(default=200 * 1024 * 1024, gt=0)
     max_pages: int = Field(default=2000, gt=0)
     max_files: int = Field(default=100, gt=0, description="files per upload request")
+    max_request_bytes: int | None = Field(default=None, gt=0, description="all files of one request")
+    render: RenderSettings = Field(default_factory=RenderSettings)
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     public_base_url: str | None = None
 
@@ -95,6 +108,15 @@ class ApiSettings(BaseSettings):
                 "or DOCPARSE_API_AUTH=disabled for local use"
             )
         return self
+
+    @property
+    def request_limit(self) -> int:
+        """Bytes of files one upload request may carry (``max_request_bytes`` or its default)."""
+        return self.max_request_bytes or max(DEFAULT_MAX_REQUEST_BYTES, self.max_upload_bytes)
+
+    def render_limits(self) -> RenderLimits:
+        """The limits an upload is checked against and stored with: file limits plus the render settings."""
+        return self.render.limits(max_file_bytes=self.max_upload_bytes, max_pages=self.max_pages)
 
     @property
     def auth_disabled(self) -> bool:

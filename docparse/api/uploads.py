@@ -6,8 +6,11 @@ parser: each part named ``files`` is written to its own temporary file (named li
 since intake records ``path.name`` as the filename), and a file that passes
 ``max_upload_bytes`` stops being written at once — it is marked too big (413) and the rest of
 its bytes are discarded while the other files keep streaming. The request as a whole is cut
-off (413) once it passes ``max_files * max_upload_bytes`` plus a small allowance for form fields.
-Text fields are capped in size and number.
+off (413) once it passes ``max_request_bytes`` (``DOCPARSE_MAX_REQUEST_BYTES``, default 1 GiB)
+plus a small allowance for form fields — before, the only bound was ``max_files * max_upload_bytes``
+(about 20 GiB). A file is sniffed as soon as its first :data:`HEAD_BYTES` arrive: one that is not
+a PDF or a supported image stops being written there (its entry is a 415), so only bytes that may
+become a document ever reach the disk. Text fields are capped in size and number.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import parse_options_header
 
 from docparse.api.problems import ProblemError
+from docparse.render import HEAD_BYTES, sniff_media_type
 
 FILES_FIELD = "files"
 MAX_FIELD_BYTES = 4096
@@ -49,6 +53,21 @@ class UploadedFile:
     size: int = 0
     too_big: bool = False
     handle: IO[bytes] | None = None
+    head: bytes = b""
+    """The first :data:`HEAD_BYTES` of the file (what its type is sniffed from)."""
+    unsupported: bool = False
+    """Sniffed as neither a PDF nor a supported image: nothing more of it was written."""
+
+    def _sniff(self) -> None:
+        if sniff_media_type(self.head) is None:
+            self.unsupported = True
+            self._drop()
+
+    def _drop(self) -> None:
+        if self.handle is not None:
+            self.handle.close()
+            self.handle = None
+        self.path.unlink(missing_ok=True)
 
 
 @dataclass
@@ -138,21 +157,27 @@ class _Collector:
                 raise ProblemError(400, f"form field {self._field!r} is over {MAX_FIELD_BYTES} bytes")
             self._data += data[start:end]
             return
+        sniffed = len(item.head) >= HEAD_BYTES
         item.size += end - start
-        if item.too_big:
+        if item.too_big or item.unsupported:
             return
+        if not sniffed:
+            item.head += data[start : start + HEAD_BYTES - len(item.head)]
+            if len(item.head) >= HEAD_BYTES:
+                item._sniff()  # not a document: stop writing; the rest of this part is read and dropped
+                if item.unsupported:
+                    return
         if item.size > self.max_file_bytes:
             item.too_big = True  # stop writing; the rest of this part is read and dropped
-            if item.handle is not None:
-                item.handle.close()
-                item.handle = None
-            item.path.unlink(missing_ok=True)
+            item._drop()
             return
         assert item.handle is not None
         item.handle.write(data[start:end])
 
     def on_part_end(self) -> None:
         if self._file is not None:
+            if len(self._file.head) < HEAD_BYTES and not (self._file.too_big or self._file.unsupported):
+                self._file._sniff()  # a file shorter than HEAD_BYTES
             if self._file.handle is not None:
                 self._file.handle.close()
                 self._file.handle = None
@@ -167,16 +192,19 @@ async def parse_upload(
     *,
     max_file_bytes: int,
     max_files: int,
+    max_request_bytes: int | None = None,
 ) -> ParsedUpload:
     """Stream a ``multipart/form-data`` body to temporary files. The caller calls
-    :meth:`ParsedUpload.cleanup` (the folder is removed on errors here)."""
+    :meth:`ParsedUpload.cleanup` (the folder is removed on errors here). The body may carry at
+    most ``max_request_bytes`` (default ``max_files * max_file_bytes``) plus the field allowance."""
     kind, params = parse_options_header(content_type or "")
     if kind != b"multipart/form-data":
         raise ProblemError(415, "send the files as multipart/form-data", kind="unsupported-media-type")
     boundary = params.get(b"boundary")
     if not boundary:
         raise ProblemError(400, "the multipart Content-Type has no boundary")
-    max_body = max_files * max_file_bytes + FIELD_ALLOWANCE
+    files_total = max_files * max_file_bytes if max_request_bytes is None else max_request_bytes
+    max_body = min(files_total, max_files * max_file_bytes) + FIELD_ALLOWANCE
     if content_length is not None and content_length.isdigit() and int(content_length) > max_body:
         raise ProblemError(413, f"the request body is over {max_body} bytes", kind="upload-too-large")
     upload = ParsedUpload(folder=Path(tempfile.mkdtemp(prefix="docparse-upload-")))

@@ -48,6 +48,11 @@ F = TypeVar("F", bound=Callable[..., Any])
 _flags = {"verbose": 0, "log_json": False}
 
 
+def verbosity() -> int:
+    """How many ``-v`` this invocation was given (before and after the command)."""
+    return int(_flags["verbose"])
+
+
 def configure_logs(verbose: int, log_json: bool) -> None:
     """Logging for this invocation (flags before and after the command add up)."""
     from docparse.logs import configure_logging
@@ -85,4 +90,12 @@ def command(group: typer.Typer, name: str | None = None, **settings: Any) -> Cal
 @app.callback()
 def _root(verbose: VerboseOpt = 0, log_json: LogJsonOpt = False) -> None:
     """Document intelligence: PDFs and scans -> Qwen2.5-VL QwenVL HTML -> typed, validated blocks."""
+    from docparse.engines.registry import UnknownEngine, load_plugins
+    from docparse.engines.settings import EngineSettings
+
     configure_logs(verbose, log_json)
+    try:
+        load_plugins(EngineSettings().engine_plugins)  # engine names that plugins register become valid
+    except UnknownEngine as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None

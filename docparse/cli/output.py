@@ -7,7 +7,9 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
+from typing import Annotated
 
+import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -19,6 +21,20 @@ class ExportFormat(StrEnum):
     html = "html"
     csv = "csv"
     md = "md"
+    xlsx = "xlsx"
+
+
+FurnitureOpt = Annotated[
+    bool, typer.Option("--furniture", help="md/html: keep running headers, footers and page numbers in the text")
+]
+KeepFormulasOpt = Annotated[
+    bool,
+    typer.Option(
+        "--keep-formulas",
+        help="csv: write cells verbatim (default: cells a spreadsheet would run as formulas, =, +, -, @, tab, CR, "
+        "numbers excepted, get a leading ')",
+    ),
+]
 
 
 @contextmanager
@@ -75,11 +91,21 @@ def emit(
     page_images: Mapping[int, tuple[bytes, str]] | None = None,
     raw: bool = True,
     box_comments: bool = False,
+    furniture: bool = False,
+    keep_formulas: bool = False,
 ) -> list[Path]:
-    """Write ``document`` in ``fmt`` to ``output`` (file, directory, .zip) or stdout."""
+    """Write ``document`` in ``fmt`` to ``output`` (file, directory, .zip) or stdout (xlsx: not
+    to a terminal). ``furniture``: md/html keep running headers, footers and page numbers."""
     from docparse.export import ExportOptions, write_export
 
+    if fmt is ExportFormat.xlsx and output is None and sys.stdout.isatty():
+        raise typer.BadParameter("xlsx is binary: give -o FILE.xlsx (or redirect stdout)", param_hint="--output")
     options = ExportOptions(
-        overlay=overlay, page_images=dict(page_images or {}), include_raw=raw, md_box_comments=box_comments
+        overlay=overlay,
+        page_images=dict(page_images or {}),
+        include_raw=raw,
+        md_box_comments=box_comments,
+        furniture=furniture,
+        neutralize_formulas=not keep_formulas,
     )
     return write_export(document, fmt.value, output, options, sys.stdout)

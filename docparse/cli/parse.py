@@ -20,7 +20,8 @@ from docparse.cli.app import (
     command,
     err,
 )
-from docparse.cli.output import ExportFormat, emit, parse_progress, print_summary
+from docparse.cli.limits import check_budget, render_limits
+from docparse.cli.output import ExportFormat, FurnitureOpt, KeepFormulasOpt, emit, parse_progress, print_summary
 from docparse.render.document import Backend
 
 
@@ -42,6 +43,8 @@ def parse(
     max_new_tokens: Annotated[int | None, typer.Option(help="token limit per page (default: the spec's)")] = None,
     no_raw: Annotated[bool, typer.Option("--no-raw", help="json: leave raw model outputs out")] = False,
     box_comments: Annotated[bool, typer.Option("--box-comments", help="md: page and box as HTML comments")] = False,
+    furniture: FurnitureOpt = False,
+    keep_formulas: KeepFormulasOpt = False,
 ) -> None:
     """Parse one PDF or image: render -> engine -> parse -> validate -> export. No database or queue."""
     from docparse.engines.base import EngineUnavailable
@@ -49,6 +52,10 @@ def parse(
 
     if backend not in ("pymupdf", "pdf2image"):
         raise typer.BadParameter("use pymupdf or pdf2image", param_hint="--backend")
+    limits = render_limits()
+    check_budget(
+        limits, engine=engine, model=model, model_spec=model_spec, min_pixels=min_pixels, max_pixels=max_pixels
+    )
     try:
         selection = parse_page_ranges(pages) if pages else None
         with parse_progress(err, file.name) as (on_open, on_page):
@@ -67,6 +74,7 @@ def parse(
                 min_pixels=min_pixels,
                 max_pixels=max_pixels,
                 max_new_tokens=max_new_tokens,
+                limits=limits,
             )
     except PageSelectionError as exc:
         err.print(f"[red]error:[/red] {exc}")
@@ -89,6 +97,8 @@ def parse(
         page_images=outcome.page_images,
         raw=not no_raw,
         box_comments=box_comments,
+        furniture=furniture,
+        keep_formulas=keep_formulas,
     )
     if document.status == "failed":
         raise typer.Exit(1)
@@ -135,6 +145,7 @@ def parse_html(
     else:
         spec = get_spec(DEFAULT_SPEC)
     size = _size(image_size) if image_size else None
+    check_budget(render_limits(), model_spec=spec.name, min_pixels=min_pixels, max_pixels=max_pixels)
     options = SavedOutputOptions(
         convention=spec.convention,
         min_pixels=min_pixels or spec.min_pixels,

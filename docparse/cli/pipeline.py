@@ -14,7 +14,8 @@ import typer
 from rich.console import Console
 
 from docparse.cli.app import EngineOpt, MaxPixOpt, MinPixOpt, ModelOpt, ModelSpecOpt, app, command, db_app, err
-from docparse.cli.output import ExportFormat
+from docparse.cli.limits import check_budget, render_limits
+from docparse.cli.output import ExportFormat, FurnitureOpt, KeepFormulasOpt
 from docparse.cli.review import StoredExportFormat
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -37,18 +38,22 @@ def _services() -> Services:
     return services
 
 
-def _check_blob_store(services: Services) -> None:
-    """Exit 1 with the reason when the blob store cannot be used (a missing bucket, bad credentials,
-    an endpoint that does not answer), before any file is read."""
+def _check_blob_store(services: Services, *, exit_code: int = 1, transient_ok: bool = False) -> None:
+    """Exit ``exit_code`` with the reason when the blob store cannot be used (a missing bucket, bad
+    credentials, an endpoint that does not answer unless ``transient_ok``), before any work."""
     from rich.markup import escape
 
-    from storage import BlobStoreError
+    from storage import BlobStoreError, BlobStoreUnavailable
 
     try:
         services.blobs.check()
     except BlobStoreError as exc:
-        err.print(f"[red]blob store {escape(services.blobs.url)} unusable:[/red] {escape(str(exc))}")
-        raise typer.Exit(1) from None
+        where, why = escape(services.blobs.url), escape(str(exc))
+        if transient_ok and isinstance(exc, BlobStoreUnavailable):
+            err.print(f"[yellow]blob store {where} not answering (tasks retry):[/yellow] {why}")
+            return
+        err.print(f"[red]blob store {where} unusable:[/red] {why}")
+        raise typer.Exit(exit_code) from None
 
 
 @command(app)
@@ -70,7 +75,7 @@ def ingest(
     from docparse.intake import ProcessingRequest, submit
     from docparse.intake import wait as wait_until_done
 
-    try:  # options left out stay None: the workers' configured values decide (as for API uploads)
+    try:  # options left out stay None: the deployment's configured values decide (as for API uploads)
         request = ProcessingRequest(
             engine=engine,
             model_spec=model_spec,
@@ -81,6 +86,10 @@ def ingest(
         )
     except (KeyError, ValueError) as exc:
         raise typer.BadParameter(str(exc.args[0] if exc.args else exc)) from None
+    limits = render_limits()
+    check_budget(
+        limits, engine=engine, model=model, model_spec=model_spec, min_pixels=min_pixels, max_pixels=max_pixels
+    )
     services = _services()
     _check_blob_store(services)
     with IngestProgress(err) as progress:
@@ -93,6 +102,7 @@ def ingest(
             recursive=recursive,
             glob=glob,
             on_result=progress.on_result,
+            limits=limits,
         )
         ids = [r.document_id for r in results if r.document_id]
         if ids and (wait or services.embedded):
@@ -143,17 +153,33 @@ def reprocess(
     failed: Annotated[bool, typer.Option("--failed", help="redo failed pages and failed documents")] = False,
     pending: Annotated[bool, typer.Option("--pending", help="redo pages left pending (waiting for a model)")] = False,
     wait: Annotated[bool, typer.Option("--wait", help="with a broker: wait until done")] = False,
+    engine: EngineOpt = None,
+    model: ModelOpt = None,
+    model_spec: ModelSpecOpt = None,
 ) -> None:
-    """Redo what is named: whole documents, or every failed / pending page."""
+    """Redo what is named: whole documents, or every failed / pending page.
+
+    With ``--engine``/``--model``/``--model-spec`` the documents run with those settings from now
+    on (e.g. ``--pending --engine transformers`` once a model is available); without, they keep
+    the settings they were taken in with."""
+    from docparse.engines.settings import EngineSettings
+    from docparse.intake import ProcessingRequest
     from docparse.intake import reprocess as reprocess_documents
     from docparse.intake import wait as wait_until_done
 
     if not document_ids and not failed and not pending:
         raise typer.BadParameter("name document ids, or --failed / --pending")
     services = _services()
+    settings = None
+    if engine or model or model_spec:
+        try:
+            request = ProcessingRequest(engine=engine, model=model, model_spec=model_spec)
+        except (KeyError, ValueError) as exc:
+            raise typer.BadParameter(str(exc.args[0] if exc.args else exc)) from None
+        settings = request.resolve(EngineSettings())
     try:
         redone = reprocess_documents(
-            services.db, services.app, ids=document_ids or None, failed=failed, pending=pending
+            services.db, services.app, ids=document_ids or None, failed=failed, pending=pending, settings=settings
         )
     except KeyError as exc:
         err.print(f"[red]no document {exc.args[0]}[/red]")
@@ -178,8 +204,10 @@ def export(
     no_raw: Annotated[bool, typer.Option("--no-raw", help="json: leave raw model outputs out")] = False,
     reviewed: Annotated[bool, typer.Option("--reviewed", help="data sets: only pages a person reviewed")] = False,
     model_spec: ModelSpecOpt = None,
+    furniture: FurnitureOpt = False,
+    keep_formulas: KeepFormulasOpt = False,
 ) -> None:
-    """Export stored documents as JSON, HTML, CSV or Markdown (several: -o must be a directory), or
+    """Export stored documents as JSON, HTML, CSV, Markdown or XLSX (several: -o must be a directory), or
     as a data set: OmniDocBench ground truth + page images (omnidocbench), QwenVL HTML fine-tuning
     pairs in --model-spec's convention (qwenvl)."""
     from docparse.cli.output import emit
@@ -203,7 +231,16 @@ def export(
             target = output / f"{document.filename}.{fmt.value}"
             if fmt is ExportFormat.csv:  # blocks.csv + tables/*.csv in a folder per document
                 target.mkdir(parents=True, exist_ok=True)
-        emit(document, fmt, target, overlay=overlay, page_images=images, raw=not no_raw)
+        emit(
+            document,
+            fmt,
+            target,
+            overlay=overlay,
+            page_images=images,
+            raw=not no_raw,
+            furniture=furniture,
+            keep_formulas=keep_formulas,
+        )
         if target is not None:
             err.print(f"{document.id} -> {target}")
 
@@ -240,6 +277,7 @@ def worker(
     if services.embedded:
         err.print("[red]no broker:[/red] set DOCPARSE_BROKER_URL (e.g. redis://localhost:6379/0) to run workers")
         raise typer.Exit(2)
+    _check_blob_store(services, exit_code=4, transient_ok=True)  # 4: workers.worker.EXIT_BLOB_STORE_UNUSABLE
     chosen = plan(processes=processes or concurrency, in_flight=in_flight)
     err.print(f"docparse worker: {chosen.processes} process(es) x {chosen.threads} thread(s), pool {pool}")
     raise typer.Exit(run(chosen, queues=queues, loglevel=loglevel, pool=pool))
@@ -256,3 +294,22 @@ def db_upgrade() -> None:
     services.db.upgrade()
     shown = make_url(services.storage.database_url).render_as_string(hide_password=True)
     out.print(f"database {shown} is up to date")
+
+
+@command(db_app, "gc")
+def db_gc(
+    older_than: Annotated[
+        float, typer.Option(help="only blobs written more than this many seconds ago (uploads in progress are safe)")
+    ] = 3600.0,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="list the orphaned blobs, delete nothing")] = False,
+) -> None:
+    """Delete blobs (originals, page images, raw outputs) that no document, page or attempt references."""
+    from storage.blob_gc import collect
+
+    services = _services()
+    _check_blob_store(services)
+    found = collect(services.db, services.blobs, older_than_s=older_than, dry_run=dry_run)
+    for key in found.orphans if dry_run else []:
+        out.print(key)
+    done = f"would delete {len(found.orphans)}" if dry_run else f"deleted {found.deleted}"
+    out.print(f"{found.scanned} blob(s) scanned, {len(found.orphans)} orphaned, {done}")

@@ -38,6 +38,7 @@ class StoredExportFormat(StrEnum):
     html = "html"
     csv = "csv"
     md = "md"
+    xlsx = "xlsx"
     omnidocbench = "omnidocbench"
     qwenvl = "qwenvl"
 

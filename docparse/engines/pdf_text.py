@@ -47,9 +47,9 @@ from docparse.engines.pdf_text_layout import (
     attach_markers,
     body_size,
     merge_lists,
-    reading_order,
     segment_block,
 )
+from docparse.engines.pdf_text_order import reading_order
 from docparse.engines.pdf_text_roles import mark_authors, tie_captions
 from docparse.engines.pdf_text_rows import attach_fragments, split_columns
 from docparse.engines.specs import COOKBOOK_MAX_PIXELS, COOKBOOK_MIN_PIXELS, PDF_TEXT_VERSION

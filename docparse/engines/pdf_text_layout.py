@@ -18,7 +18,7 @@ from typing import Literal
 from docparse.engines.pdf_text_hyphens import join_rows
 from docparse.engines.pdf_text_rows import Box, Row, merge_rows, union, v_overlap
 
-__all__ = ["Box", "Element", "Row", "merge_rows", "reading_order", "segment_block", "union", "v_overlap"]
+__all__ = ["Box", "Element", "Row", "merge_rows", "segment_block", "union", "v_overlap"]
 
 Kind = Literal["h1", "h2", "h3", "p", "ul", "ol", "table", "image", "formula", "author", "caption", "key_value"]
 
@@ -55,16 +55,20 @@ class Element:
 
 def attach_markers(rows: Sequence[Row]) -> None:
     """A bullet or number that PyMuPDF put in a block of its own joins the block of the text
-    beside it on the same row, so that the list item is seen whole."""
+    beside it on the same row, so that the list item is seen whole. A block holding anything
+    but markers is not a column of markers, and a number in parentheses far from the text is
+    an equation number of the column beside it, not a list marker."""
+    not_markers = {r.block for r in rows if not _LONE_MARKER_RE.match(r.text)}
     for marker in rows:
-        if not _LONE_MARKER_RE.match(marker.text):
+        if marker.block in not_markers:
             continue
+        reach = (1.5 if marker.text.startswith("(") else 3.0) * marker.size
         beside = [
             r
             for r in rows
             if r.block != marker.block
             and v_overlap(r.box, marker.box) >= 0.5
-            and 0 <= r.box[0] - marker.box[2] <= 3 * marker.size
+            and 0 <= r.box[0] - marker.box[2] <= reach
         ]
         if beside:
             marker.block = min(beside, key=lambda r: r.box[0]).block
@@ -219,68 +223,3 @@ def merge_lists(elements: Sequence[Element]) -> list[Element]:
         else:
             out.append(el)
     return out
-
-
-# ---------------------------------------------------------------------------------------------
-# Reading order
-# ---------------------------------------------------------------------------------------------
-
-
-def reading_order(elements: Sequence[Element]) -> list[Element]:
-    """Column-aware order: full-width elements split the page into bands; inside a band the
-    columns are read left to right, each top to bottom (recursively, for nested columns)."""
-    return _order(list(elements), 0)
-
-
-def _by_y(els: Iterable[Element]) -> list[Element]:
-    return sorted(els, key=lambda e: (round(e.box[1], 1), e.box[0]))
-
-
-def _order(els: list[Element], depth: int) -> list[Element]:
-    if len(els) <= 1 or depth > 6:
-        return _by_y(els)
-    x0 = min(e.box[0] for e in els)
-    x1 = max(e.box[2] for e in els)
-    mid, tol = (x0 + x1) / 2, 0.02 * (x1 - x0)
-    crossing = [e for e in els if e.box[0] < mid - tol and e.box[2] > mid + tol]
-    wide = [e for e in crossing if not any(_beside(e, o) for o in els if o is not e)]
-    narrow = [e for e in els if not any(e is w for w in wide)]
-    if not narrow or (not wide and len(_x_groups(narrow)) == 1):
-        return _by_y(els)
-    wide = _by_y(wide)
-    bands: list[list[Element]] = [[] for _ in range(len(wide) + 1)]
-    for e in narrow:
-        cy = (e.box[1] + e.box[3]) / 2
-        k = sum(1 for w in wide if (w.box[1] + w.box[3]) / 2 < cy)
-        bands[k].append(e)
-    out: list[Element] = []
-    for k, band in enumerate(bands):
-        groups = _x_groups(band)
-        if len(groups) == 1:
-            out.extend(_by_y(band) if not wide else _order(band, depth + 1))
-        else:
-            for g in groups:
-                out.extend(_order(g, depth + 1))
-        if k < len(wide):
-            out.append(wide[k])
-    return out
-
-
-def _beside(a: Element, b: Element) -> bool:
-    """``b`` sits beside ``a`` on the same rows (so ``a`` is not a full-width element)."""
-    apart = b.box[2] <= a.box[0] or b.box[0] >= a.box[2]
-    return apart and v_overlap(a.box, b.box) > 0.3
-
-
-def _x_groups(els: Sequence[Element], min_gap: float = 3.0) -> list[list[Element]]:
-    """Elements split at vertical gaps of their x-projection (the columns), left to right."""
-    groups: list[list[Element]] = []
-    right = float("-inf")
-    for e in sorted(els, key=lambda e: e.box[0]):
-        if groups and e.box[0] < right + min_gap:
-            groups[-1].append(e)
-            right = max(right, e.box[2])
-        else:
-            groups.append([e])
-            right = e.box[2]
-    return groups

@@ -75,6 +75,18 @@ def blocks_sheet(ws: Worksheet, document: Document) -> None:
     ws.freeze_panes = "A2"
 
 
+def table_workbook(table: DocumentTable) -> bytes:
+    """One table alone as an XLSX workbook (one sheet, ``Table n``)."""
+    wb = Workbook()
+    sheet = wb.active
+    assert isinstance(sheet, Worksheet)
+    sheet.title = f"Table {table.index}"
+    table_sheet(sheet, table)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
 class XlsxExporter:
     """Document -> an XLSX workbook (binary)."""
 

@@ -206,8 +206,9 @@ def _admit(
     sha, size = scanned.sha256, scanned.size
     if scanned.media_type is None and not keep_refused:
         what = "empty" if size == 0 else describe_unsupported(scanned.head)
-        reason = f"{path.name} is {what}, not a PDF or an image"
-        return IntakeResult(path, "refused", None, reason, refusal="unsupported")
+        return IntakeResult(
+            path, "refused", None, f"{path.name} is {what}, not a PDF or an image", refusal="unsupported"
+        )
     reason = refusal(path, password=request.password, limits=limits)
     if reason is not None and not keep_refused:
         return IntakeResult(path, "refused", None, reason, refusal="unprocessable", media_type=scanned.media_type)

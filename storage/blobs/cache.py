@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import logging
 import os
 import tempfile
 import time
@@ -19,12 +20,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import structlog
-
 from storage.blobs import base
 from storage.blobs.base import BlobStoreError, check_key
 
-log = structlog.get_logger("docparse.storage")
+log = logging.getLogger("docparse.storage")  # stdlib: storage alone never configures or prints logs
 
 _PARTIAL = ".part-"
 _STALE_PARTIAL_S = 3600.0  # a download left by a killed process
@@ -113,7 +112,8 @@ class LocalCopyCache:
             os.chmod(tmp, 0o444)
             with contextlib.suppress(FileExistsError):  # another process fetched it first: keep that copy
                 os.link(tmp, path)
-            log.debug("blob.cached", key=key, bytes=tmp.stat().st_size, seconds=round(time.perf_counter() - started, 3))
+            seconds = time.perf_counter() - started
+            log.debug("blob.cached key=%s bytes=%d seconds=%.3f", key, tmp.stat().st_size, seconds)
         finally:
             tmp.unlink(missing_ok=True)
 

@@ -158,6 +158,9 @@ def test_reviewers_review_only_what_they_are_assigned_and_manage_nothing(deploym
         saved = _put(rita, document_id, page["blocks"], etag, 3)
         assert saved.status_code == 200 and saved.json()["review"]["reviewed_by"] == "rita"
         assert {p["document_id"] for p in rita.get("/v1/review").json()["pages"]} <= {document_id}
+        assert [d["id"] for d in rita.get("/v1/documents").json()["documents"]] == [document_id]
+        upload = rita.post("/v1/documents", files=[("files", ("a.pdf", b"%PDF-1.4"))])
+        assert_problem(upload, 403)
         assert_problem(rita.delete(f"/v1/documents/{document_id}"), 403)
         assert_problem(rita.post(f"/v1/documents/{document_id}/cancel"), 403)
         assert_problem(rita.put(f"/v1/documents/{document_id}/reviewers/ralph"), 403)
@@ -165,6 +168,7 @@ def test_reviewers_review_only_what_they_are_assigned_and_manage_nothing(deploym
             assert_problem(ralph.get(f"/v1/documents/{document_id}"), 404)
         assert owner.delete(f"/v1/documents/{document_id}/reviewers/rita").status_code == 204
         assert_problem(rita.get(f"/v1/documents/{document_id}/pages/3/review"), 404)
+        assert rita.get("/v1/documents").json()["total"] == 0
     with deployment.client(ADMIN) as admin:
         assert (
             admin.get(f"/v1/documents/{document_id}/pages/3/history").json()["versions"][-1]["attempt"]["reviewer"]

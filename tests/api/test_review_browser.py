@@ -168,3 +168,53 @@ def test_hostile_text_typed_into_a_cell_never_executes(deployment: ReviewDeploym
     assert "<img src=x" not in html and "&lt;img src=x" in html
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "review.png"), full_page=False)
+
+
+def test_draw_split_reorder_merge_delete_and_undo(deployment: ReviewDeployment, tab: Tab) -> None:
+    page = _open(tab, deployment, "article.pdf")
+    section = page.locator("section.page[data-page='2']")
+    section.scroll_into_view_if_needed()
+    page.wait_for_selector("section.page[data-page='2'][data-state=ready] .review-bar")
+    boxes = section.locator(".box")
+    count = boxes.count()
+    assert count > 1
+
+    section.locator(".review-bar button.draw").click()
+    sheet = section.locator(".sheet").bounding_box()
+    assert sheet is not None
+    page.mouse.move(sheet["x"] + sheet["width"] * 0.1, sheet["y"] + sheet["height"] * 0.955)
+    page.mouse.down()
+    page.mouse.move(sheet["x"] + sheet["width"] * 0.4, sheet["y"] + sheet["height"] * 0.985, steps=4)
+    page.mouse.up()
+    assert boxes.count() == count + 1
+    assert section.locator(f".box[data-order='{count}']").get_attribute("aria-pressed") == "true"  # the new block
+
+    area = page.locator("#block-details .editor .edit-text")
+    area.fill("first half second half")
+    area.evaluate("el => el.setSelectionRange(10, 10)")
+    page.locator("#block-details .editor button.split").click()
+    assert boxes.count() == count + 2
+    page.locator("#pages").click(position={"x": 2, "y": 2})
+    page.keyboard.press("[")  # the first half moves one earlier in reading order
+    moved = section.locator(f".box[data-order='{count - 1}']")
+    assert moved.get_attribute("aria-pressed") == "true"
+    assert page.locator("#block-details .editor .edit-text").input_value() == "first half"
+    page.keyboard.press("]")
+    page.keyboard.press("m")  # merge with the next block: the second half
+    assert boxes.count() == count + 1
+    assert page.locator("#block-details .editor .edit-text").input_value() == "first half\nsecond half"
+    page.keyboard.press("Delete")
+    assert boxes.count() == count
+    page.keyboard.press("Control+z")
+    assert boxes.count() == count + 1
+    page.keyboard.press("Control+s")
+    _saved(page, 2)
+
+    saved = _server_page(deployment, "article.pdf", 2)
+    assert len(saved["blocks"]) == count + 1
+    added = saved["blocks"][count]
+    assert added["type"] == "paragraph" and added["text"] == "first half\nsecond half"
+    assert added["bbox_norm"]["y0"] == pytest.approx(0.955, abs=0.01) and added["bbox_norm"]["x1"] == pytest.approx(
+        0.4, abs=0.01
+    )
+    assert [e for e in tab.errors if "favicon" not in e] == []

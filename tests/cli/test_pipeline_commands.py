@@ -12,7 +12,7 @@ import pytest
 from schemas import Document
 from schemas.generate import SCHEMA_DIR
 from tests.cli.conftest import Run
-from tests.paths import SAMPLES_DIR
+from tests.paths import REPO_ROOT, SAMPLES_DIR
 
 
 @pytest.fixture
@@ -98,3 +98,28 @@ def test_worker_needs_a_broker_and_db_upgrade_is_idempotent(docparse: Run, tmp_p
         upgraded = docparse("db", "upgrade", env=env)
         assert upgraded.returncode == 0 and "up to date" in upgraded.stdout
     assert (tmp_path / "data" / "docparse.db").exists()
+
+
+def test_reprocess_pending_pages_with_a_model_engine(docparse: Run, inbox: Path, tmp_path: Path) -> None:
+    """The text layer leaves a scan pending; `reprocess --pending --engine ...` runs it with the
+    named engine (here the tests' bench-sleep plugin, standing for a vision-language model)."""
+    env = {**_env(tmp_path), "DOCPARSE_BENCH_LATENCY_S": "0", "PYTHONPATH": str(REPO_ROOT)}
+    env["DOCPARSE_ENGINE_PLUGINS"] = "bench.sleep_engine"
+    docparse("ingest", str(inbox / "sub" / "scan.png"), env=env)
+    scan_id = _ids(docparse("status", env=env).stdout)["scan.png"]
+    redo = docparse("reprocess", "--pending", "--engine", "bench-sleep", env=env)
+    assert redo.returncode == 0, redo.stderr
+    scan = Document.model_validate_json(docparse("export", scan_id, env=env).stdout)
+    assert scan.id == scan_id and scan.status == "done"
+    assert [a.engine for a in scan.pages[0].attempts] == ["pdf-text", "bench-sleep"]
+
+
+def test_a_database_behind_the_code_is_refused_with_the_fix(docparse: Run, tmp_path: Path) -> None:
+    """Only the embedded default migrates itself; another database must be upgraded explicitly."""
+    url = f"sqlite:///{tmp_path / 'elsewhere.db'}"
+    env = {**_env(tmp_path), "DOCPARSE_DATABASE_URL": url}
+    refused = docparse("status", env=env)
+    assert refused.returncode == 2 and "docparse db upgrade" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert docparse("db", "upgrade", env=env).returncode == 0
+    assert docparse("status", env=env).returncode == 0

@@ -162,3 +162,41 @@ def write_shared_content_pdf(path: Path, pages: int, content_bytes: int, op: byt
     doc.save(path, garbage=0, deflate=False)
     doc.close()
     return path
+
+
+def raw_pdf(objects: Sequence[bytes]) -> bytes:
+    """A PDF of these object bodies (object 1 is the catalog) with a correct xref table."""
+    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def lying_page_count_pdf(count: int = 1_000_000_000) -> bytes:
+    """A well-formed one-page PDF whose page tree claims ``/Count count`` pages."""
+    content = b"BT /F1 12 Tf 72 720 Td (hello) Tj ET"
+    return raw_pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count %d >>" % count,
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
+            b" /Resources << /Font << /F1 5 0 R >> >> >>",
+            b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        ]
+    )
+
+
+def tiny_png() -> bytes:
+    """A 1x1 PNG of under 300 bytes."""
+    import io
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (1, 1), "white").save(buffer, format="PNG")
+    return buffer.getvalue()

@@ -197,3 +197,15 @@ def test_poppler_missing(text_pdf: Path, monkeypatch: pytest.MonkeyPatch) -> Non
 def test_unknown_backend(text_pdf: Path) -> None:
     with pytest.raises(ValueError, match="unknown PDF backend"):
         open_document(text_pdf, backend="ghostscript")  # type: ignore[arg-type]
+
+
+def test_a_page_tree_claiming_a_billion_pages_is_a_clear_corrupt_document(tmp_path: Path) -> None:
+    from docparse.render import CorruptDocument, open_document, probe
+    from tests.render.helpers import lying_page_count_pdf
+
+    lying = tmp_path / "lying.pdf"
+    lying.write_bytes(lying_page_count_pdf())
+    with pytest.raises(CorruptDocument, match="claims 1000000000 pages"):
+        probe(lying)
+    with pytest.raises(CorruptDocument, match="page tree is invalid"):
+        open_document(lying)

@@ -89,8 +89,11 @@ def test_two_hosts_and_a_client_share_only_broker_database_and_s3(
 def test_a_worker_refuses_to_start_on_a_missing_bucket(stack: Stack, s3_server: S3Server, tmp_path: Path) -> None:
     stack.configure()
     worker = stack.start_worker("pdf-text", **host_env(stack, s3_server, tmp_path / "host", "s3://no-such-bucket/x"))
-    code = poll(lambda: worker.poll() is not None and (worker.returncode,), timeout_s=120, what="the worker to exit")
+    try:
+        code = poll(lambda: worker.poll() is not None and (worker.returncode,), timeout_s=120, what="its exit")
+    except AssertionError:
+        pytest.fail(f"the worker did not exit:\n{stack.logs()}")
     assert code == (EXIT_BLOB_STORE_UNUSABLE,)
-    log = stack.logs()
-    assert "blob store unusable: the S3 bucket 'no-such-bucket' does not exist" in log
+    log = " ".join(stack.logs().split())  # the console wraps lines
+    assert "unusable: the S3 bucket 'no-such-bucket' does not exist" in log
     assert "Traceback" not in log

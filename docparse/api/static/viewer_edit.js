@@ -88,6 +88,17 @@ function installEditor(viewer) {
     redraw(state, keepIndex);
   }
 
+  /** An input handler that edits the working copy in place (no redraw under the cursor); one undo step per field visit. */
+  function live(state, apply) {
+    let recorded = false;
+    return () => {
+      if (!recorded) { state.undo.push(clone(state.blocks)); recorded = true; }
+      apply();
+      state.dirty = true;
+      describe(state);
+    };
+  }
+
   function redraw(state, index) {
     state.sheet.querySelectorAll(".box").forEach((b) => b.remove());
     const page = { ...state.page, blocks: state.blocks };
@@ -138,10 +149,10 @@ function installEditor(viewer) {
       const field = ["formula", "music_sheet", "chemical_formula"].includes(block.type) ? "content" : "text";
       const area = el("textarea", { className: "edit-text", rows: "5", "aria-label": "Text", spellcheck: "true" });
       area.value = block[field] || (field === "content" ? block.text || "" : "");
-      area.addEventListener("change", () => change(state, () => {
+      area.addEventListener("input", live(state, () => {
         state.blocks[index][field] = area.value;
         if (field === "content") state.blocks[index].text = area.value;
-      }, index));
+      }));
       form.append(area);
       const split = el("button", { type: "button", className: "split", text: "Split at cursor" });
       split.addEventListener("click", () => splitAt(state, index, area.value, area.selectionStart));
@@ -183,7 +194,7 @@ function installEditor(viewer) {
       input.value = cell.text || "";
       input.style.gridRow = (cell.row + 1) + " / span " + cell.rowspan;
       input.style.gridColumn = (cell.col + 1) + " / span " + cell.colspan;
-      input.addEventListener("change", () => change(state, () => { state.blocks[index].cells[k].text = input.value; }, index));
+      input.addEventListener("input", live(state, () => { state.blocks[index].cells[k].text = input.value; }));
       grid.append(input);
     });
     return grid;
