@@ -21,6 +21,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from docparse.api import problems
 from docparse.api.models import Problem
+from docparse.api.openapi import refine
 from docparse.api.settings import ApiSettings
 from docparse.services import Services
 
@@ -80,7 +81,7 @@ def create_app(services: Services | None = None, settings: ApiSettings | None = 
     def openapi() -> dict[str, Any]:
         """FastAPI's document, with the operator's limits written into the upload body."""
         if app.openapi_schema is None:
-            routes_uploads.document_options(FastAPI.openapi(app), settings.render_limits())
+            refine(FastAPI.openapi(app), settings.render_limits())
         return app.openapi_schema  # type: ignore[return-value]
 
     app.openapi = openapi  # type: ignore[method-assign]

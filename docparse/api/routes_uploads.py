@@ -34,7 +34,6 @@ from docparse.api.problems import ProblemError, problem, problem_responses
 from docparse.api.settings import ApiSettings
 from docparse.api.uploads import FILES_FIELD, UploadedFile, parse_upload
 from docparse.engines.settings import EngineName, EngineSettings
-from docparse.engines.specs import SPECS
 from docparse.intake import ProcessingRequest, intake_file
 from docparse.render import InvalidPixelBudget, RenderLimits, check_pixel_budget, describe_unsupported
 from docparse.services import Services
@@ -82,15 +81,6 @@ UPLOAD_BODY: dict[str, Any] = {
         }
     },
 }
-
-
-def document_options(openapi: dict[str, Any], limits: RenderLimits) -> None:
-    """Write what this deployment accepts into the upload's OpenAPI body: the operator's pixel cap
-    (``maximum`` of the pixel options) and the model presets it knows (``enum`` of ``model_spec``)."""
-    body = openapi["paths"]["/v1/documents"]["post"]["requestBody"]["content"]["multipart/form-data"]["schema"]
-    for name in ("min_pixels", "max_pixels"):
-        body["properties"][name] = {**body["properties"][name], "maximum": limits.max_model_pixels}
-    body["properties"]["model_spec"] = {**body["properties"]["model_spec"], "enum": sorted(SPECS)}
 
 
 def status_url(settings: ApiSettings, request: Request, document_id: str) -> str:

@@ -58,12 +58,14 @@ class UploadedFile:
     unsupported: bool = False
     """Sniffed as neither a PDF nor a supported image: nothing more of it was written."""
 
-    def _sniff(self) -> None:
+    def sniff(self) -> None:
+        """Mark the file unsupported (and drop what was written) unless its head is a document's."""
         if sniff_media_type(self.head) is None:
             self.unsupported = True
-            self._drop()
+            self.drop()
 
-    def _drop(self) -> None:
+    def drop(self) -> None:
+        """Stop writing and remove what was written."""
         if self.handle is not None:
             self.handle.close()
             self.handle = None
@@ -164,12 +166,12 @@ class _Collector:
         if not sniffed:
             item.head += data[start : start + HEAD_BYTES - len(item.head)]
             if len(item.head) >= HEAD_BYTES:
-                item._sniff()  # not a document: stop writing; the rest of this part is read and dropped
+                item.sniff()  # not a document: stop writing; the rest of this part is read and dropped
                 if item.unsupported:
                     return
         if item.size > self.max_file_bytes:
             item.too_big = True  # stop writing; the rest of this part is read and dropped
-            item._drop()
+            item.drop()
             return
         assert item.handle is not None
         item.handle.write(data[start:end])
@@ -177,7 +179,7 @@ class _Collector:
     def on_part_end(self) -> None:
         if self._file is not None:
             if len(self._file.head) < HEAD_BYTES and not (self._file.too_big or self._file.unsupported):
-                self._file._sniff()  # a file shorter than HEAD_BYTES
+                self._file.sniff()  # a file shorter than HEAD_BYTES
             if self._file.handle is not None:
                 self._file.handle.close()
                 self._file.handle = None

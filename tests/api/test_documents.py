@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import uuid
 import zipfile
 
 import httpx
@@ -22,7 +23,9 @@ DOCUMENT_SCHEMA = json.loads((REPO_ROOT / "schemas" / "jsonschema" / "document.s
 
 
 def test_upload_process_export_and_delete(alice: httpx.Client, deployment: Deployment) -> None:
-    response = upload(alice, INVOICE, max_pixels=fresh_pixels(), engine="pdf-text")
+    # bytes no other test uploads (a trailing PDF comment), so deleting frees the original's blob
+    unique = INVOICE.read_bytes() + f"\n% {uuid.uuid4().hex}\n".encode()
+    response = upload(alice, ("invoice.pdf", unique), max_pixels=fresh_pixels(), engine="pdf-text")
     assert response.status_code == 202, response.text
     [entry] = response.json()["documents"]
     assert entry["filename"] == "invoice.pdf" and entry["duplicate"] is False

@@ -182,9 +182,12 @@ def test_draw_split_reorder_merge_delete_and_undo(deployment: ReviewDeployment, 
     section.locator(".review-bar button.draw").click()
     sheet = section.locator(".sheet").bounding_box()
     assert sheet is not None
-    page.mouse.move(sheet["x"] + sheet["width"] * 0.1, sheet["y"] + sheet["height"] * 0.955)
+    section.locator(".sheet").evaluate("el => el.scrollIntoView({block: 'start'})")
+    sheet = section.locator(".sheet").bounding_box()
+    assert sheet is not None
+    page.mouse.move(sheet["x"] + sheet["width"] * 0.6, sheet["y"] + sheet["height"] * 0.01)
     page.mouse.down()
-    page.mouse.move(sheet["x"] + sheet["width"] * 0.4, sheet["y"] + sheet["height"] * 0.985, steps=4)
+    page.mouse.move(sheet["x"] + sheet["width"] * 0.9, sheet["y"] + sheet["height"] * 0.04, steps=4)
     page.mouse.up()
     assert boxes.count() == count + 1
     assert section.locator(f".box[data-order='{count}']").get_attribute("aria-pressed") == "true"  # the new block
@@ -214,7 +217,6 @@ def test_draw_split_reorder_merge_delete_and_undo(deployment: ReviewDeployment, 
     assert len(saved["blocks"]) == count + 1
     added = saved["blocks"][count]
     assert added["type"] == "paragraph" and added["text"] == "first half\nsecond half"
-    assert added["bbox_norm"]["y0"] == pytest.approx(0.955, abs=0.01) and added["bbox_norm"]["x1"] == pytest.approx(
-        0.4, abs=0.01
-    )
+    assert added["bbox_norm"]["y0"] == pytest.approx(0.01, abs=0.005)
+    assert added["bbox_norm"]["x1"] == pytest.approx(0.9, abs=0.005)
     assert [e for e in tab.errors if "favicon" not in e] == []
