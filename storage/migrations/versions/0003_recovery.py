@@ -7,7 +7,7 @@ worker's heartbeat); ``documents.dispatched_at`` is when tasks were last sent fo
 document. The reconciler reads them to re-enqueue work whose task was lost.
 
 Revision ID: 0003_recovery
-Revises: 0001
+Revises: 0002_identity
 Create Date: 2026-11-30
 """
 
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0003_recovery"
-down_revision: str | None = "0001"
+down_revision: str | None = "0002_identity"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

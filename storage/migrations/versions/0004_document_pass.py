@@ -1,7 +1,7 @@
 """The document-level pass: stored results, the document's tables, and their cells for SQL.
 
 Revision ID: 0004_document_pass
-Revises: 0001
+Revises: 0003_recovery
 Create Date: 2026-11-30
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0004_document_pass"
-down_revision: str | None = "0001"
+down_revision: str | None = "0003_recovery"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """Review and correction: human attempts, page review state and version, flags, assignments.
 
 Revision ID: 0005_review
-Revises: 0001
+Revises: 0004_document_pass
 Create Date: 2026-11-30
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0005_review"
-down_revision: str | None = "0001"
+down_revision: str | None = "0004_document_pass"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """Large raw outputs in the blob store: ``attempts.output_key``.
 
-Revision ID: 0009_raw_output_key
-Revises: 0001
+Revision ID: 0006_raw_output_key
+Revises: 0005_review
 Create Date: 2026-11-30
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0009_raw_output_key"
-down_revision: str | None = "0001"
+revision: str = "0006_raw_output_key"
+down_revision: str | None = "0005_review"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
