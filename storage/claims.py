@@ -20,8 +20,9 @@ them. Times are UTC, from the clock of the process that writes them.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -29,6 +30,7 @@ from sqlalchemy.orm import Session
 from schemas import DocumentStatus
 from storage.documents import lock, transition
 from storage.errors import DocumentNotFound
+from storage.status import check_status
 from storage.tables import DOCUMENTS, PAGES, DocumentRow, PageRow, utcnow
 
 ACTIVE: tuple[DocumentStatus, ...] = ("queued", "running")
@@ -42,6 +44,10 @@ class Claim:
 
     status: DocumentStatus | None
     pages: tuple[int, ...] = ()
+    settings: dict[str, Any] = field(default_factory=dict)
+    """The document's stored settings (when pages were claimed)."""
+    blob_key: str = ""
+    """The document's original (when pages were claimed)."""
     suspects: frozenset[int] = frozenset()
     """Claimed pages a worker died on before: process them alone, so a death is attributable."""
     exhausted: tuple[tuple[int, int], ...] = ()
@@ -124,7 +130,11 @@ class PageClaims:
                     )
             if status == "queued":
                 status = transition(self._session, id, "running", None)
-        return Claim(status, tuple(taken), suspects, exhausted)
+            settings, blob_key = self._session.execute(
+                select(DocumentRow.settings, DocumentRow.blob_key).where(DocumentRow.id == id)
+            ).one()
+            return Claim(status, tuple(taken), dict(settings), blob_key, suspects, exhausted)
+        return Claim(status, exhausted=exhausted)
 
     def deliver(self, id: str, number: int, worker: str) -> None:
         """A suspect page starts now, alone in ``worker``'s process: count its delivery (suspects
@@ -176,10 +186,21 @@ class PageClaims:
             )
         return len(keys)
 
-    def claimable(self, id: str) -> int:
-        """How many unprocessed pages of the document nobody holds."""
-        stmt = select(func.count()).where(PageRow.document_id == id, PageRow.processed.is_(False), _free(utcnow()))
-        return int(self._session.execute(stmt).scalar_one())
+    def claimable(self, id: str) -> bool:
+        """Whether an unprocessed page of the document is held by nobody (of an active document)."""
+        stmt = (
+            select(PageRow.number)
+            .join(DocumentRow, DocumentRow.id == PageRow.document_id)
+            .where(PageRow.document_id == id, PageRow.processed.is_(False), _free(utcnow()))
+            .where(DocumentRow.status.in_(ACTIVE))
+            .limit(1)
+        )
+        return self._session.execute(stmt).first() is not None
+
+    def status(self, id: str) -> DocumentStatus | None:
+        """The document's status (``None``: it does not exist), without locking or counting."""
+        found = self._session.execute(select(DocumentRow.status).where(DocumentRow.id == id)).scalar_one_or_none()
+        return check_status(found) if found is not None else None
 
     def mark_dispatched(self, id: str) -> None:
         """Tasks were just sent for the document (the reconciler waits a full period from here)."""

@@ -48,7 +48,7 @@ if TYPE_CHECKING:  # pragma: no cover
 log = structlog.get_logger("docparse.workers")
 
 EngineProvider = Callable[[Mapping[str, Any]], EngineChoice]
-EXIT_TIME_LIMIT = 4
+EXIT_TIME_LIMIT = 5
 """Exit status of a worker process that ended itself because a page ran over the time limit."""
 
 
@@ -85,14 +85,13 @@ def run_pages(
                 reason = f"worker died {deaths} times on this page"
                 uow.pages.save_results([(document_id, failed_page(number, reason))])
                 log.error("page.poison", document=document_id, page=number, deaths=deaths)
-            record = uow.documents.get(document_id) if claim.pages else None
             uow.commit()
-        if record is None:
+        if not claim.pages:
             return StepResult([], bool(claim.exhausted) and _claimable(rt, document_id))
         suspects = [n for n in claim.pages if n in claim.suspects]
         ordinary = [n for n in claim.pages if n not in claim.suspects]
         try:
-            saved += _run_held(rt, keeper, record.settings, record.blob_key, document_id, ordinary, engines)
+            saved += _run_held(rt, keeper, claim.settings, claim.blob_key, document_id, ordinary, engines)
         except BaseException:
             _give_back(rt, keeper, document_id, suspects, delivered=False)
             raise
@@ -103,7 +102,7 @@ def run_pages(
                     uow.claims.deliver(document_id, number, keeper.worker_id)
                     uow.commit()
                 log.warning("page.suspect", document=document_id, page=number)
-                saved += _run_held(rt, keeper, record.settings, record.blob_key, document_id, [number], engines)
+                saved += _run_held(rt, keeper, claim.settings, claim.blob_key, document_id, [number], engines)
         except BaseException:
             _give_back(rt, keeper, document_id, suspects[position + 1 :], delivered=False)
             raise
@@ -160,6 +159,7 @@ def _run_claimed(
         backend=options.backend,
         limits=options.limits,
         keep_page_images=rt.settings.keep_page_images,
+        chunk_size=max(1, rt.settings.infer_batch_pages),  # pages of a task inferred together
     )
     saved: list[int] = []
     with contextlib.ExitStack() as stack:
@@ -170,18 +170,22 @@ def _run_claimed(
             )
         except (RenderError, FileNotFoundError) as exc:  # it opened at render time: the blob or the limits changed
             return fail_claimed(rt, keeper.worker_id, document_id, pending, f"cannot open the document: {exc}")
-        for number in list(pending):
+        size = max(1, rt.settings.infer_batch_pages)
+        for chunk in [list(pending[i : i + size]) for i in range(0, len(pending), size)]:
             if cancelled(rt, document_id):
                 log.info("infer.cancelled", document=document_id)
                 break
-            with keeper.holding(document_id, number):
-                ((page, image),) = list(process_pages(opened, [number], choice.engine, opts, document_id))
-            if remote and _engine_failed(page):
-                check_server(choice.engine)  # server down: raise (the page is given back, the task retries)
-            if not save_page(rt, keeper.worker_id, document_id, page, image):
-                break  # the document was deleted meanwhile
-            pending.remove(number)
-            saved.append(number)
+            with contextlib.ExitStack() as held:
+                for number in chunk:
+                    held.enter_context(keeper.holding(document_id, number))
+                results = list(process_pages(opened, chunk, choice.engine, opts, document_id))
+            for page, image in results:
+                if remote and _engine_failed(page):
+                    check_server(choice.engine)  # server down: raise (the page is given back, the task retries)
+                if not save_page(rt, keeper.worker_id, document_id, page, image):
+                    return saved  # the document was deleted meanwhile
+                pending.remove(page.number)
+                saved.append(page.number)
     return saved
 
 
@@ -209,7 +213,7 @@ def save_page(rt: WorkerRuntime, worker: str, document_id: str, page: Page, imag
 
 def _claimable(rt: WorkerRuntime, document_id: str) -> bool:
     with rt.db.unit_of_work() as uow:
-        return uow.claims.claimable(document_id) > 0
+        return uow.claims.claimable(document_id)
 
 
 def _engine_failed(page: Page) -> bool:
@@ -226,8 +230,8 @@ def check_server(engine: object) -> None:
 def cancelled(rt: WorkerRuntime, document_id: str) -> bool:
     """Whether the document was cancelled (or deleted) meanwhile."""
     with rt.db.unit_of_work() as uow:
-        record = uow.documents.get(document_id)
-    return record is None or record.status == "cancelled"
+        status = uow.claims.status(document_id)
+    return status is None or status == "cancelled"
 
 
 def on_overrun(keeper: LeaseKeeper, key: tuple[str, int], elapsed_s: float) -> None:

@@ -4,8 +4,9 @@ Each child is ``celery -A workers.worker worker --pool threads --concurrency THR
 ``--pool prefork``); the supervisor forwards SIGTERM/SIGINT (warm shutdown: running pages
 finish), and starts a fresh process when one dies — killed by the kernel's OOM killer, by a
 segfault in a native library, or ending itself after a page ran over the time limit — after
-a backoff that grows while a child keeps dying young. A child that exits with status 3 (the
-engine cannot run) stops the whole worker with that status: workers never fall back silently.
+a backoff that grows while a child keeps dying young. A child that refuses to start (status 3:
+the engine cannot run; 4: the blob store is unusable) stops the whole worker with that status:
+workers never fall back silently.
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ from workers.capacity import Plan
 
 log = structlog.get_logger("docparse.workers")
 
-EXIT_ENGINE_UNAVAILABLE = 3
+FATAL_EXITS = frozenset({3, 4})
+"""A child that refuses to start (3: the engine cannot run; 4: the blob store is unusable) stops
+the whole worker with its status: restarting it would only fail again."""
 MAX_BACKOFF_S = 30.0
 POLL_S = 0.2
 
@@ -83,12 +86,12 @@ def run(plan: Plan, *, queues: str, loglevel: str = "INFO", pool: str = "threads
         for child in children:
             code = child.proc.poll() if child.proc is not None else None
             if child.proc is not None and code is not None:
-                if code == EXIT_ENGINE_UNAVAILABLE:
+                if code in FATAL_EXITS:
                     stop(signal.SIGTERM, None)
                     for other in children:
                         if other.proc is not None:
                             other.proc.wait()
-                    return EXIT_ENGINE_UNAVAILABLE
+                    return code
                 young = now - child.started < 60
                 child.backoff_s = min(MAX_BACKOFF_S, max(0.5, child.backoff_s * 2)) if young else 0.0
                 child.restart_at = now + child.backoff_s

@@ -110,6 +110,7 @@ def _infer_pages(self: Task, document_id: str, numbers: list[int] | None = None)
     rt = runtime_for(self.app)
     saved: list[int] = []
     while True:
+
         def give_up(reason: str, wanted: list[int] | None = numbers) -> None:
             fail_pages(rt, document_id, wanted, reason)
 
@@ -127,7 +128,7 @@ def _infer_pages(self: Task, document_id: str, numbers: list[int] | None = None)
 
 def _claimable(rt: WorkerRuntime, document_id: str) -> bool:
     with rt.db.unit_of_work() as uow:
-        return uow.claims.claimable(document_id) > 0
+        return uow.claims.claimable(document_id)
 
 
 render_document_task: Task = shared_task(bind=True, name=RENDER_TASK)(_render_document)

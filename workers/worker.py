@@ -104,7 +104,10 @@ def _on_worker_ready(sender: Any = None, **_: Any) -> None:
     worker_app = getattr(sender, "app", None) or app
     pool = getattr(getattr(sender, "pool", None), "__class__", type(None)).__module__
     if "prefork" not in pool:
-        _on_worker_process_init()
+        try:
+            _on_worker_process_init()
+        except SystemExit as exc:  # Celery's signal dispatch would swallow it: end the worker here
+            os._exit(int(exc.code or 1))
     _reconciler = Reconciler(runtime.runtime_for(worker_app), worker_app).start()
 
 

@@ -33,10 +33,11 @@ def _child(pdf: Path) -> None:
 
     configure_logging("WARNING")
     services = Services.from_env()
+    db = services.prepare()  # the embedded database is created and migrated here, as the CLI does
     start = time.perf_counter()
-    results = submit([pdf], db=services.db, blobs=services.blobs, app=services.app, request=ProcessingRequest())
+    results = submit([pdf], db=db, blobs=services.blobs, app=services.app, request=ProcessingRequest())
     elapsed = time.perf_counter() - start
-    with services.db.unit_of_work() as uow:
+    with db.unit_of_work() as uow:
         record = uow.documents.get(results[0].document_id) if results[0].document_id else None
     print(
         json.dumps(

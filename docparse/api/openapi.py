@@ -7,7 +7,8 @@ FastAPI derives the document from the routes; three things it cannot know are wr
   any other name is answered 422);
 * ``400`` on every operation that takes a body: a body that cannot be parsed at all (not JSON,
   not UTF-8, a broken multipart) is a problem with status 400, before any validation;
-* all of these problems go out as ``application/problem+json``.
+* every problem goes out as ``application/problem+json`` — FastAPI's own ``422`` entries (which
+  say ``application/json``) are replaced by the problem they really are.
 
 ``tests/api/test_schemathesis.py`` checks the result against the live server with every
 schemathesis check.
@@ -38,8 +39,11 @@ def refine(openapi: dict[str, Any], limits: RenderLimits) -> dict[str, Any]:
             for parameter in operation.get("parameters", []):
                 if parameter.get("name") == "model_spec":
                     parameter["schema"] = _with_enum(parameter["schema"], presets)
+            responses = operation["responses"]
             if "requestBody" in operation:
-                operation["responses"].setdefault("400", _problem("a request body that cannot be parsed"))
+                responses.setdefault("400", _problem("a request body that cannot be parsed"))
+            if "422" in responses and PROBLEM_MEDIA_TYPE not in responses["422"].get("content", {}):
+                responses["422"] = _problem("invalid request: the problem lists each invalid field in `errors`")
     upload = openapi["paths"]["/v1/documents"]["post"]["requestBody"]["content"]["multipart/form-data"]["schema"]
     fields = upload["properties"]
     for name in ("min_pixels", "max_pixels"):

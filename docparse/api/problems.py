@@ -8,6 +8,7 @@ logged here with its traceback and answered with a bare ``500`` problem (no deta
 from __future__ import annotations
 
 import logging
+import re
 from http import HTTPStatus
 from typing import Any
 
@@ -15,7 +16,6 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match
 
 from docparse.api.models import Problem
 
@@ -106,19 +106,25 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     headers = getattr(exc, "headers", None)
     if exc.status_code == 405:
         detail = f"{request.method} is not allowed on {request.url.path}"
-        headers = {**(headers or {}), "Allow": allowed_methods(request)}
+        headers = {**(headers or {}), "Allow": allowed_methods(request, (headers or {}).get("Allow", ""))}
     return problem_response(request, exc.status_code, detail, headers=headers)
 
 
-def allowed_methods(request: Request) -> str:
-    """Every method some route serves at this path (``Allow`` of a 405, RFC 9110). Starlette's own
-    header names only the first route that matched the path, not the methods of the others."""
-    methods: set[str] = set()
-    for route in request.app.router.routes:
-        match, _ = route.matches(request.scope)
-        if match is not Match.NONE:
-            methods.update(getattr(route, "methods", None) or ())
-    return ", ".join(sorted(methods))
+def allowed_methods(request: Request, fallback: str = "") -> str:
+    """Every method the OpenAPI document gives this path (``Allow`` of a 405, RFC 9110), so the
+    header and the document agree. Starlette's own header names only the methods of the first
+    route that matched the path, not those of the other routes at the same path."""
+    patterns: list[tuple[re.Pattern[str], set[str]]] | None = getattr(request.app.state, "allow_patterns", None)
+    if patterns is None:
+        patterns = []
+        for template, operations in request.app.openapi().get("paths", {}).items():
+            regex = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template))
+            methods = {m.upper() for m in operations if m in ("get", "put", "post", "delete", "patch")}
+            patterns.append((re.compile(regex + "$"), methods | ({"HEAD"} if "GET" in methods else set())))
+        request.app.state.allow_patterns = patterns
+    path = request.scope.get("path", "")
+    found = set().union(*(methods for pattern, methods in patterns if pattern.match(path)))
+    return ", ".join(sorted(found)) if found else fallback
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:

@@ -21,8 +21,9 @@ from starlette.concurrency import run_in_threadpool
 from docparse.api.auth import CurrentPrincipal, CurrentServices, not_found, visible_record
 from docparse.api.routes_datasets import dataset_response
 from docparse.api.routes_pages import page_images
-from docparse.export import ExportOptions, get_exporter
+from docparse.export import ExportOptions, get_binary_exporter, get_exporter
 from docparse.export.html_export import CSP as HTML_CSP
+from docparse.export.xlsx_export import MEDIA_TYPE as XLSX
 from schemas import Document
 
 router = APIRouter(tags=["exports"])
@@ -61,7 +62,7 @@ def _drain(handle: IO[bytes]) -> Iterator[bytes]:
         200: {
             "description": "the export (or a zip with bundle=zip)",
             "content": {
-                m: {} for m in ("application/json", "text/html", "text/csv", "text/markdown", "application/zip")
+                m: {} for m in ("application/json", "text/html", "text/csv", "text/markdown", "application/zip", XLSX)
             },
         }
     },
@@ -70,7 +71,7 @@ async def export_document(
     document_id: str,
     principal: CurrentPrincipal,
     services: CurrentServices,
-    format: Literal["json", "html", "csv", "md", "omnidocbench", "qwenvl"] = "json",
+    format: Literal["json", "html", "csv", "md", "xlsx", "omnidocbench", "qwenvl"] = "json",
     bundle: Literal["zip"] | None = None,
     overlay: bool = False,
     raw: bool = True,
@@ -83,6 +84,9 @@ async def export_document(
             "excepted) with ' (OWASP); false writes every cell verbatim"
         ),
     ] = True,
+    furniture: Annotated[
+        bool, Query(description="md/html: keep running headers, footers and page numbers in the text")
+    ] = False,
 ) -> StreamingResponse:
     """JSON (schema-versioned; ``raw=false`` drops raw model outputs), HTML (``overlay=true``
     embeds the stored page images with every box drawn; served with its Content-Security-Policy
@@ -102,12 +106,20 @@ async def export_document(
             raise not_found(document_id)
         images = page_images(services, document_id, [p.number for p in document.pages]) if overlay else None
         return document, ExportOptions(
-            overlay=overlay, page_images=images, include_raw=raw, neutralize_formulas=neutralize_formulas
+            overlay=overlay,
+            page_images=images,
+            include_raw=raw,
+            neutralize_formulas=neutralize_formulas,
+            furniture=furniture,
         )
 
     document, options = await run_in_threadpool(load)
-    exporter = get_exporter(format)
     stem = document.filename.rsplit(".", 1)[0] or document.id
+    if format == "xlsx":  # binary, one file: a sheet per table and the blocks
+        data = await run_in_threadpool(get_binary_exporter(format).render, document, options)
+        headers = {"Content-Disposition": _disposition(f"{stem}.xlsx"), "X-Content-Type-Options": "nosniff"}
+        return StreamingResponse(iter([data]), media_type=XLSX, headers=headers)
+    exporter = get_exporter(format)
     if bundle == "zip":
         spool = await run_in_threadpool(_zip, document, format, options)
         return StreamingResponse(

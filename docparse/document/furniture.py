@@ -3,7 +3,8 @@
 A block is running *furniture* when
 
 * the model itself classed it ``header``, ``footer`` or ``page_number``; or
-* it sits in the top or bottom band of its page (:data:`BAND`), is short, and text of the
+* it sits in the top or bottom band of its page (:data:`BAND`; or it is the page's topmost
+  or bottommost block, within :data:`EDGE` of that edge), is short, and text of the
   same shape — case and whitespace folded, every run of digits (and every lone roman
   numeral) replaced by ``#`` so that "page 3 of 9" matches "page 4 of 9" — appears at about
   the same height (:data:`Y_TOLERANCE`) on at least two pages. A repeated block whose whole
@@ -19,7 +20,8 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import groupby
 from statistics import median
 
 from docparse.document.geometry import Placed
@@ -27,6 +29,8 @@ from schemas import BlockLabel, FurnitureLabel, LabelSource
 
 BAND = 0.13
 """The top and bottom bands of a page, as a fraction of its height, where furniture sits."""
+EDGE = 0.25
+"""The page's topmost or bottommost block counts as in the band when within this fraction of the edge."""
 Y_TOLERANCE = 0.03
 """How far (fraction of page height) the repeats of one running element may drift."""
 MAX_CHARS = 200
@@ -54,22 +58,36 @@ def page_number_value(text: str) -> str | None:
     return match.group(1).lower() if match else None
 
 
-def _zone(item: Placed) -> str | None:
-    if item.box is None:
+def _zone(item: Placed, top: float, bottom: float) -> str | None:
+    """``top``/``bottom`` when the block sits in that band of its page — or is the page's
+    topmost (bottommost) block within :data:`EDGE` of that edge (``top``/``bottom``: the page's
+    highest block top and lowest block bottom)."""
+    box = item.box
+    if box is None:
         return None
-    if item.box.y1 <= BAND:
+    if box.y1 <= BAND or (box.y0 <= top and box.y1 <= EDGE):
         return "top"
-    if item.box.y0 >= 1 - BAND:
+    if box.y0 >= 1 - BAND or (box.y1 >= bottom and box.y0 >= 1 - EDGE):
         return "bottom"
     return None
 
 
-def _repeated(items: Sequence[Placed]) -> dict[str, FurnitureLabel]:
+def _candidates(items: Iterable[Placed]) -> Iterator[tuple[Placed, str | None]]:
+    """Each block with its band, page by page (only one page is held at a time)."""
+    for _, group in groupby(items, key=lambda i: i.page.number):
+        page = list(group)
+        boxes = [i.box for i in page if i.box is not None]
+        top = min((b.y0 for b in boxes), default=0.0)
+        bottom = max((b.y1 for b in boxes), default=1.0)
+        for item in page:
+            yield item, _zone(item, top, bottom)
+
+
+def _repeated(items: Sequence[tuple[Placed, str | None]]) -> dict[str, FurnitureLabel]:
     """Block id -> label of every block found by repetition."""
     groups: defaultdict[tuple[str, str], list[Placed]] = defaultdict(list)
-    for item in items:
+    for item, zone in items:
         text = item.block.text.strip()
-        zone = _zone(item)
         if zone is None or not text or len(text) > MAX_CHARS or item.block.type not in _TEXT_TYPES:
             continue
         groups[(zone, shape(text))].append(item)
@@ -92,10 +110,10 @@ def find_furniture(items: Iterable[Placed]) -> list[BlockLabel]:
     """Labels for the running headers, footers and page numbers among ``items`` (every block of
     the document, in reading order), in the same order. One pass; only blocks in the bands or
     with a furniture class are kept meanwhile."""
-    candidates = [i for i in items if i.block.type in _MODEL_LABELS or _zone(i) is not None]
+    candidates = [(i, zone) for i, zone in _candidates(items) if i.block.type in _MODEL_LABELS or zone is not None]
     repeated = _repeated(candidates)
     labels: list[BlockLabel] = []
-    for item in candidates:
+    for item, _ in candidates:
         block = item.block
         model = _MODEL_LABELS.get(block.type)
         found = repeated.get(block.id)

@@ -50,7 +50,7 @@ from docparse.engines.pdf_text_layout import (
     segment_block,
 )
 from docparse.engines.pdf_text_order import reading_order
-from docparse.engines.pdf_text_roles import mark_authors, tie_captions
+from docparse.engines.pdf_text_roles import mark_authors, merge_formulas, tie_captions
 from docparse.engines.pdf_text_rows import attach_fragments, split_columns
 from docparse.engines.specs import COOKBOOK_MAX_PIXELS, COOKBOOK_MIN_PIXELS, PDF_TEXT_VERSION
 
@@ -195,7 +195,7 @@ def _page_elements(page: pymupdf.Page, m: pymupdf.Matrix, page_box: Box, figures
     for block in blocks.values():
         for column in split_columns(block):
             elements.extend(segment_block(column, body, words))
-    elements = tie_captions(elements, body)
+    elements = tie_captions(merge_formulas(elements, body), body)
     if page.number == 0:
         mark_authors(elements)
     elements.extend(read_fields(page, lambda rect: to_display(rect, m)))

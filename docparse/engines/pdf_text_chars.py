@@ -150,7 +150,30 @@ def _with_accents(line: dict[str, Any]) -> list[list[dict[str, Any]]]:
                     spans[j][q] = {**letter, "c": letter["c"] + mark}
                     drop.add((i, k))
                     break
-    return [[c for k, c in enumerate(chars) if (i, k) not in drop] for i, chars in enumerate(spans)]
+    return [
+        _numbers_left_to_right([c for k, c in enumerate(chars) if (i, k) not in drop]) for i, chars in enumerate(spans)
+    ]
+
+
+def _digit(char: dict[str, Any]) -> bool:
+    c = char.get("c", "")
+    return len(c) == 1 and unicodedata.bidirectional(c) in ("EN", "AN")
+
+
+def _numbers_left_to_right(chars: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Numbers read backwards put back in order: inside right-to-left text a number is still
+    written left to right (Unicode bidi), but MuPDF reports the digits of an Arabic-Indic
+    number right to left. A run of digits whose boxes run leftwards is reversed."""
+    out = list(chars)
+    i = 0
+    while i < len(out):
+        j = i
+        while j + 1 < len(out) and _digit(out[j]) and _digit(out[j + 1]) and out[j + 1]["bbox"][0] < out[j]["bbox"][0]:
+            j += 1
+        if j > i:
+            out[i : j + 1] = out[i : j + 1][::-1]
+        i = j + 1
+    return out
 
 
 MATH_FONT = re.compile(

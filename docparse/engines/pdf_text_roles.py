@@ -1,12 +1,20 @@
 """Roles a text layer can tell from position and wording: captions tied to their figure or
 table, and author lines under a document's title. Pure rules on elements in displayed points.
 
-* **Captions**: a paragraph starting like ``Figure 3:``, ``Fig. 2.``, ``Table 1``,
-  ``Tab. IV``, ``Listing 2`` (and the German ``Abbildung``/``Tabelle``) is a caption. It is
+* **Captions**: a paragraph starting like ``Figure 3:``, ``Fig. 2.``, ``TABLE I.``,
+  ``Tab. 4 —``, ``Listing 2:`` (and the German ``Abbildung``/``Tabelle``) — the number
+  followed by a colon, period, bar or dash, so that a sentence such as "Table 2 summarizes
+  …" is not — is a caption. It is
   tied to the figure or table just above or below it (vertical gap within
   :data:`CAPTION_MAX_GAP_EM` body sizes, overlapping horizontally by half the narrower of the
   two), the nearest one when several qualify; a tied caption becomes part of its figure's or
   table's element (:attr:`Element.caption`), an untied one a ``caption`` element of its own.
+* **Display formulas** in pieces (TeX sets indices, fraction parts and big operators as
+  lines of their own, and MuPDF may put them in blocks of their own) become one formula: a
+  formula element takes in every formula piece and every fragment (a paragraph of at most
+  :data:`FRAGMENT_MAX_CHARS` characters: an index, an equation number) whose box comes within
+  :data:`FORMULA_REACH_EM` body sizes of it, and every paragraph half inside its box (a row
+  of the formula with a word in it) (:func:`merge_formulas`).
 * **Authors**: on the first page, the short paragraphs between the title (the topmost ``h1``)
   and the first other heading or the abstract, that read as names (:func:`looks_like_names`),
   are author lines.
@@ -22,9 +30,11 @@ from docparse.engines.pdf_text_rows import h_overlap, union
 
 CAPTION_RE = re.compile(
     r"^(?:Figure|Fig\.|FIGURE|FIG\.|Table|TABLE|Tab\.|Listing|Algorithm|Chart|Scheme|Plate|Exhibit|"
-    r"Abbildung|Abb\.|Tabelle)\s*(?:[A-Z]?\d+(?:[.\-–]\d+)*[a-z]?|[IVXLC]+)(?=$|[\s:.|—–-])"
+    r"Abbildung|Abb\.|Tabelle)\s*(?:[A-Z]?\d+(?:[.\-–]\d+)*[a-z]?|[IVXLC]+)\s?[:.|—–-](?:\s|$)"
 )
 CAPTION_MAX_GAP_EM = 2.5
+FRAGMENT_MAX_CHARS = 12
+FORMULA_REACH_EM = 0.5
 AUTHOR_MAX_WORDS = 40
 _CONNECTORS = frozenset({"and", "und", "et", "y", "e", "&", "van", "von", "der", "de", "la", "di", "da", "of", "du"})
 _MONTHS = re.compile(
@@ -91,3 +101,49 @@ def mark_authors(elements: Sequence[Element]) -> None:
             break
         if looks_like_names(el.text):
             el.kind = "author"
+
+
+def _near(a: Element, b: Element, reach: float) -> bool:
+    return not (
+        a.box[2] + reach < b.box[0]
+        or b.box[2] + reach < a.box[0]
+        or a.box[3] + reach < b.box[1]
+        or b.box[3] + reach < a.box[1]
+    )
+
+
+def _inside(el: Element, seed: Element) -> bool:
+    """Half of ``el``'s box lies in ``seed``'s."""
+    a, b = el.box, seed.box
+    inter = max(min(a[2], b[2]) - max(a[0], b[0]), 0.0) * max(min(a[3], b[3]) - max(a[1], b[1]), 0.0)
+    return inter >= 0.5 * max((a[2] - a[0]) * (a[3] - a[1]), 1e-6)
+
+
+def _piece(el: Element) -> bool:
+    return el.kind == "formula" or (el.kind == "p" and len(el.text) <= FRAGMENT_MAX_CHARS)
+
+
+def merge_formulas(elements: Sequence[Element], body: float) -> list[Element]:
+    """Formula pieces and the fragments around them joined into whole formulas (see above); the
+    text of a merged formula reads its pieces row by row, left to right."""
+    reach = FORMULA_REACH_EM * body
+    out = list(elements)
+    changed = True
+    while changed:
+        changed = False
+        for seed in [e for e in out if e.kind == "formula"]:
+            if not any(seed is e for e in out):
+                continue
+            group = [
+                e
+                for e in out
+                if e is not seed and ((_piece(e) and _near(seed, e, reach)) or (e.kind == "p" and _inside(e, seed)))
+            ]
+            if not group:
+                continue
+            parts = sorted([seed, *group], key=lambda e: (round((e.box[1] + e.box[3]) / (2 * 0.8 * body)), e.box[0]))
+            seed.text = " ".join(p.text for p in parts if p.text)
+            seed.box = union(p.box for p in parts)
+            out = [e for e in out if not any(e is g for g in group)]
+            changed = True
+    return out

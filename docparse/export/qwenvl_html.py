@@ -13,7 +13,8 @@ The markup follows what Qwen2.5-VL writes in practice: ``<h1>``..``<h6>``, ``<p>
 ``div.formula``/``div.chart``/``div.image caption|ocr``/``div.music sheet``/``div.chemical
 formula`` with an ``<img data-bbox>`` child repeating the box, ``<address class="author">``,
 ``<pre>`` for code, and ``class`` names for captions, headers, footers and page numbers. All
-text is escaped. :func:`docparse.qwenvl.parse_qwenvl_html` reads it back to the same blocks.
+text is escaped; line breaks in flowing text are ``<br>``. :func:`docparse.qwenvl.parse_qwenvl_html`
+reads it back to the same blocks (whitespace normalized, as it does for model output).
 """
 
 from __future__ import annotations
@@ -32,6 +33,11 @@ def _attr(value: str) -> str:
 
 def _text(value: str | None) -> str:
     return escape(value or "", quote=False)
+
+
+def _flow(value: str | None) -> str:
+    """Flowing text: escaped, line breaks as ``<br>`` (the parser reads them back as newlines)."""
+    return _text(value).replace("\n", "<br>")
 
 
 def model_box(norm: BBox | None, geometry: PageGeometry, convention: CoordinateConvention) -> str | None:
@@ -66,14 +72,14 @@ def table_html(data: TableData) -> str:
         spans = (f' rowspan="{cell.rowspan}"' if cell.rowspan > 1 else "") + (
             f' colspan="{cell.colspan}"' if cell.colspan > 1 else ""
         )
-        rows[cell.row].append(f"<{tag}{spans}>{_text(cell.text)}</{tag}>")
+        rows[cell.row].append(f"<{tag}{spans}>{_flow(cell.text)}</{tag}>")
     return "<table><tbody>" + "".join(f"<tr>{''.join(r)}</tr>" for r in rows) + "</tbody></table>"
 
 
 def _items(items: Sequence[ListItem], geometry: PageGeometry, convention: CoordinateConvention) -> str:
     out = []
     for item in items:
-        inner = _text(item.text)
+        inner = _flow(item.text)
         if item.children:
             tag = "ol" if item.children_ordered else "ul"
             inner += f"<{tag}>{_items(item.children, geometry, convention)}</{tag}>"
@@ -90,7 +96,7 @@ def _figure(block: Block, box: str | None, classes: str, inner: str, fmt: str | 
 def block_html(block: Block, geometry: PageGeometry, convention: CoordinateConvention) -> str:
     """One block as the model would write it."""
     box = model_box(_norm(block.bbox, block.bbox_norm, geometry), geometry, convention)
-    text = _text(block.text)
+    text = _flow(block.text)
     match block.type:
         case "heading":
             return _boxed(f"h{block.level}", box, text)
@@ -109,9 +115,9 @@ def block_html(block: Block, geometry: PageGeometry, convention: CoordinateConve
             return _figure(block, box, classes, f"<div>{_text(block.content or block.text)}</div>", fmt)
         case "image":
             if block.caption:
-                return _figure(block, box, "image caption", f"<p>{_text(block.caption)}</p>")
+                return _figure(block, box, "image caption", f"<p>{_flow(block.caption)}</p>")
             if block.ocr_text:
-                return _figure(block, box, "image ocr", f"<p>{_text(block.ocr_text)}</p>")
+                return _figure(block, box, "image ocr", f"<p>{_flow(block.ocr_text)}</p>")
             return _figure(block, box, "image", "")
         case "music_sheet":
             return _figure(block, box, "music sheet", f"<div>{_text(block.content)}</div>", block.format)
@@ -121,7 +127,7 @@ def block_html(block: Block, geometry: PageGeometry, convention: CoordinateConve
         case "author":
             return _boxed("address", box, text, "author")
         case "code":
-            return _boxed("pre", box, text)
+            return _boxed("pre", box, _text(block.text))
         case "caption" | "header" | "footer" | "page_number":
             return _boxed("p", box, text, block.type.replace("_", "-") if block.type == "page_number" else block.type)
         case "unknown":

@@ -5,7 +5,8 @@ per line on stdin — ``{"path", "password", "page", "sx", "sy"}`` —
 draws that page with :func:`docparse.render.raster.rasterize` and answers on its stdout with a
 JSON header line, ``{"ok": true, "width", "height", "bytes"}`` followed by exactly ``bytes`` bytes
 of packed RGB, or ``{"ok": false, "error"}``. The last document stays open between requests. It
-exits when stdin closes (its parent is gone). Anything a library prints goes to stderr: file
+exits when stdin closes, and on Linux it is killed with its parent (``PR_SET_PDEATHSIG``), so a
+killed worker leaves no page being drawn behind. Anything a library prints goes to stderr: file
 descriptor 1 is moved to stderr so only the protocol reaches the parent.
 """
 
@@ -13,9 +14,13 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Any, BinaryIO
+
+PARENT_ENV = "DOCPARSE_RENDER_PARENT"
+"""The parent's pid, so a child whose parent died while it started exits at once."""
 
 
 def serve(requests: BinaryIO, answers: BinaryIO) -> None:
@@ -45,7 +50,22 @@ def serve(requests: BinaryIO, answers: BinaryIO) -> None:
         answers.flush()
 
 
+def _die_with_parent() -> None:
+    """Linux: SIGKILL this child when its parent goes away, even in the middle of a page (stdin
+    closing is only noticed between pages). Elsewhere the end of stdin is the only signal."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def main() -> None:
+    _die_with_parent()
+    if str(os.getppid()) != os.environ.get(PARENT_ENV, str(os.getppid())):
+        return  # the parent died before the signal was armed
+
     protocol = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # stray prints (MuPDF messages) must not corrupt the protocol
     sys.stdout = sys.stderr

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from docparse.render.child import PARENT_ENV
 from docparse.render.errors import BackendUnavailable, CorruptDocument, RenderTimeout
 
 __all__ = ["STARTUP_TIMEOUT_S", "PageDrawer", "draw_isolated"]
@@ -95,6 +96,7 @@ class PageDrawer:
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 close_fds=True,
+                env={**os.environ, PARENT_ENV: str(os.getpid())},
             )
             self._owner, self._buffer = os.getpid(), b""
             try:

@@ -185,3 +185,38 @@ def test_the_review_editor_is_inlined_and_inserts_text_only(deployment: ReviewDe
         script = (STATIC_DIR / name).read_text(encoding="utf-8")
         for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"):
             assert sink not in script, f"{name} uses {sink}: model output and user input must go in as text"
+
+
+def test_data_set_exports_keep_only_reviewed_pages_when_asked(
+    deployment: ReviewDeployment, owner: httpx.Client
+) -> None:
+    import json
+    import zipfile
+
+    document_id = deployment.ids["report.pdf"]
+    reviewed = {
+        p["number"]
+        for p in owner.get(f"/v1/documents/{document_id}/export?format=json").json()["pages"]
+        if p["reviewed"]
+    }
+    response = owner.get(f"/v1/documents/{document_id}/export", params={"format": "omnidocbench", "reviewed": "true"})
+    assert response.status_code == 200 and response.headers["content-type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        entries = json.loads(archive.read("omnidocbench.json"))
+        images = [n for n in archive.namelist() if n.startswith("images/")]
+    assert {e["page_info"]["page_no"] + 1 for e in entries} == reviewed
+    assert sorted(f"images/{e['page_info']['image_path']}" for e in entries) == sorted(images)
+    everything = owner.get(f"/v1/documents/{document_id}/export", params={"format": "omnidocbench"})
+    with zipfile.ZipFile(io.BytesIO(everything.content)) as archive:
+        assert len(json.loads(archive.read("omnidocbench.json"))) == 3
+
+    pairs = owner.get(f"/v1/documents/{document_id}/export", params={"format": "qwenvl", "model_spec": "qwen3-vl-8b"})
+    with zipfile.ZipFile(io.BytesIO(pairs.content)) as archive:
+        lines = archive.read("train.jsonl").decode().splitlines()
+    assert len(lines) == 3
+    first = json.loads(lines[0])
+    assert [m["role"] for m in first["messages"]] == ["user", "assistant"]  # Qwen3-VL: no system prompt
+    assert first["messages"][0]["content"] == "<image>qwenvl html" and "data-bbox" in first["messages"][1]["content"]
+    assert_problem(
+        owner.get(f"/v1/documents/{document_id}/export", params={"format": "qwenvl", "model_spec": "nope"}), 422
+    )

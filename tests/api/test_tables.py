@@ -15,6 +15,7 @@ from storage import Database
 from tests.api.conftest import Deployment, assert_problem, fresh_pixels, upload, wait_terminal
 from tests.document.conftest import report_layout
 from tests.paths import SAMPLES_DIR
+from tests.waiting import poll
 
 REPORT = SAMPLES_DIR / "report.pdf"
 
@@ -27,13 +28,16 @@ def test_report_tables_as_json_csv_and_xlsx(alice: httpx.Client, bob: httpx.Clie
     document_id = response.json()["documents"][0]["id"]
     assert wait_terminal(alice, document_id)["status"] == "done"
 
-    db = Database(deployment.db_url)  # the worker stored the pass when the last page landed
-    try:
+    db = Database(deployment.db_url)  # the worker runs the pass right after the last page's commit
+
+    def stored_cells() -> int | None:
         with db.engine.connect() as connection:
-            cells = connection.execute(
-                sa.text("SELECT count(*) FROM table_cells WHERE document_id = :d AND table_index = 1"),
-                {"d": document_id},
-            ).scalar_one()
+            query = sa.text("SELECT count(*) FROM table_cells WHERE document_id = :d AND table_index = 1")
+            n = int(connection.execute(query, {"d": document_id}).scalar_one())
+        return n or None
+
+    try:
+        cells = poll(stored_cells, timeout_s=30, what="the document pass to be stored")
     finally:
         db.dispose()
     assert cells == len(typed) * len(typed[0])
@@ -60,6 +64,16 @@ def test_report_tables_as_json_csv_and_xlsx(alice: httpx.Client, bob: httpx.Clie
         assert xlsx.status_code == 200 and xlsx.headers["content-type"] == XLSX
         sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content))["Table 1"]
         assert [list(row) for row in sheet.iter_rows(values_only=True)] == typed
+
+    whole = alice.get(f"/v1/documents/{document_id}/export", params={"format": "xlsx"})
+    assert whole.status_code == 200 and whole.headers["content-type"] == XLSX
+    workbook = openpyxl.load_workbook(io.BytesIO(whole.content))
+    assert workbook.sheetnames == ["Table 1", "Blocks"]
+    assert [list(row) for row in workbook["Table 1"].iter_rows(values_only=True)] == typed
+    markdown = alice.get(f"/v1/documents/{document_id}/export", params={"format": "md"}).text
+    assert "Page 2 of 3" not in markdown and markdown.count("| Region |") == 1
+    kept = alice.get(f"/v1/documents/{document_id}/export", params={"format": "md", "furniture": "true"}).text
+    assert kept.count("Page 2 of 3") == 1
 
     assert_problem(alice.get(f"/v1/documents/{document_id}/tables/2"), 404)
     assert_problem(alice.get(f"/v1/documents/{document_id}/tables/1", params={"format": "pdf"}), 422)

@@ -90,6 +90,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
             env.delenv(name, raising=False)
         clear_engines()
         services = Services.from_env()
+        services.prepare()  # the embedded database is created and migrated here
         assert services.embedded
         results = submit(
             [REPO_ROOT / "samples" / "invoice.pdf", REPO_ROOT / "samples" / "scan.png"],

@@ -113,3 +113,31 @@ def test_the_pass_is_pure_and_idempotent(doc: Document) -> None:
     once = with_structure(doc)
     assert analyse(once) == once.structure == analyse(doc)
     assert once.pages == doc.pages
+
+
+@st.composite
+def continued_tables(draw: st.DrawFn) -> tuple[Document, list[str], list[list[list[str]]]]:
+    """A table over 2..4 pages, each continuation with the header repeated or absent."""
+    cols = draw(st.integers(1, 4))
+    header = [f"H{c}" for c in range(cols)]
+    row = st.lists(cell, min_size=cols, max_size=cols)
+    parts = [draw(st.lists(row, min_size=1, max_size=5)) for _ in range(draw(st.integers(2, 4)))]
+    pages = []
+    for n, rows in enumerate(parts, 1):
+        repeat = n == 1 or draw(st.booleans())
+        y = (400.0, 740.0) if n == 1 else (50.0, 740.0 if n < len(parts) else 300.0)
+        pages.append(PageBuilder(n).table([header, *rows] if repeat else rows, header=int(repeat), y=y))
+    return document(*pages), header, parts
+
+
+@settings(deadline=None, max_examples=100)
+@given(continued_tables())
+def test_a_table_continued_over_pages_is_one_table_with_every_row_once(
+    case: tuple[Document, list[str], list[list[list[str]]]],
+) -> None:
+    doc, header, parts = case
+    structure = analyse(doc)
+    (table,) = structure.tables
+    assert table.data.grid() == [header, *(r for rows in parts for r in rows)]
+    assert [p.page for p in table.parts] == list(range(1, len(parts) + 1))
+    assert table.header_rows == 1

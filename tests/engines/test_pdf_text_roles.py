@@ -10,7 +10,7 @@ import pytest
 
 from docparse import parse_file
 from docparse.engines.pdf_text_layout import Element
-from docparse.engines.pdf_text_roles import looks_like_names, tie_captions
+from docparse.engines.pdf_text_roles import CAPTION_RE, looks_like_names, tie_captions
 from schemas import AuthorBlock, FormulaBlock, ImageBlock, TableBlock
 from tests.engines.pdf_text_helpers import bbox, elements, run
 
@@ -131,3 +131,20 @@ def test_an_untied_caption_is_a_caption_block() -> None:
 )
 def test_author_lines(text: str, names: bool) -> None:
     assert looks_like_names(text) is names
+
+
+@pytest.mark.parametrize(
+    ("text", "caption"),
+    [
+        ("Figure 3: Pages read per month.", True),
+        ("FIG. 1. A figure caption.", True),
+        ("TABLE IV. A table with many columns.", True),
+        ("Tab. 4 — Results", True),
+        ("Abbildung 2: Aufbau", True),
+        ("Table 2 summarizes the fonts used.", False),  # a sentence about a table
+        ("Figure 10 pt 3 pt", False),
+        ("Figures are drawn with vector paths.", False),
+    ],
+)
+def test_caption_pattern(text: str, caption: bool) -> None:
+    assert bool(CAPTION_RE.match(text)) is caption

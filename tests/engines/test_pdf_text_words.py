@@ -185,3 +185,12 @@ def test_inline_math_stays_in_its_paragraph_and_display_math_is_a_formula(tmp_pa
     assert [(el.tag, el.get("class")) for el in top] == [("p", None), ("div", "formula"), ("p", None)]
     assert top[0].text_content() == "Let x be the mean and y the spread of the samples, both in R, as defined before."
     assert (top[1].get("format"), top[1].text_content()) == ("text", "σ² = ∑ (xᵢ − μ)² / N")
+
+
+def test_numbers_inside_right_to_left_text_read_left_to_right() -> None:
+    """MuPDF reports the digits of an Arabic-Indic number inside Arabic text right to left."""
+    chars = [_char("س", 200, 206), _char("ن", 195, 200), _char("ة", 190, 195), _char(" ", 186, 190)]
+    chars += [_char("٩", 180, 185), _char("١", 175, 180), _char("٠", 170, 175), _char("٢", 165, 170)]
+    line = {"dir": (1.0, 0.0), "spans": [{"size": 10.0, "bbox": (165, 100, 206, 110), "chars": chars}]}
+    ((_, text, _),) = line_spans(line)
+    assert text == "سنة ٢٠١٩"

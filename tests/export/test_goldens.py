@@ -13,6 +13,7 @@ import pytest
 from docparse.export import ExportOptions, get_exporter
 from schemas import Document
 from tests.export.conftest import TINY_PNG
+from tests.export.flow_fixture import flow_document
 
 GOLDENS = Path(__file__).parent / "goldens"
 UPDATE = os.environ.get("DOCPARSE_UPDATE_GOLDENS") == "1"
@@ -25,6 +26,15 @@ CASES: dict[str, tuple[str, ExportOptions]] = {
     "csv": ("csv", ExportOptions()),
     "md": ("md", ExportOptions()),
     "md-boxes": ("md", ExportOptions(md_box_comments=True)),
+}
+
+# The document-level pass through the exports: merged forms, furniture dropped or kept.
+FLOW_CASES: dict[str, tuple[str, ExportOptions]] = {
+    "flow-json": ("json", ExportOptions()),
+    "flow-md": ("md", ExportOptions()),
+    "flow-md-furniture-parts": ("md", ExportOptions(furniture=True, merge_continuations=False)),
+    "flow-html": ("html", ExportOptions()),
+    "flow-csv": ("csv", ExportOptions()),
 }
 
 
@@ -42,6 +52,16 @@ def test_matches_golden(document: Document, case: str) -> None:
     fmt, options = CASES[case]
     exporter = get_exporter(fmt)
     files = list(exporter.files(document, options))
+    for name, chunks in files:
+        check_golden(GOLDENS / case / name, "".join(chunks))
+    stored = sorted(p.relative_to(GOLDENS / case).as_posix() for p in (GOLDENS / case).rglob("*") if p.is_file())
+    assert stored == sorted(name for name, _ in files)
+
+
+@pytest.mark.parametrize("case", list(FLOW_CASES))
+def test_document_flow_matches_golden(case: str) -> None:
+    fmt, options = FLOW_CASES[case]
+    files = list(get_exporter(fmt).files(flow_document(), options))
     for name, chunks in files:
         check_golden(GOLDENS / case / name, "".join(chunks))
     stored = sorted(p.relative_to(GOLDENS / case).as_posix() for p in (GOLDENS / case).rglob("*") if p.is_file())

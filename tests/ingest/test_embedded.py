@@ -30,8 +30,9 @@ def ingested(db: Database, blobs: LocalBlobStore, embedded: Celery, tmp_path: Pa
 
 def test_submit_processes_everything_in_process(db: Database, ingested: list[IntakeResult]) -> None:
     records = _records(db)  # no wait(): embedded submit returns when the work is done
-    assert set(records) == {"article.pdf", "formula-chart.pdf", "invoice.pdf", "scan.png", *BAD_FILES}
-    for name in ("article.pdf", "formula-chart.pdf", "invoice.pdf"):
+    born_digital = ("article.pdf", "formula-chart.pdf", "invoice.pdf", "report.pdf")
+    assert set(records) == {*born_digital, "scan.png", *BAD_FILES}
+    for name in born_digital:
         assert records[name].status in ("done", "partial") and records[name].pages_processed == records[name].page_count
     assert (records["scan.png"].status, records["scan.png"].page_counts) == ("partial", {"pending": 1})
     for name, fragment in BAD_FILES.items():

@@ -97,3 +97,77 @@ def test_a_slow_page_is_stopped_at_the_time_budget_and_the_next_page_renders(
         direct = in_process.render_page(3, **BUDGET)
     assert isolated.image.tobytes() == direct.image.tobytes()
     assert isolated.geometry == direct.geometry
+
+
+def test_a_bomb_page_is_a_failed_page_with_its_reason_and_its_neighbours_are_parsed(tmp_path: Path) -> None:
+    from docparse.pipeline import parse_file
+
+    bomb = write_shared_content_pdf(tmp_path / "bomb.pdf", 2, 8 * MiB)
+    doc = pymupdf.open(bomb)
+    doc.new_page(width=612, height=792).insert_text((72, 72), "an ordinary page", fontsize=24)
+    mixed = tmp_path / "mixed.pdf"
+    doc.save(mixed)
+    doc.close()
+    outcome = parse_file(mixed, engine="pdf-text", limits=RenderLimits(max_content_bytes=4 * MiB))
+    document = outcome.document
+    assert [p.status for p in document.pages] == ["failed", "failed", "ok"]
+    for page in document.pages[:2]:
+        assert any("DOCPARSE_MAX_PAGE_CONTENT_BYTES" in issue.message for issue in page.issues)
+    assert document.status == "partial"
+    assert "ordinary page" in " ".join(b.text for b in document.pages[2].blocks)
+
+
+_DRAW_THEN_HANG = """
+import sys
+from pathlib import Path
+from docparse.render import RenderLimits, open_document
+limits = RenderLimits(render_timeout_s=600)
+with open_document(Path(sys.argv[1]), limits=limits) as warm:
+    warm.render_page(0, min_pixels=200_000, max_pixels=400_000)
+print("warm", flush=True)
+with open_document(Path(sys.argv[2]), limits=limits) as slow:
+    slow.render_page(0, min_pixels=200_000, max_pixels=400_000)
+"""
+
+
+def _cpu_ticks(pid: int) -> int:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+def _gone(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except FileNotFoundError:
+        return True
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads process state from /proc (Linux)")
+def test_a_killed_worker_leaves_no_page_being_drawn_behind(text_pdf: Path, tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from tests.paths import REPO_ROOT
+    from tests.waiting import poll
+
+    slow = write_shared_content_pdf(tmp_path / "slow.pdf", 1, 2 * MiB, op=SLOW_OP)
+    worker = subprocess.Popen(
+        [sys.executable, "-c", _DRAW_THEN_HANG, str(text_pdf), str(slow)], stdout=subprocess.PIPE, cwd=REPO_ROOT
+    )
+    try:
+        assert worker.stdout is not None and worker.stdout.readline() == b"warm\n"
+        children = Path(f"/proc/{worker.pid}/task/{worker.pid}/children").read_text().split()
+        (child,) = [int(c) for c in children if b"docparse.render.child" in Path(f"/proc/{c}/cmdline").read_bytes()]
+        start = _cpu_ticks(child)
+        poll(lambda: _cpu_ticks(child) > start + 50, timeout_s=120, what="the child to be drawing the slow page")
+        os.kill(worker.pid, signal.SIGKILL)  # as a hard time limit or an OOM killer would
+        worker.wait(timeout=30)
+        poll(lambda: _gone(child), timeout_s=30, what="the render child to die with its parent")
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait(timeout=30)

@@ -79,6 +79,7 @@ class Stack:
             DOCPARSE_DATABASE_URL=self.db_url,
             DOCPARSE_DATA_DIR=str(self.data_dir),
             OMP_NUM_THREADS="1",
+            PYTHONPATH=str(REPO_ROOT),  # the engine plugins (bench/, tests/) live in the checkout
             PYTHONUNBUFFERED="1",
         )
         for name, value in self.settings.model_dump().items():  # the workers get this stack's settings

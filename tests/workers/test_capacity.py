@@ -1,0 +1,49 @@
+"""How many processes and pages in flight ``docparse worker`` runs by default, and the settings
+that bound recovery."""
+
+from __future__ import annotations
+
+import pytest
+
+from docparse.engines.settings import EngineSettings
+from workers.capacity import plan
+from workers.celery_app import create_app
+from workers.settings import WorkerSettings
+
+
+def test_an_openai_worker_host_keeps_a_vllm_server_full_across_its_cores() -> None:
+    remote = EngineSettings(engine="openai", openai_base_url="http://gpu:8000/v1")
+    two_cores = plan(remote, cpus=2)
+    assert (two_cores.processes, two_cores.threads, two_cores.in_flight) == (2, 32, 64)
+    assert plan(remote, cpus=64).processes == 4  # CPU work per page is small: a few processes suffice
+    assert plan(remote.model_copy(update={"openai_max_in_flight": 256}), cpus=4).in_flight == 256
+
+
+def test_an_in_process_model_gets_one_process_and_renders_the_next_batch_ahead() -> None:
+    gpu = EngineSettings(engine="transformers", batch_size=8)
+    assert plan(gpu, cpus=16) == plan(gpu, processes=1, in_flight=16)
+    assert (plan(gpu, cpus=16).processes, plan(gpu, cpus=16).threads) == (1, 16)
+
+
+def test_cpu_engines_run_a_process_per_core_and_explicit_values_win() -> None:
+    text_layer = EngineSettings(engine="pdf-text")
+    assert (plan(text_layer, cpus=4).processes, plan(text_layer, cpus=4).threads) == (4, 2)
+    chosen = plan(text_layer, processes=3, in_flight=10, cpus=4)
+    assert (chosen.processes, chosen.threads) == (3, 4)
+
+
+def test_recovery_settings_defaults_and_windows() -> None:
+    settings = WorkerSettings.model_validate({"broker_url": "redis://127.0.0.1:6379/9"})
+    assert 0 < settings.recover_after_s <= 600  # work is never stuck for the 2 h visibility timeout
+    assert settings.max_page_deaths == 3
+    assert settings.heartbeat_s < settings.recover_after_s / 3  # a live worker renews well before expiry
+    small = settings.model_copy(update={"pages_per_task": 4, "document_window_pages": 10})
+    assert small.chains_per_document == 3
+
+
+@pytest.mark.parametrize("url", ["amqp://guest:guest@127.0.0.1:5672//", "pyamqp://h//"])
+def test_rabbitmq_gets_publisher_confirms_and_persistent_messages(url: str) -> None:
+    conf = create_app(WorkerSettings.model_validate({"broker_url": url})).conf
+    assert conf.broker_transport_options == {"confirm_publish": True}
+    assert conf.task_default_delivery_mode == "persistent"
+    assert conf.task_acks_late is True and conf.task_reject_on_worker_lost is True
