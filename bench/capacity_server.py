@@ -11,7 +11,9 @@ synthetic table and list pages when the corpus is not there.
 
 It counts what a serving engine would see: requests in flight (arrived, not yet answered; peak
 and time-weighted mean), requests waiting for a slot, completed requests. ``GET /stats`` returns
-them as JSON; ``POST /stats/reset`` starts a new measurement window.
+them as JSON; ``POST /stats/reset`` starts a new measurement window, and ``POST /latency`` with
+``{"latency_s": L}`` changes the latency of the requests that start from then on (one server,
+one worker host, several measurements).
 
 Run: ``python -m bench.capacity_server --slots 64 --latency 2 [--port 0]``; it prints
 ``listening on http://127.0.0.1:PORT/v1`` once it accepts connections. HTTP/1.1 with keep-alive,
@@ -178,6 +180,12 @@ class CapacityServer:
         if method == "POST" and path == "/stats/reset":
             self.stats.reset()
             return 200, self.stats.snapshot()
+        if method == "POST" and path == "/latency":
+            latency_s = float(json.loads(body)["latency_s"])
+            if latency_s < 0:
+                return 400, {"error": {"message": "latency_s must be >= 0"}}
+            self.latency_s = latency_s
+            return 200, {"latency_s": latency_s}
         if method == "POST" and path.endswith("/chat/completions"):
             return 200, await self._complete(body)
         return 404, {"error": {"message": f"no route {method} {path}"}}

@@ -38,6 +38,7 @@ from storage.errors import (
     ReviewConflict,
     StorageError,
 )
+from storage.group_commit import GroupCommitter
 from storage.records import (
     DocumentRecord,
     NewDocument,
@@ -60,6 +61,7 @@ __all__ = [
     "DocumentExists",
     "DocumentNotFound",
     "DocumentRecord",
+    "GroupCommitter",
     "IllegalTransition",
     "LocalBlobStore",
     "NewDocument",

@@ -18,7 +18,6 @@ from schemas import (
     Block,
     Document,
     DocumentStatus,
-    DocumentStructure,
     derive_document_status,
 )
 from storage import mapping
@@ -27,7 +26,8 @@ from storage.raw_outputs import RawOutputs, read_output
 from storage.records import DocumentRecord, NewDocument
 from storage.sql import upsert
 from storage.status import IllegalTransition, allowed, check_status
-from storage.tables import DOCUMENTS, PAGES, AttemptRow, BlockRow, DocumentPassRow, DocumentRow, PageRow, utcnow
+from storage.structures import stored_structure
+from storage.tables import DOCUMENTS, PAGES, AttemptRow, BlockRow, DocumentRow, PageRow, utcnow
 
 
 def lock(session: Session, id: str) -> DocumentStatus:
@@ -182,16 +182,12 @@ class DocumentRepository:
         return self._with_structure(document)
 
     def _with_structure(self, document: Document) -> Document:
-        """The document with its stored document-pass result, once it is terminal (a document
-        reset for reprocessing shows none until the pass runs again)."""
+        """The document with its stored document-pass result, once it is terminal and while no page
+        changed after the pass ran (a reset or corrected document shows none until it runs again)."""
         if document.status not in TERMINAL_STATUSES:
             return document
-        value = self._session.execute(
-            select(DocumentPassRow.structure).where(DocumentPassRow.document_id == document.id)
-        ).scalar_one_or_none()
-        if value is None:
-            return document
-        return document.model_copy(update={"structure": DocumentStructure.model_validate(value)})
+        structure = stored_structure(self._session, document.id)
+        return document if structure is None else document.model_copy(update={"structure": structure})
 
     def lock(self, id: str) -> DocumentStatus | None:
         """Lock the document row until the end of the transaction (``SELECT ... FOR UPDATE`` on

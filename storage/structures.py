@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from schemas import SCHEMA_VERSION, DocumentStructure
 from storage.cell_numbers import cell_number
-from storage.documents import lock
 from storage.mapping import scrub
 from storage.sql import bulk_insert, upsert
 from storage.tables import (
@@ -24,9 +23,27 @@ from storage.tables import (
     TABLE_CELLS,
     DocumentPassRow,
     DocumentTableRow,
+    PageRow,
     TableCellRow,
     utcnow,
 )
+
+
+def stored_structure(session: Session, document_id: str) -> DocumentStructure | None:
+    """The stored pass result of a document while it is current: ``None`` when the pass has not
+    run, or when a page changed after it ran (a correction, a reset) — readers then run the pass
+    themselves until it runs again."""
+    row = session.execute(
+        select(DocumentPassRow.structure, DocumentPassRow.computed_at).where(DocumentPassRow.document_id == document_id)
+    ).one_or_none()
+    if row is None:
+        return None
+    changed = session.execute(
+        select(func.max(PageRow.updated_at)).where(PageRow.document_id == document_id)
+    ).scalar_one_or_none()
+    if changed is not None and changed > row.computed_at:
+        return None
+    return DocumentStructure.model_validate(row.structure)
 
 
 class StructureRepository:
@@ -38,6 +55,8 @@ class StructureRepository:
     def save(self, document_id: str, structure: DocumentStructure) -> None:
         """Store ``structure`` as the document's pass result, replacing any earlier one (in the
         caller's transaction; the caller commits). Locks the document row first."""
+        from storage.documents import lock  # (storage.documents reads results through this module)
+
         lock(self._session, document_id)
         row = {
             "document_id": document_id,
@@ -84,11 +103,9 @@ class StructureRepository:
         bulk_insert(self._session, TABLE_CELLS, cells)
 
     def get(self, document_id: str) -> DocumentStructure | None:
-        """The stored pass result of a document, if the pass has run."""
-        value = self._session.execute(
-            select(DocumentPassRow.structure).where(DocumentPassRow.document_id == document_id)
-        ).scalar_one_or_none()
-        return DocumentStructure.model_validate(value) if value is not None else None
+        """The stored pass result of a document, if the pass has run and no page changed since
+        (see :func:`stored_structure`)."""
+        return stored_structure(self._session, document_id)
 
     def version(self, document_id: str) -> str | None:
         """The pass version of the stored result, if any."""

@@ -27,7 +27,6 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
-    UniqueConstraint,
     false,
 )
 from sqlalchemy.dialects import postgresql

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 import structlog
 
+from workers.faults import failed_page
 from workers.gate import SuspectGate
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -37,6 +38,9 @@ PageKey = tuple[str, int]
 Overrun = Callable[["LeaseKeeper", PageKey, float], None]
 
 _enforce = False
+
+EXIT_TIME_LIMIT = 5
+"""Exit status of a worker process that ended itself because a page ran over the time limit."""
 
 
 def enforce_time_limits(on: bool = True) -> None:
@@ -105,3 +109,24 @@ class LeaseKeeper:
                 self.beat()
             except Exception as exc:  # the database may be away: try again at the next beat
                 log.warning("heartbeat.failed", worker=self.worker_id, error=repr(exc))
+
+
+def on_overrun(keeper: LeaseKeeper, key: PageKey, elapsed_s: float) -> None:
+    """A page ran over the time limit in this worker process: fail it with the reason, give the
+    other pages of this process back (no death counted on them) and end the process — a thread
+    cannot be interrupted; the supervisor starts a fresh process and the reconciler (or the
+    broker) brings the given-back pages to another worker."""
+    document_id, number = key
+    limit = keeper.settings.task_time_limit_s
+    reason = f"time limit: the page ran over {limit} s ({elapsed_s:.0f} s)"
+    log.error("page.time_limit", document=document_id, page=number, elapsed_s=round(elapsed_s, 1))
+    try:
+        with keeper.db.unit_of_work() as uow:
+            uow.pages.save_results([(document_id, failed_page(number, reason))])
+            uow.claims.finish(document_id, [number], keeper.worker_id)
+            for other_doc, other in keeper.held():
+                if (other_doc, other) != key:
+                    uow.claims.give_back(other_doc, [other], keeper.worker_id)
+            uow.commit()
+    finally:
+        os._exit(EXIT_TIME_LIMIT)

@@ -18,13 +18,12 @@ Guarantees:
 - **Cancel** is checked before each page; pages not run are given back (no death counted).
 - **Faults.** A transient fault (database, broker, an engine server that does not answer)
   gives the unsaved pages back and propagates for the task to retry; a page over the time
-  limit fails with the reason (:func:`on_overrun`).
+  limit fails with the reason (:func:`workers.leases.on_overrun`).
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -36,7 +35,7 @@ from docparse.engines.factory import EngineChoice
 from docparse.identity import stored_options
 from docparse.pipeline import ParseOptions, process_pages
 from docparse.render import RenderError, open_document
-from schemas import Issue, Page
+from schemas import Page
 from workers.document_pass import run_document_pass
 from workers.engines import document_engine_settings, engine_for, is_remote
 from workers.faults import fail_claimed, failed_page
@@ -48,8 +47,6 @@ if TYPE_CHECKING:  # pragma: no cover
 log = structlog.get_logger("docparse.workers")
 
 EngineProvider = Callable[[Mapping[str, Any]], EngineChoice]
-EXIT_TIME_LIMIT = 5
-"""Exit status of a worker process that ended itself because a page ran over the time limit."""
 
 
 @dataclass(frozen=True)
@@ -234,25 +231,4 @@ def cancelled(rt: WorkerRuntime, document_id: str) -> bool:
     return status is None or status == "cancelled"
 
 
-def on_overrun(keeper: LeaseKeeper, key: tuple[str, int], elapsed_s: float) -> None:
-    """A page ran over the time limit in this worker process: fail it with the reason, give the
-    other pages of this process back (no death counted on them) and end the process — a thread
-    cannot be interrupted; the supervisor starts a fresh process and the reconciler (or the
-    broker) brings the given-back pages to another worker."""
-    document_id, number = key
-    limit = keeper.settings.task_time_limit_s
-    reason = f"time limit: the page ran over {limit} s ({elapsed_s:.0f} s)"
-    log.error("page.time_limit", document=document_id, page=number, elapsed_s=round(elapsed_s, 1))
-    try:
-        with keeper.db.unit_of_work() as uow:
-            uow.pages.save_results([(document_id, failed_page(number, reason))])
-            uow.claims.finish(document_id, [number], keeper.worker_id)
-            for other_doc, other in keeper.held():
-                if (other_doc, other) != key:
-                    uow.claims.give_back(other_doc, [other], keeper.worker_id)
-            uow.commit()
-    finally:
-        os._exit(EXIT_TIME_LIMIT)
-
-
-__all__ = ["EXIT_TIME_LIMIT", "Issue", "StepResult", "cancelled", "check_server", "on_overrun", "run_pages"]
+__all__ = ["StepResult", "cancelled", "check_server", "run_pages", "save_page"]

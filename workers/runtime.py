@@ -39,8 +39,7 @@ class WorkerRuntime:
         started on first use."""
         with self._keeper_lock:
             if self._keeper is None:
-                from workers.leases import LeaseKeeper
-                from workers.page_job import on_overrun
+                from workers.leases import LeaseKeeper, on_overrun
 
                 self._keeper = LeaseKeeper(self.db, self.settings, on_overrun)
             return self._keeper

@@ -4,7 +4,9 @@ The server is :mod:`bench.capacity_server`, a measuring instrument: ``--capacity
 request slots (64), ``--capacity-latency`` L seconds per request (2 s), a queue beyond K,
 realistic QwenVL answers (~40 blocks with a table). Its capacity is K / L pages/s (32).
 
-Configurations, all through real Redis and PostgreSQL with the openai engine:
+Configurations, all through real Redis and PostgreSQL with the openai engine, against one
+server whose latency is switched between measurements (a worker host is started once per
+process count and measures what it can in turn; ``--quick`` skips the 1-process host):
 
 * CPU-bound: the same server with no latency, and ``docparse worker`` at its defaults (one
   process per core): the fastest the HTTP path goes on this machine — render, lossless PNG,
@@ -69,7 +71,8 @@ REQUEST = ProcessingRequest(engine="openai")  # resolved at intake: the bench pr
 
 @contextmanager
 def capacity_server(slots: int, latency_s: float) -> Any:
-    """``python -m bench.capacity_server`` in a subprocess; yields its base URL."""
+    """``python -m bench.capacity_server`` in a subprocess; yields its base URL (its latency can be
+    changed between measurements: :func:`_latency`)."""
     argv = [sys.executable, "-m", "bench.capacity_server", "--slots", str(slots), "--latency", str(latency_s)]
     proc = subprocess.Popen(argv, cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True, start_new_session=True)
     try:
@@ -116,38 +119,51 @@ def _steady_rate(db: Database, ids: list[str]) -> float:
     return (len(stamps) * 8 // 10) / max(hi - lo, 1e-6)
 
 
-def _run(ctx: Context, stack: dict[str, Any], url: str, processes: int | None, pages: int, tag: str) -> Run:
+def _host_runs(
+    ctx: Context, stack: dict[str, Any], url: str, processes: int | None, plan_: list[tuple[str, float, int]]
+) -> dict[str, Run]:
+    """Start one worker host (``processes``; ``None``: the default) and measure each of ``plan_``
+    — (key, server latency, pages) — on it, one after the other."""
     env = {**stack["env"], "DOCPARSE_OPENAI_BASE_URL": url}
     expected = processes or plan(EngineSettings(engine="openai", openai_base_url=url)).processes
+    tag = f"p{processes or 'default'}"
     host = WorkerHost(processes, expected, stack["queues"], env, ctx.tmp / "capacity" / f"{tag}.log")
     folder = ctx.tmp / "capacity" / tag
-    docs = math.ceil(pages / PAGES_PER_DOC)
-    paths = [
-        make_mixed_pdf(folder / f"d{i}.pdf", PAGES_PER_DOC, label=f"{tag} {i} {uuid.uuid4().hex[:6]}")
-        for i in range(docs)
-    ]
     warm = [
         make_mixed_pdf(folder / f"w{i}.pdf", 2, label=f"warm {tag} {i} {uuid.uuid4().hex}") for i in range(expected)
     ]
     db, blobs, app = stack["db"], stack["blobs"], stack["app"]
+    runs: dict[str, Run] = {}
     try:
         host.start()
+        _latency(url, 0.0)
         warmed = submit(warm, db=db, blobs=blobs, app=app, request=REQUEST)
         wait(db, [r.document_id for r in warmed if r.document_id], poll_s=0.1, timeout_s=180)
-        _stats(url, reset=True)
-        cpu0, t0 = host.cpu_seconds(), time.perf_counter()
-        submitted = submit(paths, db=db, blobs=blobs, app=app, request=REQUEST)
-        ids = [r.document_id for r in submitted if r.document_id is not None]
-        records = wait(db, ids, poll_s=0.1, timeout_s=120 + pages)
-        wall = time.perf_counter() - t0
-        worker_ms = (host.cpu_seconds() - cpu0) * 1000 / (docs * PAGES_PER_DOC)
-        server = _stats(url)
+        for key, latency, pages in plan_:
+            docs = math.ceil(pages / PAGES_PER_DOC)
+            paths = [
+                make_mixed_pdf(folder / f"{key}-{i}.pdf", PAGES_PER_DOC, label=f"{key} {i} {uuid.uuid4().hex[:6]}")
+                for i in range(docs)
+            ]
+            _latency(url, latency)
+            _stats(url, reset=True)
+            cpu0, t0 = host.cpu_seconds(), time.perf_counter()
+            submitted = submit(paths, db=db, blobs=blobs, app=app, request=REQUEST)
+            ids = [r.document_id for r in submitted if r.document_id is not None]
+            records = wait(db, ids, poll_s=0.1, timeout_s=120 + pages)
+            wall = time.perf_counter() - t0
+            worker_ms = (host.cpu_seconds() - cpu0) * 1000 / (docs * PAGES_PER_DOC)
+            done = sum(1 for r in records.values() if r.status in ("done", "partial"))
+            runs[key] = Run(docs * PAGES_PER_DOC, wall, _steady_rate(db, ids), worker_ms, _stats(url), done, docs)
     except TimeoutError as exc:
         raise RuntimeError(f"documents not finished: {exc}; worker log:\n{host.text()[-4000:]}") from exc
     finally:
         host.stop()
-    done = sum(1 for r in records.values() if r.status in ("done", "partial"))
-    return Run(docs * PAGES_PER_DOC, wall, _steady_rate(db, ids), worker_ms, server, done, docs)
+    return runs
+
+
+def _latency(url: str, latency_s: float) -> None:
+    httpx.post(f"{url.removesuffix('/v1')}/latency", json={"latency_s": latency_s}).raise_for_status()
 
 
 def _floor_ms(ctx: Context, url: str) -> float:
@@ -178,7 +194,7 @@ def _figures(result: ScenarioResult, runs: dict[str, Run], floor_ms: float, slot
     )
     capacity = slots / latency
     reachable = min(capacity, bound.steady_rate)
-    for key in ("1", "2"):
+    for key in [k for k in ("1", "2") if k in runs]:  # quick mode skips the 1-process host
         run, label = runs[key], f"{key} worker process{'es' if key != '1' else ''}"
         result.add(
             Figure(
@@ -229,7 +245,7 @@ def run(ctx: Context) -> ScenarioResult:
         "slots": slots,
         "latency_s": latency,
         "pages_per_config": pages,
-        "worker": "docparse worker (default flags; --processes for the 1 and 2 process runs)",
+        "worker": "docparse worker (default flags; --processes for the 1 and 2 process runs; quick: no 1-process run)",
     }
     reason = redis_unreachable() or postgres_unreachable()
     if reason is not None:
@@ -242,7 +258,6 @@ def run(ctx: Context) -> ScenarioResult:
     try:
         with (
             temporary_database() as url,
-            capacity_server(64, 0.0) as instant,
             capacity_server(slots, latency) as server,
         ):
             db = Database(url)
@@ -270,11 +285,17 @@ def run(ctx: Context) -> ScenarioResult:
                 "queues": queues,
             }
             try:
-                floor_ms = _floor_ms(ctx, instant)
+                _latency(server, 0.0)
+                floor_ms = _floor_ms(ctx, server)
                 bound_pages = max(2 * PAGES_PER_DOC, round(seconds * 20 / PAGES_PER_DOC) * PAGES_PER_DOC)
-                runs = {"cpu": _run(ctx, stack, instant, None, bound_pages, "cpu-bound")}
-                for processes in (1, 2):
-                    runs[str(processes)] = _run(ctx, stack, server, processes, pages, f"p{processes}")
+                default = plan(EngineSettings(engine="openai", openai_base_url=server)).processes
+                # the default host measures the CPU-bound rate (no latency), then K / L when it has 2 processes
+                both = [("cpu", 0.0, bound_pages)] + ([("2", latency, pages)] if default == 2 else [])
+                runs = _host_runs(ctx, stack, server, None, both)
+                if not ctx.quick:
+                    runs.update(_host_runs(ctx, stack, server, 1, [("1", latency, pages)]))
+                if default != 2:
+                    runs.update(_host_runs(ctx, stack, server, 2, [("2", latency, pages)]))
                 _figures(result, runs, floor_ms, slots, latency)
             finally:
                 db.dispose()

@@ -66,6 +66,19 @@ def test_requests_beyond_the_slots_wait_in_a_queue_and_are_counted(server_url: s
     assert 0 < stats["mean_in_flight"] <= stats["peak_in_flight"]
 
 
+def test_the_latency_can_be_changed_between_measurements(server_url: str) -> None:
+    root = server_url.removesuffix("/v1")
+    assert httpx.post(f"{root}/latency", json={"latency_s": -1}).status_code == 400
+    try:
+        assert httpx.post(f"{root}/latency", json={"latency_s": 0.0}).json() == {"latency_s": 0.0}
+        httpx.post(f"{root}/stats/reset").raise_for_status()
+        with httpx.Client(timeout=60) as client, ThreadPoolExecutor(6) as pool:
+            list(pool.map(lambda _: client.post(f"{server_url}/chat/completions", content=_body()), range(6)))
+        assert httpx.get(f"{root}/stats").json()["completed"] == 6
+    finally:
+        httpx.post(f"{root}/latency", json={"latency_s": 1.0}).raise_for_status()
+
+
 def test_answers_are_realistic_qwenvl_pages_inside_the_image(server_url: str) -> None:
     """Through the product's openai engine and parser: ~40 blocks with a table, boxes in the image."""
     engine = OpenAIEngine(get_spec("qwen2.5-vl-3b"), base_url=server_url, served_model="capacity-server")

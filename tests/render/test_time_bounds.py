@@ -171,3 +171,5 @@ def test_a_killed_worker_leaves_no_page_being_drawn_behind(text_pdf: Path, tmp_p
         if worker.poll() is None:
             worker.kill()
             worker.wait(timeout=30)
+        if worker.stdout is not None:
+            worker.stdout.close()

@@ -146,3 +146,19 @@ def test_a_reset_document_shows_no_stale_structure_and_delete_cascades(
 )
 def test_cell_numbers(text: str, number: float | None) -> None:
     assert cell_number(text) == number
+
+
+def test_a_page_changed_after_the_pass_makes_the_stored_result_stale(db: Database, queued: Callable[..., str]) -> None:
+    document_id, _ = store(db, queued, invoice_pages("1,500.00"))
+    assert run_document_pass(db, document_id) is not None
+    with db.unit_of_work() as uow:
+        assert uow.structures.get(document_id) is not None
+        uow.pages.set_image(document_id, 2, "f" * 64)  # a page row written after the pass ran
+        uow.commit()
+    with db.unit_of_work() as uow:
+        document = uow.documents.load(document_id)
+        assert uow.structures.get(document_id) is None
+    assert document is not None and document.status == "done" and document.structure is None
+    fresh = run_document_pass(db, document_id)
+    with db.unit_of_work() as uow:
+        assert fresh is not None and uow.structures.get(document_id) == fresh

@@ -1,0 +1,109 @@
+"""Group commit for threads that finish pages at the same time: one transaction for many pages.
+
+A worker process with many pages in flight (a thread pool against a vLLM server) finishes
+pages in bursts; each page in its own transaction costs a durable commit and a handful of round
+trips. :class:`GroupCommitter` lets those threads share: each calls :meth:`~GroupCommitter.save`
+and blocks; the first to arrive leads — it waits up to ``max_wait_s`` for others to join (or
+until ``max_pages`` are waiting), writes them all with
+:meth:`~storage.pages.PageRepository.save_results`, runs each page's ``during`` callback in the
+same transaction (page image, lease release), commits once, and wakes every caller with its own
+result. No background thread: leadership passes to a waiting caller when a group is done.
+
+Crash safety is that of one page per transaction: ``save`` returns only after the commit that
+made the page durable, so a caller acknowledges its task only for pages that are stored. If the
+group's transaction fails, each of its pages is written again in a transaction of its own, so
+one bad page (a document deleted meanwhile, a failing callback) fails only its own caller.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from schemas import DocumentStatus, Page
+from storage.database import Database
+from storage.unit_of_work import UnitOfWork
+
+During = Callable[[UnitOfWork, "DocumentStatus | None"], None]
+"""Called inside the page's transaction after its result is written, with the document status
+this page derived (``None`` unless it completed the document)."""
+
+
+@dataclass
+class _Item:
+    document_id: str
+    page: Page
+    during: During | None
+    done: bool = False
+    status: DocumentStatus | None = None
+    error: BaseException | None = field(default=None, repr=False)
+
+
+class GroupCommitter:
+    """Shared by the threads of one process; see the module docstring."""
+
+    def __init__(self, db: Database, *, max_pages: int = 32, max_wait_s: float = 0.01) -> None:
+        if max_pages < 1 or max_wait_s < 0:
+            raise ValueError("max_pages must be >= 1 and max_wait_s >= 0")
+        self.db, self.max_pages, self.max_wait_s = db, max_pages, max_wait_s
+        self._cond = threading.Condition()
+        self._pending: list[_Item] = []
+        self._leading = False
+        self.transactions = 0
+        """Transactions committed so far (groups and single retries): for tests and metrics."""
+
+    def save(self, document_id: str, page: Page, during: During | None = None) -> DocumentStatus | None:
+        """Store one finished page (in a group with whatever other threads are saving) and return
+        the document status it derived, like ``save_result``; raises what writing it alone raised."""
+        item = _Item(document_id, page, during)
+        with self._cond:
+            self._pending.append(item)
+            self._cond.notify_all()
+            while not item.done:
+                if self._leading:
+                    self._cond.wait()
+                    continue
+                self._leading = True
+                group = self._gather()
+                self._cond.release()
+                try:
+                    self._write(group)
+                finally:
+                    self._cond.acquire()
+                    self._leading = False
+                    self._cond.notify_all()
+        if item.error is not None:
+            raise item.error
+        return item.status
+
+    def _gather(self) -> list[_Item]:
+        """(Lock held.) Wait for up to ``max_wait_s`` or ``max_pages`` pages; take the group."""
+        deadline = time.monotonic() + self.max_wait_s
+        while len(self._pending) < self.max_pages and (left := deadline - time.monotonic()) > 0:
+            self._cond.wait(left)
+        group = self._pending[: self.max_pages]
+        del self._pending[: self.max_pages]
+        return group
+
+    def _write(self, group: list[_Item]) -> None:
+        """Write ``group`` in one transaction; on failure, each page alone. Marks every item done."""
+        try:
+            with self.db.unit_of_work() as uow:
+                derived = uow.pages.save_results([(i.document_id, i.page) for i in group])
+                last = {i.document_id: i for i in group}  # the status goes to one caller per document
+                for item in group:
+                    item.status = derived.get(item.document_id) if last[item.document_id] is item else None
+                    if item.during is not None:
+                        item.during(uow, item.status)
+                uow.commit()
+                self.transactions += 1
+        except Exception as exc:
+            if len(group) > 1:
+                for item in group:
+                    self._write([item])
+                return
+            group[0].status, group[0].error = None, exc
+        for item in group:
+            item.done = True

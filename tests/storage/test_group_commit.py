@@ -1,0 +1,106 @@
+"""GroupCommitter: threads finishing pages at once share transactions; a bad page fails alone."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from sqlalchemy import event
+
+from schemas import DocumentStatus
+from storage import Database, DocumentNotFound, UnitOfWork
+from storage.group_commit import During, GroupCommitter
+from tests.storage.factories import make_page, sha
+
+Queued = Callable[..., str]
+THREADS = 8
+
+
+def _started(db: Database, queued: Queued, pages: int) -> str:
+    document_id = queued()
+    with db.unit_of_work() as uow:
+        uow.documents.start(document_id, pages)
+        uow.commit()
+    return document_id
+
+
+def _commits(db: Database) -> list[int]:
+    """A counter of committed transactions on ``db``'s engine (one element per commit)."""
+    seen: list[int] = []
+    event.listen(db.engine, "commit", lambda _conn: seen.append(1))
+    return seen
+
+
+def test_pages_finished_together_share_transactions_and_one_caller_gets_the_status(
+    db: Database, queued: Queued
+) -> None:
+    first, second = _started(db, queued, THREADS // 2), _started(db, queued, THREADS // 2)
+    jobs = [(id, n) for id in (first, second) for n in range(1, THREADS // 2 + 1)]
+    committer = GroupCommitter(db, max_pages=THREADS, max_wait_s=5.0)  # waits for all: the group is full
+    commits = _commits(db)
+    barrier = threading.Barrier(THREADS, timeout=30)
+
+    def save(job: tuple[str, int]) -> DocumentStatus | None:
+        barrier.wait()
+        return committer.save(job[0], make_page(job[0], job[1], attempts=1))
+
+    with ThreadPoolExecutor(THREADS) as pool:
+        results = list(pool.map(save, jobs))
+
+    assert committer.transactions == 1 == len(commits)
+    assert sorted(r for r in results if r is not None) == ["done", "done"]
+    with db.unit_of_work() as uow:
+        for id in (first, second):
+            record = uow.documents.get(id)
+            assert record is not None and (record.status, record.pages_processed) == ("done", THREADS // 2)
+
+
+def test_a_lone_page_is_not_held_back(db: Database, queued: Queued) -> None:
+    document_id = _started(db, queued, 1)
+    committer = GroupCommitter(db, max_pages=32, max_wait_s=0.01)
+    assert committer.save(document_id, make_page(document_id, 1)) == "done"
+    assert committer.transactions == 1
+
+
+def test_a_bad_page_fails_only_its_caller(db: Database, queued: Queued) -> None:
+    """A page of a missing document and a page whose callback raises make the group's transaction
+    fail; each page is then written alone: the good ones are stored, the bad ones raise."""
+    good = _started(db, queued, THREADS)
+    committer = GroupCommitter(db, max_pages=THREADS, max_wait_s=5.0)
+    barrier = threading.Barrier(THREADS, timeout=30)
+
+    def keep_image(n: int) -> During:
+        def during(uow: UnitOfWork, _status: DocumentStatus | None) -> None:
+            if n == 3:
+                raise RuntimeError("the image store refused page 3")
+            uow.pages.set_image(good, n, sha(f"image {n}"))
+
+        return during
+
+    def save(n: int) -> str:
+        barrier.wait()
+        try:
+            if n == 5:
+                committer.save("missing-document", make_page("missing-document", 1))
+            else:
+                committer.save(good, make_page(good, n, attempts=1), keep_image(n))
+        except (DocumentNotFound, RuntimeError) as exc:
+            return type(exc).__name__
+        return "saved"
+
+    with ThreadPoolExecutor(THREADS) as pool:
+        outcomes = list(pool.map(save, range(1, THREADS + 1)))
+
+    assert outcomes == ["saved", "saved", "RuntimeError", "saved", "DocumentNotFound", "saved", "saved", "saved"]
+    with db.unit_of_work() as uow:
+        states = {s.number: s.processed for s in uow.pages.states(good)}
+        keys = {n: uow.pages.image_key(good, n) for n in range(1, THREADS + 1)}
+    assert [n for n, processed in sorted(states.items()) if processed] == [1, 2, 4, 6, 7, 8]
+    assert {n for n, key in keys.items() if key is not None} == {1, 2, 4, 6, 7, 8}
+
+
+def test_settings_are_checked(db: Database) -> None:
+    with pytest.raises(ValueError, match="max_pages"):
+        GroupCommitter(db, max_pages=0)
