@@ -176,7 +176,7 @@ class CapacityServer:
         if method == "GET" and path.endswith("/models"):
             return 200, {"object": "list", "data": [{"id": MODEL, "object": "model"}]}
         if method == "GET" and path == "/stats":
-            return 200, self.stats.snapshot()
+            return 200, {**self.stats.snapshot(), "slots": self.slots, "latency_s": self.latency_s}
         if method == "POST" and path == "/stats/reset":
             self.stats.reset()
             return 200, self.stats.snapshot()

@@ -221,26 +221,31 @@ class PageClaims:
 
     def stalled(self, older_than_s: float, *, limit: int = 200) -> list[Stalled]:
         """``queued``/``running`` documents whose tasks were last sent more than ``older_than_s``
-        ago, oldest first, with their unprocessed pages, live and expired leases and the time a
-        page last changed (one grouped query). :attr:`Stalled.action` says what recovery does."""
+        ago and that nobody is visibly working on — a page lease ran out, or no live lease and
+        no page changed for ``older_than_s`` — oldest first, with their unprocessed pages, live
+        and expired leases and the time a page last changed (one grouped query; documents being
+        worked on never crowd out the rest). :attr:`Stalled.action` says what recovery does."""
         now = utcnow()
+        horizon = now - timedelta(seconds=older_than_s)
         since = func.coalesce(DocumentRow.dispatched_at, DocumentRow.updated_at)
         unprocessed = PageRow.processed.is_(False)
-        live = and_(unprocessed, PageRow.lease_until >= now)
-        expired = and_(unprocessed, PageRow.lease_until < now)
+        live = func.sum(case((and_(unprocessed, PageRow.lease_until >= now), 1), else_=0))
+        expired = func.sum(case((and_(unprocessed, PageRow.lease_until < now), 1), else_=0))
+        progress = func.max(PageRow.updated_at)
         stmt = (
             select(
                 DocumentRow.id,
                 DocumentRow.status,
                 DocumentRow.page_count,
                 func.sum(case((unprocessed, 1), else_=0)),
-                func.sum(case((live, 1), else_=0)),
-                func.sum(case((expired, 1), else_=0)),
-                func.max(PageRow.updated_at),
+                live,
+                expired,
+                progress,
             )
             .outerjoin(PageRow, PageRow.document_id == DocumentRow.id)
-            .where(DocumentRow.status.in_(ACTIVE), since < now - timedelta(seconds=older_than_s))
+            .where(DocumentRow.status.in_(ACTIVE), since < horizon)
             .group_by(DocumentRow.id)  # the other document columns depend on the key
+            .having(or_(expired > 0, and_(live == 0, or_(progress.is_(None), progress < horizon))))
             .order_by(since)
             .limit(limit)
         )

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, or_, select
+from sqlalchemy import bindparam, delete, select, tuple_
 from sqlalchemy.orm import Session
 
 from schemas import Page
@@ -27,6 +27,18 @@ from storage.tables import ATTEMPTS, BLOCKS, PAGES, BlockRow, DocumentRow
 
 PAGE_KEY = ("document_id", "number")
 ATTEMPT_KEY = ("document_id", "page_number", "index")
+
+# Built once: building a statement costs more CPU than sending it (SQLAlchemy caches the compiled
+# form and the cache key on the statement object).
+_LOCK = (
+    select(DocumentRow.id, DocumentRow.status, DocumentRow.page_count)
+    .where(DocumentRow.id.in_(bindparam("ids", expanding=True)))
+    .order_by(DocumentRow.id)
+    .with_for_update()
+)
+_DELETE_BLOCKS = delete(BLOCKS).where(
+    tuple_(BlockRow.document_id, BlockRow.page_number).in_(bindparam("pages", expanding=True))
+)
 
 
 @dataclass
@@ -68,13 +80,7 @@ def lock_documents(session: Session, ids: Iterable[str]) -> dict[str, tuple[str,
     Every writer that holds several document locks takes them in this order, and every other
     writer holds one document lock at a time, so writers queue instead of deadlocking."""
     wanted = sorted(set(ids))
-    stmt = (
-        select(DocumentRow.id, DocumentRow.status, DocumentRow.page_count)
-        .where(DocumentRow.id.in_(wanted))
-        .order_by(DocumentRow.id)
-        .with_for_update()
-    )
-    found = {id: (status, page_count) for id, status, page_count in session.execute(stmt)}
+    found = {id: (status, page_count) for id, status, page_count in session.execute(_LOCK, {"ids": wanted})}
     missing = [id for id in wanted if id not in found]
     if missing:
         raise DocumentNotFound(", ".join(missing))
@@ -99,12 +105,5 @@ def write(session: Session, prepared: Sequence[PreparedPage]) -> None:
         attempts.extend(p.attempts)
     if attempts:
         upsert_returning(session, ATTEMPTS, attempts, ATTEMPT_KEY, (), keep=("created_at",))  # first stored
-    numbers: dict[str, list[int]] = {}
-    for p in prepared:
-        numbers.setdefault(p.document_id, []).append(p.number)
-    session.execute(
-        delete(BLOCKS).where(
-            or_(*(and_(BlockRow.document_id == id, BlockRow.page_number.in_(ns)) for id, ns in numbers.items()))
-        )
-    )
+    session.execute(_DELETE_BLOCKS, {"pages": [(p.document_id, p.number) for p in prepared]})
     bulk_insert(session, BLOCKS, [row for p in prepared for row in p.blocks])

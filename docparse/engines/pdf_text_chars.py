@@ -55,6 +55,8 @@ def expand_ligatures(text: str) -> str:
 def _extent(bbox: Sequence[float], direction: tuple[float, float]) -> tuple[float, float]:
     """The interval a glyph box covers along the line direction."""
     dx, dy = direction
+    if dy == 0.0 and dx == 1.0:  # horizontal text, the common case
+        return bbox[0], bbox[2]
     xs = (bbox[0], bbox[2])
     ys = (bbox[1], bbox[3])
     proj = [x * dx + y * dy for x in xs for y in ys]
@@ -92,7 +94,7 @@ def line_spans(line: dict[str, Any]) -> list[tuple[Sequence[float], str, dict[st
                     parts.append(" ")
                 prev_space = True
                 continue
-            if unicodedata.category(c[0]).startswith("M"):
+            if c[0] >= "\u0300" and unicodedata.category(c[0]).startswith("M"):
                 parts.append(c)  # a combining mark sits on its letter, wherever its box is
                 continue
             ext = _extent(char["bbox"], (dx, dy))

@@ -13,10 +13,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from docparse.engines.pdf_text_layout import Element
-from docparse.engines.pdf_text_rows import v_overlap
+from docparse.engines.pdf_text_rows import h_overlap, v_overlap
 
 GUTTER_MAX_CROSSING = 0.12
 """A gutter may be crossed by elements holding at most this share of the band's height x area."""
+BESIDE_MAX_OVERLAP = 0.15
+"""Elements side by side may overlap horizontally by this share of the narrower one."""
 GUTTER_MIN_SIDE = 0.2
 """Each side of a gutter holds at least this share of the band's elements (by area)."""
 
@@ -62,9 +64,10 @@ def _order(els: list[Element], depth: int) -> list[Element]:
 
 
 def _beside(a: Element, b: Element) -> bool:
-    """``b`` sits beside ``a`` on the same rows (so ``a`` is not a full-width element)."""
-    apart = b.box[2] <= a.box[0] or b.box[0] >= a.box[2]
-    return apart and v_overlap(a.box, b.box) > 0.3
+    """``b`` sits beside ``a`` on the same rows (so ``a`` is not a full-width element); they may
+    overlap a little (:data:`BESIDE_MAX_OVERLAP` of the narrower), as a column's element that
+    reaches into the gutter overlaps the one beside it."""
+    return h_overlap(a.box, b.box) <= BESIDE_MAX_OVERLAP and v_overlap(a.box, b.box) > 0.3
 
 
 def _x_groups(els: Sequence[Element], min_gap: float = 3.0) -> list[list[Element]]:

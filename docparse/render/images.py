@@ -16,11 +16,18 @@ is reported as :class:`LimitExceeded` too; its warning band below that is silenc
 since our limit governs. Raise ``PIL.Image.MAX_IMAGE_PIXELS`` in the application to admit
 larger images. The file is reopened for each render, so no handle or decoded frame is kept
 between pages.
+
+Memory: the model input size is computed from the declared size and checked against
+:attr:`RenderLimits.max_model_pixels` before anything is decoded or allocated. A JPEG is then
+decoded at a reduced DCT scale (``draft``); other formats are decoded once in their own mode and
+reduced band by band (see :func:`_decode_rgb`), so a page costs at most about 4 bytes per
+declared pixel plus its model image — a 13000x13000 RGBA PNG peaks near 750 MB instead of 2 GB.
 """
 
 from __future__ import annotations
 
 import re
+import struct
 import warnings
 from pathlib import Path
 
@@ -55,7 +62,11 @@ class ImageDocument(OpenedDocument):
         self._formats = _PIL_FORMATS[media_type]
         with self._open(path) as image:
             _check_pixels(image.size, limits, number=1)
-            frames = int(getattr(image, "n_frames", 1)) if media_type == "image/tiff" else 1
+            try:  # counting TIFF frames walks the file: a damaged one fails here, as a bad file
+                frames = int(getattr(image, "n_frames", 1)) if media_type == "image/tiff" else 1
+            except (OSError, EOFError, SyntaxError, ValueError, struct.error) as exc:
+                detail = f"{path.name} is not a readable image (its pages cannot be counted): {exc}"
+                raise CorruptDocument(detail) from exc
         if frames > limits.max_pages:
             raise LimitExceeded(
                 f"{path.name} has {frames} pages, over the limit of {limits.max_pages} pages per document",

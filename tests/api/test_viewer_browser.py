@@ -296,7 +296,6 @@ def test_viewer_shows_why_a_page_is_pending_on_a_blank_sheet(served: Served, tab
     assert [e for e in tab.errors if "404" not in e] == []  # Chromium logs the 404 of the image itself
 
 
-
 _COUNT_HASHCHANGE_LISTENERS = """
 window.__hashchangeListeners = 0;
 const add = window.addEventListener.bind(window);

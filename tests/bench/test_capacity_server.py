@@ -74,7 +74,8 @@ def test_the_latency_can_be_changed_between_measurements(server_url: str) -> Non
         httpx.post(f"{root}/stats/reset").raise_for_status()
         with httpx.Client(timeout=60) as client, ThreadPoolExecutor(6) as pool:
             list(pool.map(lambda _: client.post(f"{server_url}/chat/completions", content=_body()), range(6)))
-        assert httpx.get(f"{root}/stats").json()["completed"] == 6
+        stats = httpx.get(f"{root}/stats").json()
+        assert (stats["completed"], stats["latency_s"], stats["slots"]) == (6, 0.0, SLOTS)
     finally:
         httpx.post(f"{root}/latency", json={"latency_s": 1.0}).raise_for_status()
 

@@ -194,3 +194,20 @@ def test_numbers_inside_right_to_left_text_read_left_to_right() -> None:
     line = {"dir": (1.0, 0.0), "spans": [{"size": 10.0, "bbox": (165, 100, 206, 110), "chars": chars}]}
     ((_, text, _),) = line_spans(line)
     assert text == "سنة ٢٠١٩"
+
+
+_BOXES = st.tuples(
+    st.floats(0, 400), st.floats(0, 600), st.floats(1, 200), st.floats(4, 20), st.sampled_from([7.0, 10.0, 12.0])
+)
+
+
+@settings(deadline=None, max_examples=200)
+@given(st.lists(st.tuples(_BOXES, st.text(alphabet="abx2= ", min_size=1, max_size=8)), min_size=1, max_size=12))
+def test_merge_rows_never_drops_or_duplicates_a_character(rows: list[tuple[tuple[float, ...], str]]) -> None:
+    made = [Row((x, y, x + w, y + h), text, size, False) for (x, y, w, h, size), text in rows]
+    merged = merge_rows(made)
+
+    def chars(texts: list[str]) -> list[str]:
+        return sorted(c for t in texts for c in t if not c.isspace())
+
+    assert chars([r.text for r in merged]) == chars([r.text for r in made])

@@ -1,0 +1,67 @@
+"""Reading order across columns, on hand-made rows and elements (the real-PDF check is in
+``test_pdf_text_corpus.py``)."""
+
+from __future__ import annotations
+
+from docparse.engines.pdf_text_layout import Element, Row, attach_markers
+from docparse.engines.pdf_text_order import gutter, reading_order
+from docparse.engines.pdf_text_rows import split_columns
+
+
+def _para(x0: float, y0: float, text: str, width: float = 240, height: float = 40) -> Element:
+    return Element("p", (x0, y0, x0 + width, y0 + height), text=text)
+
+
+def test_columns_are_read_one_after_the_other_despite_an_intruder() -> None:
+    """A right-column paragraph whose box reaches into the gutter (a hanging marker) does not
+    make the page one column read line by line."""
+    left = [_para(54, 100 + 50 * k, f"left {k}") for k in range(5)]
+    right = [_para(317, 100 + 50 * k, f"right {k}") for k in range(5)]
+    right[2] = Element("p", (286, 200, 557, 240), text="right 2")  # starts 31 pt left of its column
+    order = [e.text for e in reading_order([*right, *left])]
+    assert order == [f"left {k}" for k in range(5)] + [f"right {k}" for k in range(5)]
+    assert 294 <= (gutter([*left, *right]) or 0) <= 317
+
+
+def test_a_full_width_title_cuts_the_page_into_bands() -> None:
+    title = Element("h1", (54, 40, 557, 70), text="title")
+    left = [_para(54, 100 + 50 * k, f"left {k}") for k in range(3)]
+    right = [_para(317, 100 + 50 * k, f"right {k}") for k in range(3)]
+    footer = Element("p", (54, 700, 557, 712), text="footer")
+    order = [e.text for e in reading_order([footer, *right, title, *left])]
+    assert order == ["title", "left 0", "left 1", "left 2", "right 0", "right 1", "right 2", "footer"]
+
+
+def test_one_column_has_no_gutter() -> None:
+    assert gutter([_para(54, 100 + 50 * k, "prose", width=500) for k in range(6)]) is None
+
+
+def _row(x0: float, y0: float, text: str, block: int, width: float = 240) -> Row:
+    return Row((x0, y0, x0 + width, y0 + 10), text, 10.0, False, block)
+
+
+def test_a_block_read_across_parallel_columns_is_split() -> None:
+    rows = [_row(54, 100 + 12 * k, f"left column line {k}", 0) for k in range(4)]
+    rows += [_row(317, 100 + 12 * k, f"right column line {k}", 0) for k in range(4)]
+    columns = split_columns(rows)
+    assert [[r.text for r in c] for c in columns] == [
+        [f"left column line {k}" for k in range(4)],
+        [f"right column line {k}" for k in range(4)],
+    ]
+
+
+def test_a_formula_and_its_number_stay_one_block() -> None:
+    rows = [_row(100, 100 + 12 * k, f"x + y = {k}", 0, width=80) for k in range(6)]
+    rows += [_row(500, 100 + 12 * k, f"({k})", 0, width=12) for k in range(6)]
+    assert len(split_columns(rows)) == 1
+
+
+def test_an_equation_number_is_not_a_list_marker_of_the_next_column() -> None:
+    number = Row((286, 561, 299, 571), "(2)", 10.0, False, 16)
+    dot = Row((270, 561, 274, 571), ".", 10.0, False, 16)
+    prose = Row((317, 560, 562, 570), "amsmath package. Place the tag command", 10.0, False, 71)
+    attach_markers([dot, number, prose])
+    assert number.block == 16
+    bullet = Row((300, 560, 305, 570), "•", 10.0, False, 3)
+    attach_markers([bullet, prose])
+    assert bullet.block == 71  # a bullet beside its text still joins it
