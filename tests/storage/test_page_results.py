@@ -96,10 +96,13 @@ def test_a_redelivered_group_duplicates_nothing_and_a_repeated_page_keeps_its_la
     older, newer = make_page(document_id, 1, "partial"), make_page(document_id, 1, "ok", attempts=1)
     newer.blocks = newer.blocks[:2]
     items = [(document_id, older), (document_id, make_page(document_id, 2)), (document_id, newer)]
+    stamps = []
     for _ in range(2):  # the second time: the same tasks delivered again
         with db.unit_of_work() as uow:
             assert uow.pages.save_results(items) == {document_id: None}
             uow.commit()
+        stamps.append([a.created_at for p in _load(db, document_id).pages for a in p.attempts])
+    assert stamps[0] == stamps[1] and None not in stamps[0]  # an attempt keeps when it was first stored
 
     page = _load(db, document_id).pages[0]
     assert (page.status, page.blocks) == ("ok", newer.blocks)

@@ -24,10 +24,17 @@ def _started(db: Database, queued: Queued, pages: int) -> str:
 
 
 def _load(db: Database, document_id: str, *, include_raw: bool = True) -> Document:
+    """The stored document, its attempts' ``created_at`` (stamped by storage on the first write,
+    checked here) cleared so it compares with the pages as written."""
     with db.unit_of_work() as uow:
         document = uow.documents.load(document_id, include_raw=include_raw)
     assert document is not None
-    return document
+    assert all(a.created_at is not None for p in document.pages for a in p.attempts)
+    pages = [
+        p.model_copy(update={"attempts": [a.model_copy(update={"created_at": None}) for a in p.attempts]})
+        for p in document.pages
+    ]
+    return document.model_copy(update={"pages": pages})
 
 
 def _count(db: Database, table: type[AttemptRow] | type[BlockRow]) -> int:
