@@ -16,13 +16,16 @@ never import worker lifecycle code or engine runtimes; the worker process itself
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from celery import Celery
 
 from workers import runtime
 from workers.names import INFER_TASK, RENDER_TASK
 from workers.settings import WorkerSettings
+
+if TYPE_CHECKING:  # pragma: no cover
+    from storage import BlobStore, Database
 
 
 def is_amqp(url: str | None) -> bool:
@@ -50,7 +53,9 @@ def transport_options(settings: WorkerSettings) -> dict[str, object]:
     }
 
 
-def create_app(settings: WorkerSettings | None = None, *, db: Any = None, blobs: Any = None) -> Celery:
+def create_app(
+    settings: WorkerSettings | None = None, *, db: Database | None = None, blobs: BlobStore | None = None
+) -> Celery:
     """A configured Celery app. ``db``/``blobs`` (a :class:`storage.Database` and blob store),
     when given, are what this app's tasks use in this process — embedded mode runs tasks
     against the caller's database; otherwise they are built from the environment per process."""

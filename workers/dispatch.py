@@ -15,16 +15,16 @@ from __future__ import annotations
 from typing import Any
 
 from workers import runtime
-from workers.names import INFER_TASK, RENDER_TASK
+from workers.names import INFER_TASK, RENDER_TASK, TaskApp
 
 
-def chains_for(app: Any, pages: int) -> int:
+def chains_for(app: TaskApp, pages: int) -> int:
     """How many chains to start for ``pages`` unprocessed pages."""
     settings = runtime.settings_of(app)
     return max(0, min(settings.chains_per_document, -(-pages // settings.pages_per_task)))
 
 
-def send(app: Any, name: str, args: list[Any]) -> None:
+def send(app: TaskApp, name: str, args: list[Any]) -> None:
     """Send a task by name; in embedded mode run it now, in this process."""
     if bool(app.conf.task_always_eager):
         import importlib
@@ -36,7 +36,7 @@ def send(app: Any, name: str, args: list[Any]) -> None:
         app.send_task(name, args=args)
 
 
-def start_chains(app: Any, document_id: str, pages: int) -> int:
+def start_chains(app: TaskApp, document_id: str, pages: int) -> int:
     """Start the chains for ``pages`` unprocessed pages of the document; returns how many."""
     count = chains_for(app, pages)
     for _ in range(count):
@@ -44,6 +44,6 @@ def start_chains(app: Any, document_id: str, pages: int) -> int:
     return count
 
 
-def send_render(app: Any, document_id: str) -> None:
+def send_render(app: TaskApp, document_id: str) -> None:
     """Queue the render step of the document (which then starts its chains)."""
     send(app, RENDER_TASK, [document_id])

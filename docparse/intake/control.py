@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
 
 from docparse.identity import ResolvedSettings
 from docparse.intake.files import UnknownDocument
 from schemas import TERMINAL_STATUSES
 from storage import Database, DocumentRecord
 from workers.client import enqueue_document, enqueue_pages
+from workers.names import TaskApp
 
 
 def wait(
@@ -51,7 +51,7 @@ def wait(
 
 def reprocess(
     db: Database,
-    app: Any,
+    app: TaskApp,
     *,
     ids: Sequence[str] | None = None,
     failed: bool = False,

@@ -21,7 +21,7 @@ import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from docparse.engines.settings import EngineSettings
 from docparse.identity import ResolvedSettings
@@ -39,6 +39,7 @@ from docparse.render import (
 from schemas import document_key
 from storage import BlobStore, Database, DocumentExists, DocumentNotFound, NewDocument
 from workers.client import enqueue_document
+from workers.names import TaskApp
 
 Outcome = Literal["queued", "duplicate", "failed", "skipped", "refused"]
 Refusal = Literal["unsupported", "unprocessable"]
@@ -243,7 +244,7 @@ def submit(
     *,
     db: Database,
     blobs: BlobStore,
-    app: Any,
+    app: TaskApp,
     request: ProcessingRequest | None = None,
     recursive: bool = False,
     glob: str | None = None,
