@@ -16,6 +16,7 @@ import structlog
 
 from docparse.engines.base import EngineUnavailable
 from schemas import Issue, Page
+from workers.document_pass import run_document_pass
 
 if TYPE_CHECKING:  # pragma: no cover
     from workers.runtime import WorkerRuntime
@@ -33,10 +34,12 @@ def fail_claimed(rt: WorkerRuntime, worker: str, document_id: str, pending: list
     failed = list(pending)
     if failed:
         with rt.db.unit_of_work() as uow:
-            uow.pages.save_results([(document_id, failed_page(n, reason)) for n in failed])
+            status = uow.pages.save_results([(document_id, failed_page(n, reason)) for n in failed])[document_id]
             uow.claims.finish(document_id, failed, worker)
             uow.commit()
         log.warning("pages.failed", document=document_id, pages=failed, reason=reason)
+        if status is not None:  # a failed page completed the document: the document-level pass too
+            run_document_pass(rt.db, document_id)
     pending.clear()
     return failed
 

@@ -44,5 +44,3 @@ def choose_engine(settings: EngineSettings, spec: ModelSpec) -> tuple[str, str |
         "download it (`huggingface-cli download " + spec.model + "`) or pass --model PATH, "
         "or serve it with vLLM and set DOCPARSE_OPENAI_BASE_URL; then `--engine transformers|openai`."
     )
-
-

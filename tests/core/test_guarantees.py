@@ -8,7 +8,7 @@ from pathlib import Path
 
 from tests.paths import REPO_ROOT
 
-CASES = '''
+CASES = """
 import pytest
 
 @pytest.mark.guarantee
@@ -25,7 +25,7 @@ def test_guarantee_skipped_by_a_fixture(missing):
 
 def test_ordinary_skip():
     pytest.skip("fine")
-'''
+"""
 
 
 def test_a_skipped_guarantee_is_a_failure(tmp_path: Path) -> None:
