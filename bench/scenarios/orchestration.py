@@ -44,6 +44,7 @@ from bench.services import (
     temporary_database,
 )
 from bench.sleep_engine import BenchSleepEngine
+from bench.worker_host import cpu_seconds
 from docparse.intake import ProcessingRequest, submit, wait
 from docparse.pipeline import ParseOptions, parse_document
 from storage import Database, LocalBlobStore
@@ -53,22 +54,6 @@ from workers.worker import create_app
 __all__ = ["run"]
 
 PAGES_PER_DOC = 10
-
-
-def _cpu_s(procs: list[psutil.Process]) -> float:
-    """User + system CPU seconds of the processes and all their descendants (reaped ones included)."""
-    total = 0.0
-    seen: set[int] = set()
-    for root in procs:
-        with contextlib.suppress(psutil.NoSuchProcess):
-            for proc in [root, *root.children(recursive=True)]:
-                if proc.pid in seen:
-                    continue
-                seen.add(proc.pid)
-                with contextlib.suppress(psutil.NoSuchProcess):
-                    t = proc.cpu_times()
-                    total += t.user + t.system + t.children_user + t.children_system
-    return total
 
 
 class Workers:
@@ -135,7 +120,9 @@ def _warm_up(ctx: Context, stack: dict[str, Any], workers: int) -> None:
     """Two one-page documents per worker, so each pool process has imported and opened everything."""
     folder = ctx.tmp / "orchestration" / f"warm-{workers}"
     paths = [make_mixed_pdf(folder / f"warm-{i}.pdf", 1, label=f"warm {uuid.uuid4().hex}") for i in range(2 * workers)]
-    submitted = submit(paths, db=stack["db"], blobs=stack["blobs"], app=stack["app"], request=ProcessingRequest())
+    submitted = submit(
+        paths, db=stack["db"], blobs=stack["blobs"], app=stack["app"], request=ProcessingRequest(engine="bench-sleep")
+    )
     wait(stack["db"], [r.document_id for r in submitted if r.document_id], poll_s=0.05, timeout_s=120)
 
 
@@ -155,15 +142,21 @@ def _config(
         pool.start(workers)
         _warm_up(ctx, stack, workers)
         procs = pool.processes()
-        cpu0 = _cpu_s(procs)
+        cpu0 = cpu_seconds(procs)
         t0 = time.perf_counter()
         c0 = time.process_time()
-        submitted = submit(paths, db=stack["db"], blobs=stack["blobs"], app=stack["app"], request=ProcessingRequest())
+        submitted = submit(
+            paths,
+            db=stack["db"],
+            blobs=stack["blobs"],
+            app=stack["app"],
+            request=ProcessingRequest(engine="bench-sleep"),
+        )
         client_ms = (time.process_time() - c0) * 1000 / (docs * PAGES_PER_DOC)
         ids = [r.document_id for r in submitted if r.document_id is not None]
         records = wait(stack["db"], ids, poll_s=0.05, timeout_s=60 + 10 * pages * latency / workers)
         wall = time.perf_counter() - t0
-        worker_ms = (_cpu_s(procs) - cpu0) * 1000 / (docs * PAGES_PER_DOC)
+        worker_ms = (cpu_seconds(procs) - cpu0) * 1000 / (docs * PAGES_PER_DOC)
     except TimeoutError as exc:
         raise RuntimeError(f"documents not finished: {exc}; worker log:\n{pool.logs()}") from exc
     finally:
