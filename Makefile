@@ -50,6 +50,7 @@ demo: venv
 	DOCPARSE_DATA_DIR=$(DEMO_OUT)/.docparse $(BIN)/docparse export --all --format md -o $(DEMO_OUT)
 	DOCPARSE_DATA_DIR=$(DEMO_OUT)/.docparse $(BIN)/docparse export --all --format html --overlay -o $(DEMO_OUT)
 	DOCPARSE_DATA_DIR=$(DEMO_OUT)/.docparse $(BIN)/docparse export --all --format csv -o $(DEMO_OUT)
+	DOCPARSE_DATA_DIR=$(DEMO_OUT)/.docparse $(BIN)/docparse export --all --format xlsx -o $(DEMO_OUT)
 	@echo "results in $(DEMO_OUT)/ (open the .html files for the page overlays)"
 
 lint: venv
