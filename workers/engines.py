@@ -1,7 +1,7 @@
 """Per-process engine loading: a model is loaded once per worker process and reused.
 
 A document's engine is ``create_engine(EngineSettings().model_copy(update=<its settings>))``:
-the document carries only the document-level keys (:data:`DOCUMENT_KEYS` — what changes the
+the document carries only the document-level keys (:data:`docparse.identity.DOCUMENT_ENGINE_KEYS` — what changes the
 result), the deployment keys (device, dtype, batch size, OpenAI-compatible server URL, model
 name, in-flight limit and timeout) come from the worker's environment. Engines are cached per
 distinct document-level settings.
@@ -30,9 +30,6 @@ from docparse.identity import DOCUMENT_ENGINE_KEYS
 
 log = structlog.get_logger("docparse.workers")
 
-DOCUMENT_KEYS = DOCUMENT_ENGINE_KEYS
-"""The engine settings a document records (they change its result, so they enter its fingerprint)."""
-
 _cache: dict[str, EngineChoice] = {}
 _lock = threading.Lock()
 
@@ -42,7 +39,7 @@ def document_engine_settings(
 ) -> EngineSettings:
     """The worker's environment settings overridden by the document's document-level keys
     (keys absent or ``None`` on the document keep the worker's value)."""
-    updates = {k: document_settings[k] for k in DOCUMENT_KEYS if document_settings.get(k) is not None}
+    updates = {k: document_settings[k] for k in DOCUMENT_ENGINE_KEYS if document_settings.get(k) is not None}
     return (base or EngineSettings()).model_copy(update=updates)
 
 
@@ -136,7 +133,6 @@ def clear_engines() -> None:
 
 
 __all__ = [
-    "DOCUMENT_KEYS",
     "EngineUnavailable",
     "check_worker_engine",
     "clear_engines",

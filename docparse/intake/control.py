@@ -91,7 +91,7 @@ def reprocess(
                 continue
             states = uow.pages.states(id)
             if settings is not None:
-                uow.documents.update_settings(id, {**settings.engine_settings(), "backend": settings.backend})
+                uow.documents.update_settings(id, settings.stored())  # password and limits stay as stored
             if not states:  # failed (or never got) as a file: render again
                 if (failed and record.status == "failed") or (ids is not None and not (failed or pending)):
                     uow.pages.reset(id, None)

@@ -10,8 +10,7 @@ identity of :mod:`docparse.identity`, whose stored form the workers run. Deploym
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 from docparse.engines.registry import check_engine_name
@@ -59,9 +58,3 @@ class ProcessingRequest:
     def resolve(self, defaults: EngineSettings) -> ResolvedSettings:
         """These options over ``defaults`` (the deployment's engine settings), resolved."""
         return resolve(defaults.model_copy(update=self.document_settings()), self.backend)
-
-    @classmethod
-    def from_settings(cls, stored: Mapping[str, Any]) -> ProcessingRequest:
-        """Rebuild a request from a document's stored settings (unknown keys ignored)."""
-        names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in stored.items() if k in names})
