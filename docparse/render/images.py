@@ -21,7 +21,8 @@ Memory: the model input size is computed from the declared size and checked agai
 :attr:`RenderLimits.max_model_pixels` before anything is decoded or allocated. A JPEG is then
 decoded at a reduced DCT scale (``draft``); other formats are decoded once in their own mode and
 reduced band by band (see :func:`_decode_rgb`), so a page costs at most about 4 bytes per
-declared pixel plus its model image — a 13000x13000 RGBA PNG peaks near 750 MB instead of 2 GB.
+declared pixel plus its model image, and an 8-bit PNG (streamed) about 20 MB per band — a
+13000x13000 RGBA PNG peaks near 250 MB instead of 2 GB.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from __future__ import annotations
 import re
 import struct
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 from PIL import ExifTags, Image, UnidentifiedImageError
@@ -36,6 +38,7 @@ from PIL import ExifTags, Image, UnidentifiedImageError
 from docparse.render.base import DEFAULT_LIMITS, OpenedDocument, RenderedPage, RenderLimits
 from docparse.render.budget import check_model_pixels
 from docparse.render.errors import CorruptDocument, LimitExceeded
+from docparse.render.png_bands import png_bands, png_exif
 from docparse.render.sizing import model_input_size
 from schemas.geometry import PageGeometry
 
@@ -157,7 +160,15 @@ _BAND_PIXELS = 1 << 22
 
 
 def _orientation(image: Image.Image) -> int:
-    value = image.getexif().get(ExifTags.Base.Orientation, 1)
+    path = getattr(image, "filename", None)
+    if image.format == "PNG" and "exif" not in image.info and isinstance(path, str | bytes) and path:
+        exif = Image.Exif()  # Pillow's getexif() would decode the whole PNG to find eXIf
+        payload = png_exif(path)
+        if payload:
+            exif.load(payload)
+    else:
+        exif = image.getexif()
+    value = exif.get(ExifTags.Base.Orientation, 1)
     return value if value in _TRANSPOSE else 1
 
 
@@ -170,27 +181,38 @@ def _decode_rgb(source: Image.Image, target: tuple[int, int]) -> Image.Image:
     """The frame as RGB, decoded within a memory bound and no larger than needed for ``target``.
 
     A JPEG is decoded at the coarsest DCT scale that keeps at least twice the target size
-    (``draft``: a 1/2 .. 1/8 decode, never the full raster). Other formats decode at full size in
-    their own mode (1-4 bytes per pixel, at most ``max_page_pixels``); when that is at least four
-    times the target on each side the frame is converted and box-reduced band by band (4 MP at a
-    time) to about twice the target, so no second full-size copy is ever made — the same
-    reduce-then-resample that Pillow's ``resize(reducing_gap=2)`` does. Alpha is composited on
-    white before reducing, as for a small image.
+    (``draft``: a 1/2 .. 1/8 decode, never the full raster). When the frame is at least four
+    times the target on each side it is converted and box-reduced band by band (4 MP at a time)
+    to about twice the target — the same reduce-then-resample that Pillow's
+    ``resize(reducing_gap=2)`` does — so no second full-size copy is ever made. An 8-bit PNG is
+    then streamed from the file band by band (:mod:`docparse.render.png_bands`) and never held
+    whole; other formats decode once at full size in their own mode (1-4 bytes per pixel, at
+    most ``max_page_pixels``). Alpha is composited on white before reducing, as for a small image.
     """
     tw, th = target
     if source.format == "JPEG":
         source.draft(None, (2 * tw, 2 * th))
-    source.load()
     w, h = source.size
     k = int(min(w / tw, h / th) / 2)
     if k < 2 or source.mode in _DEEP_MODES:
+        source.load()
         return to_rgb(source) if k < 2 else to_rgb(source).reduce(k)
+    rows = k * max(1, _BAND_PIXELS // (w * k))
+    bands = png_bands(source, rows) or _crops(source, rows)
     out = Image.new("RGB", (-(-w // k), -(-h // k)))
-    band = k * max(1, _BAND_PIXELS // (w * k))
-    for top in range(0, h, band):
-        piece = source.crop((0, top, w, min(h, top + band)))
+    top = 0
+    for piece in bands:
         out.paste(to_rgb(piece).reduce(k), (0, top // k))
+        top += piece.height
     return out
+
+
+def _crops(source: Image.Image, rows: int) -> Iterator[Image.Image]:
+    """The decoded frame in bands of ``rows`` rows (the last may be shorter), top to bottom."""
+    source.load()
+    w, h = source.size
+    for top in range(0, h, rows):
+        yield source.crop((0, top, w, min(h, top + rows)))
 
 
 def to_rgb(image: Image.Image) -> Image.Image:
