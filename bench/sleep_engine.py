@@ -8,11 +8,15 @@ default 0.2 s, ``DOCPARSE_BENCH_LATENCY_S``) and comes back as valid QwenVL HTML
 and one paragraph whose boxes lie inside the page — with stop reason ``stop``. It stands in for
 a vision-language model where the cost of a page must be known and steady: the worker crash
 test (a slow page to kill a worker in the middle of) and ``make bench`` (queue and database
-throughput without a GPU). Never use it to parse real documents.
+throughput without a GPU). With ``DOCPARSE_BENCH_EXCLUSIVE=1`` it stands for one device: the
+pages of one process take turns (as one GPU's ``generate`` does), so a process can finish at
+most one page per latency however many threads feed it. Never use it to parse real documents.
 """
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import time
 from collections.abc import Sequence
 
@@ -27,6 +31,9 @@ from docparse.engines.specs import COOKBOOK_MAX_PIXELS, COOKBOOK_MIN_PIXELS, Mod
 ENGINE_NAME = "bench-sleep"
 PROMPT_VERSION = "bench-sleep-v1"
 DEFAULT_LATENCY_S = 0.2
+
+_DEVICE = threading.Lock()
+"""The one device of this process, taken per page by an exclusive instrument."""
 
 
 def bench_html(width: int, height: int, label: str = "Benchmark page") -> str:
@@ -50,10 +57,12 @@ class BenchSleepEngine:
         *,
         min_pixels: int = COOKBOOK_MIN_PIXELS,
         max_pixels: int = COOKBOOK_MAX_PIXELS,
+        exclusive: bool = False,
     ) -> None:
         if latency_s < 0:
             raise ValueError("latency_s must be >= 0")
         self.latency_s = latency_s
+        self.exclusive = exclusive
         self._info = EngineInfo(
             name=ENGINE_NAME,
             model=None,
@@ -62,7 +71,7 @@ class BenchSleepEngine:
             max_pixels=max_pixels,
             prompt_version=PROMPT_VERSION,
             deterministic=True,
-            extra={"latency_s": f"{latency_s:g}", "purpose": "measuring instrument"},
+            extra={"latency_s": f"{latency_s:g}", "purpose": "measuring instrument", "exclusive": str(exclusive)},
         )
 
     @property
@@ -73,7 +82,8 @@ class BenchSleepEngine:
         outputs = []
         for page in pages:
             start = time.perf_counter()
-            time.sleep(self.latency_s)
+            with _DEVICE if self.exclusive else contextlib.nullcontext():
+                time.sleep(self.latency_s)
             text = bench_html(page.model_width, page.model_height)
             outputs.append(
                 EngineOutput(
@@ -93,11 +103,15 @@ class SleepSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="DOCPARSE_BENCH_", extra="ignore")
 
     latency_s: float = Field(default=DEFAULT_LATENCY_S, ge=0)
+    exclusive: bool = Field(default=False, description="pages of one process take turns, like one GPU")
 
 
 def build(settings: EngineSettings, spec: ModelSpec) -> Engine:
     """The registry's builder: the spec's pixel budget, the latency from :class:`SleepSettings`."""
-    return BenchSleepEngine(SleepSettings().latency_s, min_pixels=spec.min_pixels, max_pixels=spec.max_pixels)
+    own = SleepSettings()
+    return BenchSleepEngine(
+        own.latency_s, min_pixels=spec.min_pixels, max_pixels=spec.max_pixels, exclusive=own.exclusive
+    )
 
 
 PLUGIN = "bench.sleep_engine"

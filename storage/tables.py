@@ -221,7 +221,9 @@ class BlockRow(Base):
     load); the other columns are copies for SQL queries and row exports."""
 
     __tablename__ = "blocks"
-    __table_args__ = (ForeignKeyConstraint(*_PAGE_FK, ondelete="CASCADE"),)
+    # No foreign key to pages (migration 0007): the per-row check halved COPY speed. Blocks are
+    # written only right after their page row, under the document lock, and deleted explicitly
+    # wherever pages are (reset, review, document delete).
 
     document_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     page_number: Mapped[int] = mapped_column(primary_key=True)
@@ -237,7 +239,8 @@ class BlockRow(Base):
     nx1: Mapped[float | None] = mapped_column(Float)
     ny1: Mapped[float | None] = mapped_column(Float)
     text: Mapped[str] = mapped_column(Text)
-    attributes: Mapped[dict[str, Any]]
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSON())
+    """Plain ``json`` on PostgreSQL too: read back whole, never indexed; cheaper to write than JSONB."""
 
 
 class ReviewAssignmentRow(Base):

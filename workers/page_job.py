@@ -10,8 +10,10 @@ Guarantees:
 
 - **Idempotent and crash-safe.** A page is saved (result, then page image, then lease
   cleared) in one transaction that locks the document row first — the same lock order as
-  the API's reprocess, cancel and delete. A worker killed mid-page leaves the page leased;
-  once the lease runs out it is claimable again and redone; what was saved stays saved.
+  the API's reprocess, cancel and delete; pages finishing together in one process share that
+  transaction (group commit), and a page counts as saved only once it has committed. A
+  worker killed mid-page leaves the page leased; once the lease runs out it is claimable
+  again and redone; what was saved stays saved.
 - **Poison pages end.** A page a worker died on runs alone in its process
   (:mod:`workers.gate`); once ``max_page_deaths`` workers died on it, it fails with
   "worker died N times on this page" and the rest of the document completes.
@@ -187,21 +189,23 @@ def _run_claimed(
 
 
 def save_page(rt: WorkerRuntime, worker: str, document_id: str, page: Page, image: tuple[bytes, str] | None) -> bool:
-    """Persist one finished page in one transaction, document lock first: its result, its image
-    (stored while the lock is held, so a concurrent delete either waits and removes it too, or
-    came first and no blob is written), its lease dropped. ``False`` when the document is gone."""
-    from storage import DocumentNotFound
+    """Persist one finished page, document lock first: its result, its image (stored while the
+    lock is held, so a concurrent delete either waits and removes it too, or came first and no
+    blob is written), its lease dropped — in one transaction, shared with the other pages this
+    process finishes meanwhile (:meth:`WorkerRuntime.committer`). Returns once that transaction
+    has committed; ``False`` when the document is gone."""
+    from storage import DocumentNotFound, UnitOfWork
 
-    with rt.db.unit_of_work() as uow:
-        try:
-            status = uow.pages.save_results([(document_id, page)])[document_id]
-        except DocumentNotFound:
-            log.info("page.document_deleted", document=document_id, page=page.number)
-            return False
+    def during(uow: UnitOfWork, _status: object) -> None:
         if image is not None:
             uow.pages.set_image(document_id, page.number, rt.blobs.put_bytes(image[0]))
         uow.claims.finish(document_id, [page.number], worker)
-        uow.commit()
+
+    try:
+        status = rt.committer().save(document_id, page, during)
+    except DocumentNotFound:
+        log.info("page.document_deleted", document=document_id, page=page.number)
+        return False
     log.info("page.saved", document=document_id, page=page.number, status=page.status, document_status=status)
     if status is not None:  # this page completed the document: the document-level pass
         run_document_pass(rt.db, document_id)

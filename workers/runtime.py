@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from workers.settings import WorkerSettings
 
 if TYPE_CHECKING:  # pragma: no cover
-    from storage import BlobStore, Database
+    from storage import BlobStore, Database, GroupCommitter
     from workers.leases import LeaseKeeper
 
 
@@ -33,6 +33,7 @@ class WorkerRuntime:
     owned: bool  # built here from the environment (so disposed here), not bound by a caller
     _keeper: LeaseKeeper | None = field(default=None, repr=False)
     _keeper_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _committer: GroupCommitter | None = field(default=None, repr=False)
 
     def leases(self) -> LeaseKeeper:
         """This runtime's :class:`~workers.leases.LeaseKeeper` (its worker id and heartbeat),
@@ -43,6 +44,16 @@ class WorkerRuntime:
 
                 self._keeper = LeaseKeeper(self.db, self.settings, on_overrun)
             return self._keeper
+
+    def committer(self) -> GroupCommitter:
+        """This runtime's :class:`~storage.GroupCommitter`: the threads of this process saving
+        pages at the same time share transactions (at most ``save_group_pages`` pages each)."""
+        with self._keeper_lock:
+            if self._committer is None:
+                from storage import GroupCommitter
+
+                self._committer = GroupCommitter(self.db, max_pages=self.settings.save_group_pages, max_wait_s=0.0)
+            return self._committer
 
 
 _settings: weakref.WeakKeyDictionary[Any, WorkerSettings] = weakref.WeakKeyDictionary()

@@ -47,6 +47,12 @@ class WorkerSettings(BaseSettings):
         description="pages of a task inferred together (an engine batch or concurrent requests to a server); "
         "cancellation is checked between them. Raise it to pages_per_task for vLLM/SGLang servers",
     )
+    save_group_pages: int = Field(
+        default=32,
+        ge=1,
+        description="finished pages one transaction may store together: pages that finish while a commit is "
+        "under way share the next one (group commit; nobody waits for a group to fill). 1: a transaction per page",
+    )
     task_time_limit_s: int = Field(default=3600, gt=0, description="hard limit: the task's process is killed")
     task_soft_time_limit_s: int | None = Field(
         default=None, gt=0, description="soft limit (default: hard limit minus 5%, at least 1 s less)"

@@ -39,9 +39,11 @@ class RenderLimits:
     * ``max_content_bytes`` — decompressed bytes of a PDF page's content streams (its own and those
       of the form XObjects it uses), measured with bounded decompression before the page is drawn
       or its text read: a content-stream bomb fails at once instead of running for minutes.
-    * ``render_timeout_s`` — wall-clock budget to draw one PDF page; the page is drawn in a child
-      process killed when the budget runs out (MuPDF holds the GIL and cannot be interrupted from
-      Python). ``None`` or ``0``: draw in process, no budget.
+    * ``render_timeout_s`` — wall-clock budget to draw one PDF page; a page whose content could
+      take that long is drawn in a child process killed when the budget runs out (MuPDF holds the
+      GIL and cannot be interrupted from Python); ordinary pages, too cheap to come near the
+      budget, are drawn in process (:meth:`ContentMeter.drawable_in_process`). ``None`` or ``0``:
+      draw every page in process, no budget.
     """
 
     max_file_bytes: int = 200 * 1024 * 1024

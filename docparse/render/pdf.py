@@ -219,12 +219,13 @@ class PdfDocument(OpenedDocument):
         )
 
     def _draw(self, page: Any, index0: int, size: PdfPageSize) -> Image.Image:
-        """Draw the page: in the render child under the time budget when one is set, else in process.
+        """Draw the page: in process when there is no time budget or the page is too cheap to
+        need one (:meth:`ContentMeter.drawable_in_process`), else in the render child under the budget.
 
         A page that shares a content stream with a page that ran past the budget fails at once
         (1,990 pages sharing one slow stream cost one budget, not 1,990)."""
         timeout = self._limits.render_timeout_s
-        if not timeout:
+        if not timeout or self._content.drawable_in_process(page, timeout):
             return rasterize(page, size.scale_x, size.scale_y)
         contents = list(page.get_contents())
         slow = next((self._slow_streams[x] for x in contents if x in self._slow_streams), None)

@@ -9,6 +9,14 @@ a page's content streams — its ``/Contents`` and the form XObjects it uses —
 1,990 pages sharing one stream cost one measurement, and every one of them fails at once with
 the reason.
 
+The same measurement decides where a page is drawn (:meth:`ContentMeter.drawable_in_process`):
+the killable render child (:mod:`.isolated`) costs a round trip and a copy of the pixels, so a
+page is drawn in process when even the slowest content known to us could not take half of its
+time budget — at most ``budget x WORST_CONTENT_BYTES_PER_S / 2`` bytes of content, images of at
+most :data:`IN_PROCESS_IMAGE_PIXELS` and no Type 3 fonts (their glyphs are content streams not
+measured here). Everything else goes to the child. A page that slips through still meets the
+worker's page time limit (:mod:`workers.leases`).
+
 Only ``/FlateDecode`` (by far the common case, and the one that compresses 400:1) is inflated
 here; a stream with no filter counts its raw length; other filter chains are decoded by MuPDF.
 """
@@ -20,9 +28,17 @@ from typing import Any
 
 from docparse.render.errors import LimitExceeded
 
-__all__ = ["ContentMeter"]
+__all__ = ["IN_PROCESS_IMAGE_PIXELS", "WORST_CONTENT_BYTES_PER_S", "ContentMeter"]
 
 _CHUNK = 1 << 20
+
+WORST_CONTENT_BYTES_PER_S = 12_000
+"""MuPDF's slowest content per decompressed byte that we know of: full-page stroked paths
+(``tests/render/helpers.py`` ``SLOW_OP``: 256 KB took 21 s on a loaded 2-core VM). Ordinary text
+pages run at megabytes per second."""
+
+IN_PROCESS_IMAGE_PIXELS = 50_000_000
+"""Image pixels a page may carry and still be drawn in process (decoding them takes seconds at most)."""
 
 
 class ContentMeter:
@@ -36,9 +52,8 @@ class ContentMeter:
     def check(self, page: Any, number: int) -> None:
         """Raise :class:`LimitExceeded` (``limit="max_content_bytes"``) when the content of ``page``
         decompresses to more than the limit."""
-        xrefs = list(dict.fromkeys([*page.get_contents(), *(x[0] for x in page.get_xobjects())]))
         total = 0
-        for xref in xrefs:
+        for xref in _content_xrefs(page):
             total += self.stream_size(xref)
             if total > self._max:
                 raise LimitExceeded(
@@ -49,6 +64,16 @@ class ContentMeter:
                     value=total,
                     maximum=self._max,
                 )
+
+    def drawable_in_process(self, page: Any, budget_s: float) -> bool:
+        """Whether ``page`` is cheap enough to draw without the killable child under a budget of
+        ``budget_s`` seconds (see the module docstring); measures only what :meth:`check` cached."""
+        limit = budget_s * WORST_CONTENT_BYTES_PER_S / 2
+        if sum(self.stream_size(xref) for xref in _content_xrefs(page)) > limit:
+            return False
+        if sum(int(image[2]) * int(image[3]) for image in page.get_images(full=True)) > IN_PROCESS_IMAGE_PIXELS:
+            return False
+        return not any(font[2] == "Type3" for font in page.get_fonts(full=True))
 
     def stream_size(self, xref: int) -> int:
         """Decompressed bytes of stream ``xref``, counted up to the limit plus one chunk."""
@@ -76,3 +101,8 @@ class ContentMeter:
         except zlib.error:
             pass  # a damaged stream: MuPDF draws what inflates; count that much
         return produced
+
+
+def _content_xrefs(page: Any) -> list[int]:
+    """The page's content streams and those of the form XObjects it uses, each once."""
+    return list(dict.fromkeys([*page.get_contents(), *(x[0] for x in page.get_xobjects())]))

@@ -87,10 +87,11 @@ def test_orchestration_runs_one_then_two_workers_or_says_why_not(quick_report: d
         pytest.skip(f"orchestration skipped: {reason}")
     assert scenario["status"] == "ok", scenario["reason"]
     _check_figures(scenario)
-    assert scenario["settings"]["worker_concurrency"] == 1
+    assert scenario["settings"]["worker_processes"] == [1, 2]
     assert "measuring instrument" in scenario["settings"]["engine"]
+    assert scenario["settings"]["worker"].startswith("docparse worker")
     throughput = [f for f in scenario["figures"] if f["name"].startswith("throughput")]
-    assert [f["name"].split(", ")[1] for f in throughput] == ["1 worker x concurrency 1", "2 workers x concurrency 1"]
+    assert [f["name"].split(", ")[1] for f in throughput] == ["1 worker process", "2 worker processes"]
     assert [f["baseline"] for f in throughput] == pytest.approx([5.0, 10.0])  # ideal at 0.2 s per page
 
 

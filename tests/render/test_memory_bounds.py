@@ -1,8 +1,9 @@
 """Resources an upload can drive are bounded by the operator's limits (issue 13).
 
 * A 13000x13000 RGBA PNG of a few hundred KB (under Pillow's bomb limit) is decoded within a
-  memory bound, streamed band by band: its peak RSS is measured in a fresh subprocess (``ru_maxrss``), so nothing this
-  test process allocated counts. Before the bounded decode it reached 2.0 GB.
+  memory bound, streamed band by band: its peak RSS is measured in a fresh subprocess (its
+  ``VmHWM``), so nothing this test process allocated counts. Before the bounded decode it
+  reached 2.0 GB.
 * A pixel budget that would upscale a tiny image to 20020x20020 is refused before that image
   is allocated, naming the operator's limit.
 * ``min_pixels > max_pixels`` is a clear page error, not an internal ``ValueError``.
@@ -29,20 +30,25 @@ libraries included); a whole decode alone is 676 MB and fails it."""
 
 _MEASURE = textwrap.dedent(
     """
-    import resource, sys
+    import re, sys
     from pathlib import Path
     from docparse.render import open_document
     with open_document(Path(sys.argv[1])) as doc:
         page = doc.render_page(0, min_pixels=int(sys.argv[2]), max_pixels=int(sys.argv[3]))
     centre = page.image.getpixel((page.image.width // 2, page.image.height // 2))
     corner = page.image.getpixel((2, 2))
-    print(page.image.width, page.image.height, *centre, *corner, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    peak_kb = re.search(r"VmHWM:\\s+(\\d+) kB", Path("/proc/self/status").read_text()).group(1)
+    print(page.image.width, page.image.height, *centre, *corner, peak_kb)
     """
 )
+"""Peak RSS is this process's own high-water mark (``VmHWM``), not ``ru_maxrss``: Linux carries
+the pre-``exec`` RSS into ``ru_maxrss``, and the forked child of a test run that has grown to a
+gigabyte would report the test run's size instead of the decode's."""
 
 
 @pytest.mark.slow
 @pytest.mark.timeout(300)
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads the peak RSS from /proc (Linux)")
 def test_a_13000_square_rgba_png_decodes_under_the_rss_ceiling(tmp_path: Path) -> None:
     png = write_large_rgba_png(tmp_path / "huge.png", 13000, 13000)
     assert png.stat().st_size < 2_000_000  # small on disk, 676 MB as RGBA
@@ -61,11 +67,11 @@ def test_a_13000_square_rgba_png_decodes_under_the_rss_ceiling(tmp_path: Path) -
         check=False,
     )
     assert run.returncode == 0, run.stderr
-    width, height, *pixels, max_rss_kb = map(int, run.stdout.split())
+    width, height, *pixels, peak_kb = map(int, run.stdout.split())
     assert (width, height) == (1260, 1260)  # smart_resize of 13000x13000 in the cookbook budget
     assert tuple(pixels[:3]) == (0, 0, 0)  # the opaque black square survives the reduction
     assert tuple(pixels[3:]) == (255, 255, 255)  # transparency composited on white
-    assert max_rss_kb // 1024 < RSS_CEILING_MB, f"peak RSS {max_rss_kb // 1024} MB"
+    assert peak_kb // 1024 < RSS_CEILING_MB, f"peak RSS {peak_kb // 1024} MB"
 
 
 def test_an_upscaling_budget_is_refused_before_the_image_is_allocated(tmp_path: Path) -> None:

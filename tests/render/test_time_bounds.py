@@ -17,10 +17,10 @@ from typing import Any
 import pymupdf
 import pytest
 
-from docparse.render import LimitExceeded, RenderLimits, RenderTimeout, open_document
+from docparse.render import LimitExceeded, RenderLimits, RenderTimeout, open_document, pdf_content
 from docparse.render.isolated import PageDrawer
-from docparse.render.pdf_content import ContentMeter
-from tests.render.helpers import BUDGET, SLOW_OP, write_shared_content_pdf
+from docparse.render.pdf_content import WORST_CONTENT_BYTES_PER_S, ContentMeter
+from tests.render.helpers import BUDGET, CHEAP_OP, SLOW_OP, write_shared_content_pdf
 
 MiB = 1 << 20
 
@@ -65,10 +65,52 @@ def test_1990_pages_sharing_a_400_mb_stream_fail_at_the_cost_of_one_bounded_infl
     assert drawn == []  # nothing reached MuPDF's drawing
 
 
-def test_an_ordinary_page_is_measured_and_drawn(text_pdf: Path) -> None:
+def test_an_ordinary_page_is_measured_and_drawn_in_process(text_pdf: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    drawn = _count_calls(monkeypatch, PageDrawer, "draw")
     with open_document(text_pdf, limits=RenderLimits(max_content_bytes=64 * 1024)) as doc:
         page = doc.render_page(0, **BUDGET)
     assert page.image.getextrema() != ((255, 255), (255, 255), (255, 255))  # something was drawn
+    assert drawn == []  # far too cheap to need the killable child
+
+
+@pytest.mark.parametrize("budget_s", [0.5, 60.0])
+def test_where_a_page_is_drawn_follows_its_content_and_the_budget(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, budget_s: float
+) -> None:
+    """In process only when the slowest content we know could not take half the budget."""
+    fits = int(budget_s * WORST_CONTENT_BYTES_PER_S / 2)
+    small = write_shared_content_pdf(tmp_path / "small.pdf", 1, fits - len(CHEAP_OP), op=CHEAP_OP)
+    large = write_shared_content_pdf(tmp_path / "large.pdf", 1, fits + 4 * len(CHEAP_OP), op=CHEAP_OP)
+    drawn = _count_calls(monkeypatch, PageDrawer, "draw")
+    limits = RenderLimits(render_timeout_s=budget_s)
+    with open_document(small, limits=limits) as doc:
+        in_process = doc.render_page(0, **BUDGET)
+    assert drawn == []
+    with open_document(large, limits=limits) as doc:
+        isolated = doc.render_page(0, **BUDGET)
+    assert len(drawn) == 1
+    assert in_process.image.tobytes() == isolated.image.tobytes()  # blank either way: same pixels
+
+
+def test_a_page_with_large_images_is_drawn_in_the_child(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from PIL import Image
+
+    picture = tmp_path / "picture.png"
+    Image.new("RGB", (40, 30), "red").save(picture)
+    doc = pymupdf.open()
+    doc.new_page(width=200, height=200).insert_image(pymupdf.Rect(10, 10, 90, 70), filename=str(picture))
+    path = tmp_path / "image.pdf"
+    doc.save(path)
+    doc.close()
+    drawn = _count_calls(monkeypatch, PageDrawer, "draw")
+    with open_document(path) as opened:
+        opened.render_page(0, **BUDGET)
+    assert drawn == []
+    monkeypatch.setattr(pdf_content, "IN_PROCESS_IMAGE_PIXELS", 40 * 30 - 1)
+    with open_document(path) as opened:
+        red = opened.render_page(0, **BUDGET)
+    assert len(drawn) == 1
+    assert red.image.getpixel((red.image.width // 4, red.image.height // 5)) == (255, 0, 0)
 
 
 @pytest.mark.slow
@@ -77,9 +119,9 @@ def test_a_slow_page_is_stopped_at_the_time_budget_and_the_next_page_renders(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     slow = write_shared_content_pdf(tmp_path / "slow.pdf", 3, 2 * MiB, op=SLOW_OP)
-    doc = pymupdf.open(slow)  # append a normal page with its own content stream
-    page = doc.new_page(width=612, height=792)
-    page.insert_text((72, 72), "an ordinary page", fontsize=24)
+    doc = pymupdf.open(slow)  # append a page too large to draw in process, yet quick to draw
+    doc.insert_pdf(pymupdf.open(write_shared_content_pdf(tmp_path / "cheap.pdf", 1, 256 * 1024, op=CHEAP_OP)))
+    doc[3].insert_text((72, 72), "a quick page", fontsize=24)
     mixed = tmp_path / "mixed.pdf"
     doc.save(mixed)
     doc.close()
@@ -92,7 +134,8 @@ def test_a_slow_page_is_stopped_at_the_time_budget_and_the_next_page_renders(
         with pytest.raises(RenderTimeout, match="shares its content stream with page 1"):
             opened.render_page(1, **BUDGET)
         assert len(drawn) == 1  # the sharing page never reached the child
-        isolated = opened.render_page(3, **BUDGET)  # a fresh child draws the ordinary page
+        isolated = opened.render_page(3, **BUDGET)  # a fresh child draws the quick page
+        assert len(drawn) == 2
     with open_document(mixed, limits=RenderLimits(render_timeout_s=None)) as in_process:
         direct = in_process.render_page(3, **BUDGET)
     assert isolated.image.tobytes() == direct.image.tobytes()
@@ -121,7 +164,7 @@ _DRAW_THEN_HANG = """
 import sys
 from pathlib import Path
 from docparse.render import RenderLimits, open_document
-limits = RenderLimits(render_timeout_s=600)
+limits = RenderLimits(render_timeout_s=60)  # the slow page goes to the child; it would take minutes
 with open_document(Path(sys.argv[1]), limits=limits) as warm:
     warm.render_page(0, min_pixels=200_000, max_pixels=400_000)
 print("warm", flush=True)
@@ -133,6 +176,17 @@ with open_document(Path(sys.argv[2]), limits=limits) as slow:
 def _cpu_ticks(pid: int) -> int:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+def _render_child(pid: int) -> int | None:
+    """The pid of ``pid``'s render child, once it has one."""
+    for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+        try:
+            if b"docparse.render.child" in Path(f"/proc/{child}/cmdline").read_bytes():
+                return int(child)
+        except FileNotFoundError:
+            continue
+    return None
 
 
 def _gone(pid: int) -> bool:
@@ -160,8 +214,7 @@ def test_a_killed_worker_leaves_no_page_being_drawn_behind(text_pdf: Path, tmp_p
     )
     try:
         assert worker.stdout is not None and worker.stdout.readline() == b"warm\n"
-        children = Path(f"/proc/{worker.pid}/task/{worker.pid}/children").read_text().split()
-        (child,) = [int(c) for c in children if b"docparse.render.child" in Path(f"/proc/{c}/cmdline").read_bytes()]
+        child = poll(lambda: _render_child(worker.pid), timeout_s=120, what="the render child to start")
         start = _cpu_ticks(child)
         poll(lambda: _cpu_ticks(child) > start + 50, timeout_s=120, what="the child to be drawing the slow page")
         os.kill(worker.pid, signal.SIGKILL)  # as a hard time limit or an OOM killer would

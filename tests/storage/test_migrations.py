@@ -59,3 +59,29 @@ def test_the_model_check_notices_a_model_change(db: Database) -> None:
     kinds = {entry[0] if isinstance(entry, tuple) else entry[0][0] for entry in _diff(db, changed)}
 
     assert {"add_column", "add_index", "add_table"} <= kinds
+
+
+def test_0007_round_trips_with_every_block_kept(db: Database, queued: Any) -> None:
+    """Dropping the blocks' foreign key and JSONB (0007) and restoring them keeps every block."""
+    from alembic import command
+
+    from tests.storage.factories import make_page
+
+    document_id = queued()
+    page = make_page(document_id, 1)
+    with db.unit_of_work() as uow:
+        uow.documents.start(document_id, 1)
+        uow.pages.save_results([(document_id, page)])
+        uow.commit()
+    with db.engine.begin() as connection:
+        command.downgrade(alembic_config(connection), "0006_raw_output_key")
+    assert db.current_revision() == "0006_raw_output_key"
+    foreign = sa.inspect(db.engine).get_foreign_keys("blocks")
+    assert [fk["referred_table"] for fk in foreign] == ["pages"]
+    db.upgrade()
+    assert sa.inspect(db.engine).get_foreign_keys("blocks") == []
+    assert _diff(db, metadata) == []
+    with db.unit_of_work() as uow:
+        stored = uow.documents.load(document_id)
+    assert stored is not None
+    assert [b.model_dump() for b in stored.pages[0].blocks] == [b.model_dump() for b in page.blocks]
