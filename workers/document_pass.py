@@ -1,11 +1,19 @@
-"""Running the document-level pass once a document's last page is persisted.
+"""Running the document-level pass on a terminal document: when its last page is persisted
+(workers), and after a reviewer's correction or accept of one of its pages (the review API and
+``docparse review accept``), so the stored structure and ``table_cells`` follow the chosen results.
 
-:func:`run_document_pass` loads the terminal document, runs the pure pass
-(:func:`docparse.document.analyse`) and stores its result (:mod:`storage.structures`), in a
-transaction of its own after the page's, under the document lock. Idempotent: a second run
-(a redelivered task, a reprocess) replaces the result with the same one. A failure is logged
-and never fails the page that triggered it: readers fall back to running the pass themselves
-(:func:`docparse.document.structure_of`).
+:func:`run_document_pass` locks the terminal document, loads it, runs the pure pass
+(:func:`docparse.document.analyse`) and stores its result (:mod:`storage.structures`), all in
+one transaction of its own after the write that triggered it. Idempotent: a second run (a
+redelivered task, a reprocess, another correction) replaces the result as a whole. Because the
+document row stays locked from load to save, and every page write takes that lock first, two
+runs racing (two reviewers correcting two pages of one document) cannot store a result that
+misses a committed correction.
+
+A failure is logged (``document_pass.failed``) and never fails the write that triggered it: the
+stored result then stays *stale* — its ``document_passes.computed_at`` is older than a page's
+``updated_at`` — and readers (the tables API, exports) run the pass themselves
+(:func:`storage.structures.stored_structure`) until it runs again.
 """
 
 from __future__ import annotations
@@ -24,21 +32,22 @@ log = structlog.get_logger("docparse.workers")
 
 
 def run_document_pass(db: Database, document_id: str) -> DocumentStructure | None:
-    """Run the pass on a terminal document and store the result; ``None`` (nothing stored) when
-    the document is missing or not terminal (reset meanwhile), or when the pass failed."""
+    """Run the pass on a terminal document and store the result, replacing any earlier one;
+    ``None`` (nothing stored) when the document is missing or not terminal (reset meanwhile: its
+    own last page runs the pass again), or when the pass failed (logged; the stored result stays
+    stale). Never raises."""
     try:
         with db.unit_of_work() as uow:
-            document = uow.documents.load(document_id, include_raw=False)
-        if document is None or document.status not in TERMINAL_STATUSES:
-            return None
-        structure = analyse(document)
-        with db.unit_of_work() as uow:
             if uow.documents.lock(document_id) not in TERMINAL_STATUSES:
-                return None  # reprocessing began meanwhile: its own last page runs the pass again
+                return None
+            document = uow.documents.load(document_id, include_raw=False)
+            if document is None:  # pragma: no cover - the row is locked
+                return None
+            structure = analyse(document)
             uow.structures.save(document_id, structure)
             uow.commit()
-    except Exception:  # never fail the page that completed the document
-        log.exception("document_pass.failed", document=document_id)
+    except Exception:  # never fail the page, correction or accept that triggered it
+        log.exception("document_pass.failed", document=document_id, stored="stale")
         return None
     log.info(
         "document_pass.done",

@@ -9,6 +9,11 @@ Optimistic concurrency: ``GET .../pages/{n}/review`` answers with an ``ETag``; a
 as ``If-Match`` (``428`` without it). When the page changed in between — another reviewer,
 another tab, a reprocess — the answer is ``409`` with the page as it is now (``current``) and
 the rejected body (``submitted``), and nothing is written. ``If-Match: *`` overrides knowingly.
+
+After a correction or an accept of a page of a terminal document, the document pass runs again
+in the same request (:func:`workers.document_pass.run_document_pass`), so the stored structure,
+``document_tables`` and ``table_cells`` follow what the reviewer saved; when it fails, the write
+still stands (logged, the stored result stays stale and readers run the pass themselves).
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ from docparse.api.routes_uploads import status_url
 from docparse.services import Services
 from schemas import CoordinateConvention, Page
 from storage import NotReviewable, PageNotFound, ReviewConflict, ReviewState
+from workers.document_pass import run_document_pass
 
 router = APIRouter(tags=["review"])
 PageNumber = Annotated[int, Path(ge=1, le=1_000_000, description="1-based page number")]
@@ -95,7 +101,8 @@ def _expected(if_match: str | None, current: str) -> str:
 def _write(
     services: Services, request: Request, document_id: str, number: int, base: str, if_match: str | None, write: Any
 ) -> Response:
-    """Run ``write(uow, expected_token)`` with the page's concurrency check; answer the page."""
+    """Run ``write(uow, expected_token)`` with the page's concurrency check, then the document
+    pass again on what the pages now hold; answer the page."""
     current, _ = _load(services, document_id, number, base)
     expected = _expected(if_match, current.review.etag.strip('"'))
     try:
@@ -113,6 +120,7 @@ def _write(
         ) from None
     except NotReviewable as exc:
         raise ProblemError(409, str(exc), kind="page-not-reviewable") from None
+    run_document_pass(services.db, document_id)  # never raises: a failure leaves the result stale
     page, _ = _load(services, document_id, number, base)
     return Response(page.model_dump_json(), media_type="application/json", headers={"ETag": page.review.etag})
 

@@ -4,7 +4,9 @@ the configured database (the same storage calls as the review API); and the data
 
 Corrections themselves are made in the viewer (or with ``PUT .../pages/{n}/blocks``); from the
 command line a person accepts, flags and assigns. The acting name is ``--as`` (default: the
-``USER`` environment variable), recorded as the reviewer.
+``USER`` environment variable), recorded as the reviewer. An accept runs the document pass
+again, as the API does after a correction or an accept, so the document's tables and
+structure follow its pages' chosen results.
 """
 
 from __future__ import annotations
@@ -86,10 +88,13 @@ def review_accept(
     page: Annotated[int, typer.Argument(help="the page number", min=1)],
     who: AsOpt = None,
 ) -> None:
-    """Accept a page as it is: status ok, reviewed."""
+    """Accept a page as it is: status ok, reviewed; the document's tables and structure are
+    computed again from its pages' chosen results."""
     from storage import NotReviewable, PageNotFound
+    from workers.document_pass import run_document_pass
 
-    with _services().db.unit_of_work() as uow:
+    db = _services().db
+    with db.unit_of_work() as uow:
         try:
             token = uow.reviews.state(document_id, page).token
             state = uow.reviews.accept(document_id, page, reviewer=_who(who), expected=token)
@@ -97,6 +102,7 @@ def review_accept(
             err.print(f"[red]{exc}[/red]")
             raise typer.Exit(1) from None
         uow.commit()
+    run_document_pass(db, document_id)  # as the review API does; a failure is logged, never fatal
     out.print(f"{document_id} page {page}: {state.status}, reviewed by {state.reviewed_by}")
 
 

@@ -8,7 +8,9 @@ and every table as data. Nothing the model said is changed or lost: pages stay a
 :func:`reading_flow` is the view exporters use: the blocks to show page by page, merged
 forms in place of their parts, furniture dropped unless asked for.
 
-Runs when a document's last page is persisted (workers) and at the end of ``docparse parse``.
+Runs when a document's last page is persisted (workers), after a reviewer's correction or
+accept of one of its pages (:func:`workers.document_pass.run_document_pass`) and at the end of
+``docparse parse``.
 """
 
 from docparse.document.analyse import PASS_VERSION, analyse, placed_blocks, structure_of, with_structure

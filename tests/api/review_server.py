@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from docparse.api import create_app
+from storage import Database
 from tests.api.conftest import LiveServer, api_settings
 from tests.paths import REPO_ROOT
 
@@ -31,14 +32,20 @@ class ReviewDeployment:
     ids: dict[str, str]
     """Sample file name -> document id (all owned by :data:`OWNER`)."""
 
+    @property
+    def db(self) -> Database:
+        """The deployment's database (SQLite), for SQL the way a user would write it."""
+        db: Database = self.server.app.state.services.db
+        return db
+
     def client(self, name: str = OWNER) -> httpx.Client:
         key = {**KEYS, **ADMIN_KEYS, **REVIEWERS}[name]
         return self.server.client(key)
 
 
 @contextlib.contextmanager
-def review_deployment(data_dir: Path) -> Iterator[ReviewDeployment]:
-    """Ingest :data:`SAMPLES` in process as :data:`OWNER` and serve the API over them."""
+def review_deployment(data_dir: Path, samples: tuple[str, ...] = SAMPLES) -> Iterator[ReviewDeployment]:
+    """Ingest ``samples`` (sample file names) in process as :data:`OWNER` and serve the API over them."""
     from docparse.intake import ProcessingRequest, submit
     from docparse.services import Services
     from workers.engines import clear_engines
@@ -53,7 +60,7 @@ def review_deployment(data_dir: Path) -> Iterator[ReviewDeployment]:
         services.prepare()
         assert services.embedded
         results = submit(
-            [REPO_ROOT / "samples" / name for name in SAMPLES],
+            [REPO_ROOT / "samples" / name for name in samples],
             db=services.db,
             blobs=services.blobs,
             app=services.app,
@@ -61,7 +68,7 @@ def review_deployment(data_dir: Path) -> Iterator[ReviewDeployment]:
             owner=OWNER,
         )
         clear_engines()
-        ids = {name: r.document_id or "" for name, r in zip(SAMPLES, results, strict=True)}
+        ids = {name: r.document_id or "" for name, r in zip(samples, results, strict=True)}
         assert all(ids.values())
         settings = api_settings(api_keys=KEYS, api_admin_keys=ADMIN_KEYS, api_reviewer_keys=REVIEWERS)
         with LiveServer(create_app(services, settings)) as server:

@@ -134,3 +134,48 @@ def test_review_commands_and_data_sets(docparse: Run, tmp_path: Path, monkeypatc
         if ours.bbox is not None and theirs.bbox is not None:
             px = page.geometry.width / width
             assert abs(ours.bbox.x0 - theirs.bbox.x0) <= px and abs(ours.bbox.y1 - theirs.bbox.y1) <= px
+
+
+def test_review_accept_refreshes_the_document_tables(
+    docparse: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A page corrected without the pass running again (stored result stale), then accepted with
+    ``docparse review accept``: the accept runs the pass, and ``table_cells`` hold the correction."""
+    import sqlalchemy as sa
+
+    from docparse.services import Services
+
+    env = {"DOCPARSE_DATA_DIR": str(tmp_path / "data"), "DOCPARSE_ENGINE": "pdf-text"}
+    assert docparse("ingest", str(SAMPLES_DIR / "invoice.pdf"), env=env).returncode == 0
+    document_id = _ids(docparse("status", env=env).stdout)["invoice.pdf"]
+    monkeypatch.setenv("DOCPARSE_DATA_DIR", str(tmp_path / "data"))
+    db = Services.from_env().prepare()
+    query = sa.text("SELECT text FROM table_cells WHERE document_id = :d AND row_index = 1 AND col_index = 0")
+    try:
+        with db.unit_of_work() as uow:
+            assert uow.structures.get(document_id) is not None  # the pass ran at ingest
+            page, state = uow.reviews.page(document_id, 1)
+            assert page.geometry is not None
+            table = next(b for b in page.blocks if b.type == "table")
+            cells = [
+                c.model_copy(update={"text": "Corrected item"}) if (c.row, c.col) == (1, 0) else c for c in table.cells
+            ]
+            blocks = [table.model_copy(update={"cells": cells}) if b is table else b for b in page.blocks]
+            fixed = normalize_blocks(document_id, 1, blocks, page.geometry, "qwen2.5-absolute")
+            attempt = human_attempt(fixed, page.geometry, "qwen2.5-absolute", "olivia")
+            uow.reviews.correct(document_id, 1, blocks=fixed, attempt=attempt, reviewer="olivia", expected=state.token)
+            uow.commit()
+        with db.unit_of_work() as uow:
+            assert uow.structures.get(document_id) is None  # stale: storage alone does not run the pass
+        with db.engine.connect() as connection:
+            assert connection.execute(query, {"d": document_id}).scalars().all() != ["Corrected item"]
+
+        accepted = docparse("review", "accept", document_id, "1", "--as", "olivia", env=env)
+        assert accepted.returncode == 0, accepted.stderr
+
+        with db.unit_of_work() as uow:
+            assert uow.structures.get(document_id) is not None
+        with db.engine.connect() as connection:
+            assert connection.execute(query, {"d": document_id}).scalars().all() == ["Corrected item"]
+    finally:
+        db.dispose()

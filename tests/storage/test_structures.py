@@ -3,13 +3,15 @@ structure back on load, and table cells queryable in SQL (the README's example q
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 import pytest
 import sqlalchemy as sa
 
+import workers.document_pass
 from docparse.document import analyse
-from schemas import Document
+from schemas import Attempt, Document, DocumentStructure
 from storage import Database
 from storage.cell_numbers import cell_number
 from tests.document.builders import PageBuilder
@@ -162,3 +164,55 @@ def test_a_page_changed_after_the_pass_makes_the_stored_result_stale(db: Databas
     fresh = run_document_pass(db, document_id)
     with db.unit_of_work() as uow:
         assert fresh is not None and uow.structures.get(document_id) == fresh
+
+
+def test_a_correction_committed_while_the_pass_runs_is_never_lost(
+    db: Database, queued: Callable[..., str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reviewer corrects page 2 (then runs the pass, as the review API does) while an earlier
+    run is between loading the document and saving its result: the earlier run holds the
+    document lock from load to save, so the correction waits for it, and the result stored last
+    is the corrected one. (Loading and saving in two transactions lost the correction: the
+    earlier run saved its older result last, newer than the page, so it looked current.)"""
+    document_id, _ = store(db, queued, invoice_pages("1,500.00"))
+    with db.unit_of_work() as uow:
+        page, state = uow.reviews.page(document_id, 2)
+    fixed = [
+        b.model_copy(
+            update={
+                "cells": [c.model_copy(update={"text": "2,000.00"}) if c.text == "1,500.00" else c for c in b.cells]
+            }
+        )
+        if b.type == "table"
+        else b
+        for b in page.blocks
+    ]
+    attempt = Attempt(index=0, engine="human", model_width=1232, model_height=1596, output="<table></table>")
+
+    def correct_then_pass() -> None:
+        with db.unit_of_work() as uow:
+            uow.reviews.correct(document_id, 2, blocks=fixed, attempt=attempt, reviewer="rita", expected=state.token)
+            uow.commit()
+        assert run_document_pass(db, document_id) is not None
+
+    reviewer = threading.Thread(target=correct_then_pass)
+    calls: list[str] = []
+
+    def analyse_while_a_reviewer_saves(document: Document) -> DocumentStructure:
+        calls.append(document.id)
+        if len(calls) == 1:  # the earlier run, its document loaded: the reviewer saves now
+            reviewer.start()
+            reviewer.join(timeout=0.5)  # without the lock held, the reviewer is done by now
+        return analyse(document)
+
+    monkeypatch.setattr(workers.document_pass, "analyse", analyse_while_a_reviewer_saves)
+    assert run_document_pass(db, document_id) is not None
+    reviewer.join(timeout=30)
+    assert not reviewer.is_alive() and len(calls) == 2
+    with db.unit_of_work() as uow:
+        structure = uow.structures.get(document_id)
+    assert structure is not None  # current: stored after the correction
+    assert ["Total", "2,000.00"] in structure.tables[0].data.grid()
+    with db.engine.connect() as connection:
+        query = sa.text("SELECT text FROM table_cells WHERE document_id = :d AND number >= 1000")
+        assert connection.execute(query, {"d": document_id}).scalars().all() == ["2,000.00"]
