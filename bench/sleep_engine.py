@@ -3,12 +3,14 @@
 Importing this module registers it (``DOCPARSE_ENGINE_PLUGINS=bench.sleep_engine``); the
 latency comes from ``DOCPARSE_BENCH_LATENCY_S`` (:class:`SleepSettings`).
 
-It reads nothing and recognizes nothing. Each page costs a fixed latency (``time.sleep``,
-default 0.2 s, ``DOCPARSE_BENCH_LATENCY_S``) and comes back as valid QwenVL HTML — one heading
-and one paragraph whose boxes lie inside the page — with stop reason ``stop``. It stands in for
-a vision-language model where the cost of a page must be known and steady: the worker crash
-test (a slow page to kill a worker in the middle of) and ``make bench`` (queue and database
-throughput without a GPU). With ``DOCPARSE_BENCH_EXCLUSIVE=1`` it stands for one device: the
+It reads nothing and recognizes nothing. Each page costs a fixed latency (default 0.2 s,
+``DOCPARSE_BENCH_LATENCY_S``) and comes back as valid QwenVL HTML — one heading and one
+paragraph whose boxes lie inside the page — with stop reason ``stop``. The latency is a wait on
+the caller's cancellation token (a plain sleep without one), so a cancelled page stops at once,
+like an interruptible model would: the in-flight cancellation tests use a long latency. It
+stands in for a vision-language model where the cost of a page must be known and steady: the
+worker crash test (a slow page to kill a worker in the middle of) and ``make bench`` (queue and
+database throughput without a GPU). With ``DOCPARSE_BENCH_EXCLUSIVE=1`` it stands for one device: the
 pages of one process take turns (as one GPU's ``generate`` does), so a process can finish at
 most one page per latency however many threads feed it. Never use it to parse real documents.
 """
@@ -23,6 +25,7 @@ from collections.abc import Sequence
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from docparse.cancellation import Cancellation, Cancelled
 from docparse.engines import registry
 from docparse.engines.base import Engine, EngineInfo, EngineOutput, GenerationOptions, PageInput
 from docparse.engines.settings import EngineSettings
@@ -78,12 +81,22 @@ class BenchSleepEngine:
     def info(self) -> EngineInfo:
         return self._info
 
-    def infer(self, pages: Sequence[PageInput], options: GenerationOptions | None = None) -> list[EngineOutput]:
+    def infer(
+        self,
+        pages: Sequence[PageInput],
+        options: GenerationOptions | None = None,
+        *,
+        cancel: Cancellation | None = None,
+    ) -> list[EngineOutput]:
+        """:func:`bench_html` per page after ``latency_s``; :class:`Cancelled` as soon as ``cancel`` is set."""
         outputs = []
         for page in pages:
             start = time.perf_counter()
             with _DEVICE if self.exclusive else contextlib.nullcontext():
-                time.sleep(self.latency_s)
+                if cancel is None:
+                    time.sleep(self.latency_s)
+                elif cancel.wait(self.latency_s):
+                    raise Cancelled(cancel.reason or "cancelled")
             text = bench_html(page.model_width, page.model_height)
             outputs.append(
                 EngineOutput(

@@ -4,6 +4,13 @@
 ladder step's still-unfinished pages to the engine together (one ``infer`` call per step,
 so batching engines and HTTP engines see many pages at once). The decisions come from
 :mod:`docparse.policy`; this module only carries them out and records the evidence.
+
+Cancellation (:mod:`docparse.cancellation`): a page's render and every ladder step take the
+caller's token; a set token stops the ladder before the next step (and the render child or
+the engine call in progress, where they can be interrupted) with
+:class:`~docparse.cancellation.Cancelled`. The interrupted step records nothing, so an
+interrupted page never carries a half attempt; pages whose ladder had already ended keep
+their result (``done``).
 """
 
 from __future__ import annotations
@@ -12,7 +19,8 @@ from dataclasses import dataclass, field
 
 import structlog
 
-from docparse.engines.base import Engine, EngineInfo, EngineOutput, GenerationOptions, PageInput
+from docparse.cancellation import Cancellation, Cancelled, check
+from docparse.engines.base import Engine, EngineInfo, EngineOutput, GenerationOptions, PageInput, infer_pages
 from docparse.policy import LadderStep, OutputPolicy, Verdict, best_attempt
 from docparse.qwenvl import ParseResult, parse_qwenvl_html
 from docparse.render import OpenedDocument, RenderedPage, RenderError, encode_image
@@ -42,19 +50,30 @@ class PageRun:
     done: bool = False
     image_bytes: tuple[bytes, str] | None = None
     password: str | None = None
+    cancel: Cancellation | None = None
+    """Stops a render in progress (the render child is killed): :class:`Cancelled` propagates."""
 
     @classmethod
     def start(
-        cls, opened: OpenedDocument, number: int, info: EngineInfo, document_id: str, password: str | None = None
+        cls,
+        opened: OpenedDocument,
+        number: int,
+        info: EngineInfo,
+        document_id: str,
+        password: str | None = None,
+        cancel: Cancellation | None = None,
     ) -> PageRun:
-        run = cls(number=number, document_id=document_id, opened=opened, password=password)
+        """Render the page for ``info``'s pixel budget; raises :class:`Cancelled` when ``cancel``
+        is set before or while it renders."""
+        check(cancel)
+        run = cls(number=number, document_id=document_id, opened=opened, password=password, cancel=cancel)
         run._render(info.min_pixels, info.max_pixels, info.patch_factor)
         return run
 
     def _render(self, min_pixels: int, max_pixels: int, factor: int) -> None:
         try:
             self.rendered = self.opened.render_page(
-                self.number - 1, min_pixels=min_pixels, max_pixels=max_pixels, factor=factor
+                self.number - 1, min_pixels=min_pixels, max_pixels=max_pixels, factor=factor, cancel=self.cancel
             )
         except RenderError as exc:
             self.rendered, self.render_error, self.done = None, str(exc), True
@@ -143,29 +162,46 @@ class PageRun:
         )
 
 
-def run_ladder(chunk: list[PageRun], engine: Engine, policy: OutputPolicy, *, keep_image: bool = False) -> None:
-    """Run every ladder step over the pages of ``chunk`` that still need an attempt."""
+def run_ladder(
+    chunk: list[PageRun],
+    engine: Engine,
+    policy: OutputPolicy,
+    *,
+    keep_image: bool = False,
+    cancel: Cancellation | None = None,
+) -> None:
+    """Run every ladder step over the pages of ``chunk`` that still need an attempt.
+
+    Raises :class:`Cancelled` once ``cancel`` is set: before a step starts, during its
+    re-render, or after an engine call that returned with the token set (that call's
+    outputs are dropped, never recorded). Pages already ``done`` keep their result."""
     info = engine.info
     for index, step in enumerate(policy.ladder):
         active = [run for run in chunk if not run.done and run.rendered is not None]
         if not active:
             break
+        check(cancel)  # a safe point: between two attempts, nothing half recorded
         for run in active:
             if keep_image:
                 run.keep_image()
             run.prepare(step, info)
         active = [run for run in active if run.rendered is not None]
-        outputs = _infer(engine, [run.page_input() for run in active], step.options)
+        outputs = _infer(engine, [run.page_input() for run in active], step.options, cancel)
         for run, output in zip(active, outputs, strict=True):
             run.record(index, step, output, info, policy)
 
 
-def _infer(engine: Engine, inputs: list[PageInput], options: GenerationOptions) -> list[EngineOutput]:
-    """The engine's outputs; an engine that breaks its no-raise contract fails only these pages."""
+def _infer(
+    engine: Engine, inputs: list[PageInput], options: GenerationOptions, cancel: Cancellation | None = None
+) -> list[EngineOutput]:
+    """The engine's outputs; an engine that breaks its no-raise contract fails only these pages.
+    :class:`Cancelled` (the token was set during the call) propagates."""
     if not inputs:
         return []
     try:
-        outputs = engine.infer(inputs, options)
+        outputs = infer_pages(engine, inputs, options, cancel)
+    except Cancelled:
+        raise
     except Exception as exc:
         log.exception("engine.raised", engine=engine.info.name)
         return [EngineOutput(text="", stop_reason="error", error=f"{type(exc).__name__}: {exc}") for _ in inputs]

@@ -22,6 +22,7 @@ from typing import Any
 
 import structlog
 
+from docparse.cancellation import Cancellation, Cancelled
 from docparse.document import analyse
 from docparse.engines.base import Engine, EngineInfo
 from docparse.engines.factory import create_engine
@@ -179,19 +180,37 @@ def parse_page_ranges(spec: str) -> list[int]:
 
 
 def process_pages(
-    opened: OpenedDocument, numbers: Sequence[int], engine: Engine, opts: ParseOptions, document_id: str
+    opened: OpenedDocument,
+    numbers: Sequence[int],
+    engine: Engine,
+    opts: ParseOptions,
+    document_id: str,
+    *,
+    cancel: Cancellation | None = None,
 ) -> Iterator[tuple[Page, tuple[bytes, str] | None]]:
     """Each page of ``numbers`` (1-based) as a finished :class:`Page`, with its image when
     ``opts.keep_page_images``. Pages go in chunks of ``opts.chunk_size`` (bounded memory),
     each chunk through the retry ladder together. Workers call this for their page batches.
+
+    ``cancel`` (:mod:`docparse.cancellation`) stops the work at the next safe point — before
+    a page renders, while the render child draws, between ladder attempts, inside an engine
+    call that can be interrupted: the pages of the chunk whose ladder had already ended are
+    yielded, then :class:`~docparse.cancellation.Cancelled` is raised. An interrupted page is
+    never yielded (not even as failed): the caller still holds it, unprocessed.
     """
     size = max(1, opts.chunk_size)
     policy = policy_for(engine.info, opts)
     for start in range(0, len(numbers), size):
-        chunk = [
-            PageRun.start(opened, n, engine.info, document_id, opts.password) for n in numbers[start : start + size]
-        ]
-        run_ladder(chunk, engine, policy, keep_image=opts.keep_page_images)
+        chunk: list[PageRun] = []
+        try:
+            for n in numbers[start : start + size]:
+                chunk.append(PageRun.start(opened, n, engine.info, document_id, opts.password, cancel))
+            run_ladder(chunk, engine, policy, keep_image=opts.keep_page_images, cancel=cancel)
+        except Cancelled:
+            for run in chunk:
+                if run.done:  # its ladder ended before the interruption: a result like any other
+                    yield run.to_page(engine.info), run.image_bytes
+            raise
         for run in chunk:
             yield run.to_page(engine.info), run.image_bytes
 

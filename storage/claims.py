@@ -202,6 +202,15 @@ class PageClaims:
         found = self._session.execute(select(DocumentRow.status).where(DocumentRow.id == id)).scalar_one_or_none()
         return check_status(found) if found is not None else None
 
+    def statuses(self, ids: Sequence[str]) -> dict[str, DocumentStatus]:
+        """The status of each of ``ids`` that exists (an id missing from the answer was deleted),
+        in one statement, without locking: how a worker's heartbeat learns that documents whose
+        pages it is working on were cancelled or deleted meanwhile."""
+        if not ids:
+            return {}
+        stmt = select(DocumentRow.id, DocumentRow.status).where(DocumentRow.id.in_(list(ids)))
+        return {id: check_status(status) for id, status in self._session.execute(stmt)}
+
     def mark_dispatched(self, id: str) -> None:
         """Tasks were just sent for the document (the reconciler waits a full period from here)."""
         self._session.execute(update(DOCUMENTS).where(DocumentRow.id == id).values(dispatched_at=utcnow()))

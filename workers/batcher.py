@@ -7,6 +7,11 @@ waiting — pages of any documents, up to ``max_batch`` pages with the same gene
 into one ``generate``. While the model works on one batch, the task threads render (and
 queue) the pages of the next, so rendering overlaps generation and many one-page uploads
 still fill a GPU batch. Memory stays bounded: at most one page per task thread waits.
+
+Cancellation: a caller whose token is set stops waiting at once (:func:`docparse.cancellation.result`)
+and its request, if not started, is dropped; a batch already generating stops only once every
+request in it is cancelled (the inner engine gets :func:`~docparse.cancellation.all_of` their
+tokens), since the other documents in the batch still want their pages.
 """
 
 from __future__ import annotations
@@ -19,7 +24,8 @@ from dataclasses import dataclass, field
 
 import structlog
 
-from docparse.engines.base import Engine, EngineInfo, EngineOutput, GenerationOptions, PageInput
+from docparse.cancellation import Cancellation, Cancelled, all_of, result
+from docparse.engines.base import Engine, EngineInfo, EngineOutput, GenerationOptions, PageInput, infer_pages
 
 log = structlog.get_logger("docparse.workers")
 
@@ -28,6 +34,7 @@ log = structlog.get_logger("docparse.workers")
 class _Request:
     pages: list[PageInput]
     options: GenerationOptions | None
+    cancel: Cancellation | None = None
     future: Future[list[EngineOutput]] = field(default_factory=Future)
 
 
@@ -48,13 +55,20 @@ class BatchingEngine:
     def info(self) -> EngineInfo:
         return self.inner.info
 
-    def infer(self, pages: Sequence[PageInput], options: GenerationOptions | None = None) -> list[EngineOutput]:
-        """The inner engine's outputs for ``pages``, computed in a batch with other callers' pages."""
+    def infer(
+        self,
+        pages: Sequence[PageInput],
+        options: GenerationOptions | None = None,
+        *,
+        cancel: Cancellation | None = None,
+    ) -> list[EngineOutput]:
+        """The inner engine's outputs for ``pages``, computed in a batch with other callers' pages;
+        :class:`Cancelled` as soon as ``cancel`` is set (see the module docstring)."""
         if not pages:
             return []
-        request = _Request(list(pages), options)
+        request = _Request(list(pages), options, cancel)
         self._queue.put(request)
-        return request.future.result()
+        return result(request.future, cancel)
 
     def __getattr__(self, name: str) -> object:  # check(), close() and the like reach the inner engine
         return getattr(self.inner, name)
@@ -80,16 +94,35 @@ class BatchingEngine:
 
     def _loop(self) -> None:
         while True:
-            batch = self._next_batch()
+            batch = []
+            for request in self._next_batch():
+                if request.cancel is not None and request.cancel.is_set():  # its caller left: not run
+                    _settle(request.future, exc=Cancelled(request.cancel.reason or "cancelled"))
+                else:
+                    batch.append(request)
+            if not batch:
+                continue
             pages = [page for request in batch for page in request.pages]
             self.batches = [*self.batches[-999:], len(pages)]
             try:
-                outputs = self.inner.infer(pages, batch[0].options)
-            except BaseException as exc:  # an engine must not raise; if it does, its callers see it
+                outputs = infer_pages(self.inner, pages, batch[0].options, all_of(r.cancel for r in batch))
+            except BaseException as exc:  # an engine must not raise (Cancelled aside); if it does, its callers see it
                 for request in batch:
-                    request.future.set_exception(exc)
+                    _settle(request.future, exc=exc)
                 continue
             start = 0
             for request in batch:
-                request.future.set_result(outputs[start : start + len(request.pages)])
+                _settle(request.future, outputs[start : start + len(request.pages)])
                 start += len(request.pages)
+
+
+def _settle(
+    future: Future[list[EngineOutput]], outputs: list[EngineOutput] | None = None, exc: BaseException | None = None
+) -> None:
+    """Hand the caller its outputs (or the exception), unless it stopped waiting (a cancelled future)."""
+    if not future.set_running_or_notify_cancel():
+        return
+    if exc is not None:
+        future.set_exception(exc)
+    else:
+        future.set_result(outputs or [])

@@ -6,6 +6,11 @@ One :class:`LeaseKeeper` per process (:func:`keeper`). Every page a task process
 
 - renews the leases this process holds (one statement), so a live worker keeps its pages
   however long they take, and a dead one loses them ``recover_after_s`` after its last beat;
+- looks up the status of the documents whose pages it holds (one statement) and sets the
+  cancellation token (:class:`docparse.cancellation.Cancellation`) of each hold on a document
+  that was cancelled or deleted meanwhile: the page in progress stops at its next safe point
+  (:func:`docparse.pipeline.process_pages`) and is given back, so a cancel interrupts work in
+  flight within about one heartbeat, without a query per page step;
 - enforces the page time limit (``task_time_limit_s``): a page running longer is handed to
   ``on_overrun``, which fails it with the reason and ends the process (a thread cannot be
   stopped; the worker's supervisor starts a fresh process). Only in worker processes
@@ -19,12 +24,13 @@ import secrets
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import structlog
 
+from docparse.cancellation import Cancellation
 from workers.faults import failed_page
 from workers.gate import SuspectGate
 
@@ -64,22 +70,36 @@ class LeaseKeeper:
         self.gate = SuspectGate()
         self.on_overrun = on_overrun
         self._held: dict[PageKey, float] = {}
+        self._tokens: dict[str, list[Cancellation]] = {}  # document -> the tokens of its holds
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._beat, name="docparse-heartbeat", daemon=True)
         self._thread.start()
 
     @contextmanager
-    def holding(self, document_id: str, number: int) -> Iterator[None]:
-        """Mark the page as running in this process (its start time feeds the time limit)."""
-        key = (document_id, number)
+    def holding(self, document_id: str, numbers: Iterable[int]) -> Iterator[Cancellation]:
+        """Mark the pages of the document as running in this process (their start time feeds the
+        time limit) and yield a fresh token for their work: the heartbeat sets it once the document
+        is cancelled or deleted (a token lives only as long as its hold, so a document cancelled,
+        then reprocessed, is worked on again with a token that is not set)."""
+        keys = [(document_id, number) for number in numbers]
+        token = Cancellation()
+        now = time.monotonic()
         with self._lock:
-            self._held[key] = time.monotonic()
+            for key in keys:
+                self._held[key] = now
+            self._tokens.setdefault(document_id, []).append(token)
         try:
-            yield
+            yield token
         finally:
             with self._lock:
-                self._held.pop(key, None)
+                for key in keys:
+                    self._held.pop(key, None)
+                tokens = self._tokens.get(document_id, [])
+                if token in tokens:
+                    tokens.remove(token)
+                if not tokens:
+                    self._tokens.pop(document_id, None)
 
     def held(self) -> list[PageKey]:
         """The pages running in this process now."""
@@ -90,10 +110,30 @@ class LeaseKeeper:
         self._stop.set()
 
     def beat(self) -> None:
-        """One heartbeat: renew leases, then check the time limit."""
+        """One heartbeat: renew leases, interrupt the work of cancelled or deleted documents, then
+        check the time limit."""
+        with self._lock:  # only holds that exist before the lookup: a newer one may follow a reprocess
+            watched = {document_id: list(tokens) for document_id, tokens in self._tokens.items()}
         with self.db.unit_of_work() as uow:
             uow.claims.renew(self.worker_id, self.settings.recover_after_s)
+            statuses = uow.claims.statuses(list(watched)) if watched else {}
             uow.commit()
+        self._interrupt(watched, statuses)
+        self._check_time_limit()
+
+    def _interrupt(self, watched: Mapping[str, list[Cancellation]], statuses: Mapping[str, str]) -> None:
+        for document_id, tokens in watched.items():
+            status = statuses.get(document_id)
+            if status is not None and status != "cancelled":
+                continue
+            reason = "the document was deleted" if status is None else "the document was cancelled"
+            fresh = [token for token in tokens if not token.is_set()]
+            for token in fresh:
+                token.set(reason)
+            if fresh:
+                log.info("page.interrupt", worker=self.worker_id, document=document_id, reason=reason)
+
+    def _check_time_limit(self) -> None:
         if not _enforce or self.on_overrun is None:
             return
         limit = float(self.settings.task_time_limit_s)

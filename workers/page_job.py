@@ -17,7 +17,12 @@ Guarantees:
 - **Poison pages end.** A page a worker died on runs alone in its process
   (:mod:`workers.gate`); once ``max_page_deaths`` workers died on it, it fails with
   "worker died N times on this page" and the rest of the document completes.
-- **Cancel** is checked before each page; pages not run are given back (no death counted).
+- **Cancel** is checked before each chunk of pages; pages not run are given back (no death
+  counted). A page already being rendered or inferred is interrupted too: the heartbeat
+  (:mod:`workers.leases`) sets the token of the hold once its document is cancelled or deleted,
+  the pipeline stops at its next safe point, and the interrupted pages are given back like the
+  queued ones — not saved, not failed — so the document stays ``cancelled`` with every page it
+  finished, and the task thread is free for other documents within about one heartbeat.
 - **Faults.** A transient fault (database, broker, an engine server that does not answer)
   gives the unsaved pages back and propagates for the task to retry; a page over the time
   limit fails with the reason (:func:`workers.leases.on_overrun`).
@@ -32,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
+from docparse.cancellation import Cancelled
 from docparse.engines.base import EngineUnavailable
 from docparse.engines.factory import EngineChoice
 from docparse.identity import stored_options
@@ -174,10 +180,13 @@ def _run_claimed(
             if cancelled(rt, document_id):
                 log.info("infer.cancelled", document=document_id)
                 break
-            with contextlib.ExitStack() as held:
-                for number in chunk:
-                    held.enter_context(keeper.holding(document_id, number))
-                results = list(process_pages(opened, chunk, choice.engine, opts, document_id))
+            results: list[tuple[Page, tuple[bytes, str] | None]] = []
+            interrupted: str | None = None
+            with keeper.holding(document_id, chunk) as cancel:
+                try:
+                    results.extend(process_pages(opened, chunk, choice.engine, opts, document_id, cancel=cancel))
+                except Cancelled as exc:
+                    interrupted = exc.reason
             for page, image in results:
                 if remote and _engine_failed(page):
                     check_server(choice.engine)  # server down: raise (the page is given back, the task retries)
@@ -185,6 +194,9 @@ def _run_claimed(
                     return saved  # the document was deleted meanwhile
                 pending.remove(page.number)
                 saved.append(page.number)
+            if interrupted is not None:  # the rest is given back by the caller, like pages never started
+                log.info("infer.interrupted", document=document_id, pages=list(pending), reason=interrupted)
+                break
     return saved
 
 

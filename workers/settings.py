@@ -36,7 +36,8 @@ class WorkerSettings(BaseSettings):
         default=300.0,
         gt=0,
         description="a page a worker holds is leased for this long (the worker's heartbeat renews it); work "
-        "nobody holds and nobody advanced for this long is re-enqueued by the reconciler",
+        "nobody holds and nobody advanced for this long is re-enqueued by the reconciler. The heartbeat (heartbeat_s) "
+        "also interrupts pages of cancelled or deleted documents: it sets how fast a cancel stops work in flight",
     )
     max_page_deaths: int = Field(
         default=3, ge=1, description="a page whose processing killed this many workers fails with the reason"
@@ -100,7 +101,8 @@ class WorkerSettings(BaseSettings):
 
     @property
     def heartbeat_s(self) -> float:
-        """How often a worker renews its leases and the reconciler looks for lost work."""
+        """How often a worker renews its leases, interrupts pages of cancelled or deleted documents
+        (the latency of a cancel for a page in flight) and the reconciler looks for lost work."""
         return max(0.2, min(30.0, self.recover_after_s / 4))
 
     @property

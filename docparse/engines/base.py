@@ -6,11 +6,13 @@ transformers, httpx clients) happen lazily inside the runtime modules, never her
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
+from docparse.cancellation import Cancellation, Cancelled
 from schemas import CoordinateConvention, StopReason
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -91,8 +93,49 @@ class Engine(Protocol):
     def info(self) -> EngineInfo: ...
 
     def infer(self, pages: Sequence[PageInput], options: GenerationOptions | None = None) -> list[EngineOutput]:
-        """One output per input page, in order. Failures of one page are an ``error`` output, not a raise."""
+        """One output per input page, in order. Failures of one page are an ``error`` output, not a raise.
+
+        An engine that can be interrupted also takes a keyword-only ``cancel:
+        Cancellation | None = None`` (see :func:`infer_pages`): once the token is set it
+        returns as soon as it can, or raises :class:`~docparse.cancellation.Cancelled`;
+        whatever it returns from such a call is discarded by the caller."""
         ...
+
+
+_ACCEPTS_CANCEL: dict[type, bool] = {}
+
+
+def accepts_cancel(engine: Engine) -> bool:
+    """Whether ``engine.infer`` takes the ``cancel`` keyword (checked once per engine class)."""
+    kind = type(engine)
+    known = _ACCEPTS_CANCEL.get(kind)
+    if known is None:
+        try:
+            known = "cancel" in inspect.signature(engine.infer).parameters
+        except (TypeError, ValueError):  # no signature to read: call it the plain way
+            known = False
+        _ACCEPTS_CANCEL[kind] = known
+    return known
+
+
+def infer_pages(
+    engine: Engine,
+    pages: Sequence[PageInput],
+    options: GenerationOptions | None = None,
+    cancel: Cancellation | None = None,
+) -> list[EngineOutput]:
+    """``engine.infer(pages, options)``, handing it ``cancel`` when it takes one (engines
+    written before cancellation existed keep working: they just run each call to its end).
+
+    Raises :class:`~docparse.cancellation.Cancelled` when ``cancel`` was set by the time the
+    call returned: its outputs may be cut short by the interruption and are never used."""
+    if cancel is not None and accepts_cancel(engine):
+        outputs = engine.infer(pages, options, cancel=cancel)  # type: ignore[call-arg]
+    else:
+        outputs = engine.infer(pages, options)
+    if cancel is not None and cancel.is_set():
+        raise Cancelled(cancel.reason or "cancelled")
+    return outputs
 
 
 class EngineUnavailable(RuntimeError):

@@ -42,6 +42,11 @@ Design choices:
   keeps its semaphore slot while it waits, which eases the load on a rate-limited server.
   ``timeout_s`` bounds each network phase of one attempt (connect, write, and the wait for
   the non-streamed answer), not the whole page.
+* **Cancellation**: ``infer(..., cancel=token)`` waits for the pages in slices of
+  :data:`~docparse.cancellation.POLL_S`; once the token is set the call's task is cancelled on
+  the engine's loop — requests in flight are abandoned (their connections closed, which lets
+  vLLM and SGLang abort the generation), backoff waits end, slots are released — and
+  :class:`~docparse.cancellation.Cancelled` is raised: no thread stays stuck on a page nobody wants.
 * **Finish reasons**: ``stop`` -> ``stop``; ``length`` -> ``length``; ``content_filter``,
   ``abort`` and ``error`` -> ``error`` (text kept, reason in ``error``); a missing or other
   value -> ``stop``, logged at WARNING with the raw value.
@@ -66,6 +71,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from docparse.cancellation import Cancellation, result
 from docparse.engines.base import EngineInfo, EngineOutput, EngineUnavailable, GenerationOptions, PageInput
 from docparse.engines.openai_chat import build_chat_request, encode_image, parse_chat_response
 from docparse.engines.openai_http import (
@@ -179,15 +185,22 @@ class OpenAIEngine:
 
     # -- public API -------------------------------------------------------------------------
 
-    def infer(self, pages: Sequence[PageInput], options: GenerationOptions | None = None) -> list[EngineOutput]:
+    def infer(
+        self,
+        pages: Sequence[PageInput],
+        options: GenerationOptions | None = None,
+        *,
+        cancel: Cancellation | None = None,
+    ) -> list[EngineOutput]:
         """One output per page, in input order; a failed page is an ``error`` output, never a raise.
 
         ``latency_s`` spans the request's attempts and backoff waits, not the image encoding
-        nor the wait for a free slot.
+        nor the wait for a free slot. Once ``cancel`` is set the requests are abandoned and
+        :class:`~docparse.cancellation.Cancelled` is raised (see the module docstring).
         """
         if not pages:
             return []
-        return self._loop.run(self._infer_all(list(pages), options))
+        return result(self._loop.submit(self._infer_all(list(pages), options)), cancel)
 
     def check(self) -> list[str]:
         """``GET {base_url}/models``: the served model ids, or ``EngineUnavailable`` saying what is wrong."""

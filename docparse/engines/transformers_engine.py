@@ -9,6 +9,11 @@ is 0. A :class:`~docparse.engines.loop_guard.LoopGuard` ends rows whose tail rep
 reason ``loop``); EOS or a stop string from ``spec.stop`` gives ``stop``; hitting
 ``max_new_tokens`` gives ``length``.
 
+A cancellation token (``infer(..., cancel=token)``, :mod:`docparse.cancellation`) is read by a
+stopping criterion at every decoding step: once it is set every row of the batch ends, the
+batches not started are skipped and :class:`~docparse.cancellation.Cancelled` is raised, so a
+cancelled page frees the model within one token instead of running to ``max_new_tokens``.
+
 ``latency_s`` is the wall time of the ``generate`` call that produced the page (input
 preparation included), shared by all pages of that batch: per-page time inside a batch is not
 observable. Heavy imports (torch, transformers) happen inside functions only.
@@ -24,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from docparse.cancellation import Cancellation, Cancelled
 from docparse.engines.base import EngineInfo, EngineOutput, EngineUnavailable, GenerationOptions, PageInput
 from docparse.engines.loop_guard import LoopGuard, LoopGuardConfig
 from docparse.engines.qwen_inputs import PageInputError, PreparedPage, QwenInputBuilder, load_image_processor
@@ -168,6 +174,19 @@ def _first_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text.splitlines()[0]}" if text else type(exc).__name__
 
 
+class CancelCriterion:
+    """A ``generate`` stopping criterion: every row ends once ``cancel`` is set (one bool per
+    row, like :class:`~docparse.engines.loop_guard.LoopGuard`)."""
+
+    def __init__(self, cancel: Cancellation) -> None:
+        self.cancel = cancel
+
+    def __call__(self, input_ids: Any, scores: Any = None, **kwargs: Any) -> Any:
+        import torch
+
+        return torch.full((input_ids.shape[0],), self.cancel.is_set(), dtype=torch.bool, device=input_ids.device)
+
+
 def _is_oom(exc: BaseException) -> bool:
     import torch
 
@@ -263,8 +282,15 @@ class TransformersEngine:
             kwargs["tokenizer"] = self.loaded.tokenizer
         return kwargs
 
-    def infer(self, pages: Sequence[PageInput], options: GenerationOptions | None = None) -> list[EngineOutput]:
-        """One output per page, in order; a page that fails becomes an ``error`` output."""
+    def infer(
+        self,
+        pages: Sequence[PageInput],
+        options: GenerationOptions | None = None,
+        *,
+        cancel: Cancellation | None = None,
+    ) -> list[EngineOutput]:
+        """One output per page, in order; a page that fails becomes an ``error`` output.
+        :class:`Cancelled` once ``cancel`` is set (generation stops at the next token)."""
         outputs: list[EngineOutput | None] = [None] * len(pages)
         ready: list[tuple[int, PreparedPage]] = []
         for i, page in enumerate(pages):
@@ -273,16 +299,22 @@ class TransformersEngine:
             except PageInputError as exc:
                 outputs[i] = EngineOutput(text="", stop_reason="error", error=str(exc))
         kwargs = self.generation_kwargs(options)
+        if cancel is not None:
+            kwargs["stopping_criteria"] = [CancelCriterion(cancel)]
         self._batch = self.batch_size
         start = 0
         while start < len(ready):
             chunk = ready[start : start + self._batch]
             start += len(chunk)
-            for i, out in self._run(chunk, kwargs):
+            for i, out in self._run(chunk, kwargs, cancel):
                 outputs[i] = out
+            if cancel is not None and cancel.is_set():  # the rows just generated were cut short
+                raise Cancelled(cancel.reason or "cancelled")
         return [o if o is not None else EngineOutput(text="", stop_reason="error", error="not run") for o in outputs]
 
-    def _run(self, chunk: list[tuple[int, PreparedPage]], kwargs: dict[str, Any]) -> list[tuple[int, EngineOutput]]:
+    def _run(
+        self, chunk: list[tuple[int, PreparedPage]], kwargs: dict[str, Any], cancel: Cancellation | None = None
+    ) -> list[tuple[int, EngineOutput]]:
         """Generate for ``chunk``; on failure split it (halving the batch on OOM) down to single pages."""
         try:
             results = self._generate([p for _, p in chunk], kwargs)
@@ -302,7 +334,9 @@ class TransformersEngine:
                 half = 1
             out: list[tuple[int, EngineOutput]] = []
             for s in range(0, len(chunk), half):
-                out.extend(self._run(chunk[s : s + half], kwargs))
+                if cancel is not None and cancel.is_set():
+                    break  # the caller raises Cancelled; these rows are not wanted any more
+                out.extend(self._run(chunk[s : s + half], kwargs, cancel))
             return out
 
     def _free_memory(self) -> None:
@@ -315,6 +349,8 @@ class TransformersEngine:
             torch.cuda.empty_cache()
 
     def _generate(self, prepared: list[PreparedPage], kwargs: dict[str, Any]) -> list[EngineOutput]:
+        """``generate`` over ``prepared`` with ``kwargs``; the loop guard joins the stopping
+        criteria given there (the cancellation criterion)."""
         import torch
 
         t0 = time.perf_counter()
@@ -323,8 +359,10 @@ class TransformersEngine:
         batch["pixel_values"] = batch["pixel_values"].to(model.dtype)
         width = batch["input_ids"].shape[1]
         guard = LoopGuard(prompt_length=width, config=self.loop_guard, finished_ids=self.finished_ids)
+        options = {k: v for k, v in kwargs.items() if k != "stopping_criteria"}
+        criteria = [guard, *kwargs.get("stopping_criteria", ())]
         with torch.inference_mode():
-            sequences = model.generate(**batch, **kwargs, stopping_criteria=[guard])
+            sequences = model.generate(**batch, **options, stopping_criteria=criteria)
         latency = time.perf_counter() - t0
         generated = sequences[:, width:].tolist()
         return [

@@ -11,8 +11,9 @@ Every page image is produced at exactly Qwen's ``smart_resize`` size
 pixels maps back to page space with ``x_page = x * geometry.width / geometry.model_width``
 (points of the displayed PDF page, or pixels of the EXIF-oriented scan).
 
-This package imports nothing of docparse except :mod:`schemas`; PyMuPDF, pdf2image and the
-image plugins load on first use.
+This package imports nothing of docparse except :mod:`schemas` and the cancellation token
+(:mod:`docparse.cancellation`, standard library only); PyMuPDF, pdf2image and the image
+plugins load on first use.
 """
 
 from docparse.render.base import DEFAULT_LIMITS, DEFAULT_PDF_DPI, OpenedDocument, RenderedPage, RenderLimits

@@ -16,6 +16,7 @@ from typing import Self
 
 from PIL import Image
 
+from docparse.cancellation import Cancellation, check
 from docparse.render.errors import InvalidPixelBudget
 from schemas.geometry import PageGeometry
 
@@ -96,13 +97,19 @@ class OpenedDocument(abc.ABC):
         """Non-fatal findings, e.g. that MuPDF had to repair the file."""
         self._closed = False
 
-    def render_page(self, index0: int, *, min_pixels: int, max_pixels: int, factor: int = 28) -> RenderedPage:
+    def render_page(
+        self, index0: int, *, min_pixels: int, max_pixels: int, factor: int = 28, cancel: Cancellation | None = None
+    ) -> RenderedPage:
         """Render page ``index0`` (0-based) at its ``smart_resize`` size for the given budget.
 
         Raises ``IndexError`` for a page outside ``0 .. page_count-1``, ``RuntimeError`` on a
         closed document, :class:`InvalidPixelBudget` for a budget with ``min_pixels > max_pixels``,
         :class:`LimitExceeded` for a refused page (too many pixels or content bytes, aspect ratio,
         past the time budget) and :class:`CorruptDocument` when this page cannot be decoded.
+        ``cancel`` set before or while the page is drawn raises
+        :class:`~docparse.cancellation.Cancelled` (a PDF page drawn in the render child has the
+        child killed within :data:`~docparse.cancellation.POLL_S`; other backends look before
+        drawing).
         """
         if self._closed:
             raise RuntimeError(f"document {self.path.name} is closed")
@@ -114,7 +121,8 @@ class OpenedDocument(abc.ABC):
                 option="min_pixels",
                 limit="min_pixels <= max_pixels",
             )
-        return self._render(index0, min_pixels=min_pixels, max_pixels=max_pixels, factor=factor)
+        check(cancel)
+        return self._render(index0, min_pixels=min_pixels, max_pixels=max_pixels, factor=factor, cancel=cancel)
 
     def iter_pages(self, *, min_pixels: int, max_pixels: int, factor: int = 28) -> Iterator[RenderedPage]:
         """Render the pages in order, one per step: each page is rendered only when requested."""
@@ -125,8 +133,11 @@ class OpenedDocument(abc.ABC):
         return self.page_count
 
     @abc.abstractmethod
-    def _render(self, index0: int, *, min_pixels: int, max_pixels: int, factor: int) -> RenderedPage:
-        """Backend hook: render one page (the index is already validated)."""
+    def _render(
+        self, index0: int, *, min_pixels: int, max_pixels: int, factor: int, cancel: Cancellation | None = None
+    ) -> RenderedPage:
+        """Backend hook: render one page (the index is already validated); stop with
+        :class:`~docparse.cancellation.Cancelled` when ``cancel`` is set, where it can."""
 
     def _release(self) -> None:  # noqa: B027 - optional hook, a no-op by default
         """Backend hook: free file handles and native resources."""

@@ -35,6 +35,7 @@ from pathlib import Path
 
 from PIL import ExifTags, Image, UnidentifiedImageError
 
+from docparse.cancellation import Cancellation
 from docparse.render.base import DEFAULT_LIMITS, OpenedDocument, RenderedPage, RenderLimits
 from docparse.render.budget import check_model_pixels
 from docparse.render.errors import CorruptDocument, LimitExceeded
@@ -98,7 +99,9 @@ class ImageDocument(OpenedDocument):
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
             raise CorruptDocument(f"{path.name} is not a readable image (damaged or truncated header): {exc}") from exc
 
-    def _render(self, index0: int, *, min_pixels: int, max_pixels: int, factor: int) -> RenderedPage:
+    def _render(
+        self, index0: int, *, min_pixels: int, max_pixels: int, factor: int, cancel: Cancellation | None = None
+    ) -> RenderedPage:
         number = index0 + 1
         with self._open(self.path) as source:
             try:

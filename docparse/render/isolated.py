@@ -10,11 +10,16 @@ is never charged to a page). Past the deadline the child is killed (SIGKILL) and
 fails with :class:`RenderTimeout`; the next page starts a fresh child. The child is started on
 first use (about half a second), keeps the last document open, and exits on its own when its
 parent goes away (its stdin closes). The pixels it returns are identical to an in-process draw.
+
+A draw given a cancellation token that gets set while the child draws is stopped the same way
+(the child is killed, within :data:`~docparse.cancellation.POLL_S`) and raises
+:class:`~docparse.cancellation.Cancelled`: the page is not failed, its work is just no longer wanted.
 """
 
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import os
 import select
@@ -22,10 +27,12 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from PIL import Image
 
+from docparse.cancellation import POLL_S, Cancellation, Cancelled
 from docparse.render.child import PARENT_ENV
 from docparse.render.errors import BackendUnavailable, CorruptDocument, RenderTimeout
 
@@ -45,21 +52,32 @@ class PageDrawer:
         self._buffer = b""
 
     def draw(
-        self, path: Path, password: str | None, index0: int, scale_x: float, scale_y: float, timeout_s: float
+        self,
+        path: Path,
+        password: str | None,
+        index0: int,
+        scale_x: float,
+        scale_y: float,
+        timeout_s: float,
+        cancel: Cancellation | None = None,
     ) -> Image.Image:
-        """Page ``index0`` of ``path`` drawn at ``scale_x`` x ``scale_y`` by the child, within ``timeout_s``."""
+        """Page ``index0`` of ``path`` drawn at ``scale_x`` x ``scale_y`` by the child, within
+        ``timeout_s``; :class:`Cancelled` (the child killed) once ``cancel`` is set."""
         request = {"path": str(path), "password": password, "page": index0, "sx": scale_x, "sy": scale_y}
-        with self._lock:
+        with self._turn(cancel):
             proc = self._child()
             deadline = time.monotonic() + timeout_s
             assert proc.stdin is not None
             try:
                 proc.stdin.write(json.dumps(request).encode() + b"\n")
                 proc.stdin.flush()
-                header = json.loads(self._read_line(proc, deadline))
+                header = json.loads(self._read_line(proc, deadline, cancel))
                 if not header["ok"]:
                     raise CorruptDocument(f"page {index0 + 1} of {path.name} cannot be rendered: {header['error']}")
-                data = self._read_exact(proc, int(header["bytes"]), deadline)
+                data = self._read_exact(proc, int(header["bytes"]), deadline, cancel)
+            except Cancelled:
+                self.stop()  # the child may be in the middle of the page: only a kill stops it
+                raise
             except TimeoutError:
                 self.stop()
                 raise RenderTimeout(
@@ -74,6 +92,20 @@ class PageDrawer:
                 self.stop()
                 raise CorruptDocument(f"drawing page {index0 + 1} of {path.name} crashed the renderer") from exc
         return Image.frombytes("RGB", (int(header["width"]), int(header["height"])), data)
+
+    @contextlib.contextmanager
+    def _turn(self, cancel: Cancellation | None) -> Iterator[None]:
+        """This thread's turn at the child (one draw at a time); a thread waiting for its turn
+        leaves with :class:`Cancelled` once ``cancel`` is set."""
+        while not self._lock.acquire(timeout=-1 if cancel is None else POLL_S):
+            assert cancel is not None
+            cancel.raise_if_set()
+        try:
+            if cancel is not None:
+                cancel.raise_if_set()
+            yield
+        finally:
+            self._lock.release()
 
     def stop(self) -> None:
         """Kill the child (if this process started one); the next draw starts another."""
@@ -109,27 +141,37 @@ class PageDrawer:
                 raise BackendUnavailable(f"the page renderer process answered {ready!r} instead of starting")
         return self._proc
 
-    def _fill(self, proc: subprocess.Popen[bytes], deadline: float) -> None:
+    def _fill(self, proc: subprocess.Popen[bytes], deadline: float, cancel: Cancellation | None = None) -> None:
+        """Read what the child wrote; ``TimeoutError`` past ``deadline``, :class:`Cancelled` once
+        ``cancel`` is set (looked at every :data:`POLL_S` while waiting)."""
         assert proc.stdout is not None
-        remaining = deadline - time.monotonic()
-        if remaining <= 0 or not select.select([proc.stdout], [], [], remaining)[0]:
-            raise TimeoutError
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError
+            if cancel is not None:
+                cancel.raise_if_set()
+                remaining = min(remaining, POLL_S)
+            if select.select([proc.stdout], [], [], remaining)[0]:
+                break
         chunk = os.read(proc.stdout.fileno(), 1 << 20)
         if not chunk:
             raise EOFError("the render child exited")
         self._buffer += chunk
 
-    def _read_line(self, proc: subprocess.Popen[bytes], deadline: float) -> bytes:
+    def _read_line(self, proc: subprocess.Popen[bytes], deadline: float, cancel: Cancellation | None = None) -> bytes:
         while b"\n" not in self._buffer:
-            self._fill(proc, deadline)
+            self._fill(proc, deadline, cancel)
         line, _, self._buffer = self._buffer.partition(b"\n")
         return line
 
-    def _read_exact(self, proc: subprocess.Popen[bytes], size: int, deadline: float) -> bytes:
+    def _read_exact(
+        self, proc: subprocess.Popen[bytes], size: int, deadline: float, cancel: Cancellation | None = None
+    ) -> bytes:
         parts, have = [self._buffer], len(self._buffer)
         self._buffer = b""
         while have < size:
-            self._fill(proc, deadline)
+            self._fill(proc, deadline, cancel)
             parts.append(self._buffer)
             have += len(self._buffer)
             self._buffer = b""
@@ -143,7 +185,13 @@ atexit.register(_DRAWER.stop)
 
 
 def draw_isolated(
-    path: Path, password: str | None, index0: int, scale_x: float, scale_y: float, timeout_s: float
+    path: Path,
+    password: str | None,
+    index0: int,
+    scale_x: float,
+    scale_y: float,
+    timeout_s: float,
+    cancel: Cancellation | None = None,
 ) -> Image.Image:
     """Draw one page in this process's render child (see the module docstring)."""
-    return _DRAWER.draw(path, password, index0, scale_x, scale_y, timeout_s)
+    return _DRAWER.draw(path, password, index0, scale_x, scale_y, timeout_s, cancel)

@@ -17,6 +17,7 @@ from typing import Any, Literal, cast
 import pymupdf as _pymupdf
 from PIL import Image
 
+from docparse.cancellation import Cancellation
 from docparse.render.base import DEFAULT_LIMITS, DEFAULT_PDF_DPI, OpenedDocument, RenderedPage, RenderLimits
 from docparse.render.budget import check_model_pixels
 from docparse.render.errors import CorruptDocument, EncryptedDocument, LimitExceeded, RenderTimeout
@@ -196,7 +197,9 @@ class PdfDocument(OpenedDocument):
         """The open ``pymupdf.Document`` (for text-layer readers sharing this handle)."""
         return self._doc
 
-    def _render(self, index0: int, *, min_pixels: int, max_pixels: int, factor: int) -> RenderedPage:
+    def _render(
+        self, index0: int, *, min_pixels: int, max_pixels: int, factor: int, cancel: Cancellation | None = None
+    ) -> RenderedPage:
         number = index0 + 1
         try:
             page = self._doc.load_page(index0)
@@ -210,7 +213,7 @@ class PdfDocument(OpenedDocument):
                 number=number,
             )
             self._content.check(page, number)
-            image = self._draw(page, index0, size)
+            image = self._draw(page, index0, size, cancel)
         except (RuntimeError, _MUPDF_ERROR) as exc:
             raise CorruptDocument(f"page {number} of {self.path.name} cannot be rendered: {exc}") from exc
         image = _exact_size(image, size.model_width, size.model_height)
@@ -218,12 +221,15 @@ class PdfDocument(OpenedDocument):
             number=number, image=image, geometry=size.geometry(), pdf_path=self.path, pdf_page_index=index0
         )
 
-    def _draw(self, page: Any, index0: int, size: PdfPageSize) -> Image.Image:
+    def _draw(self, page: Any, index0: int, size: PdfPageSize, cancel: Cancellation | None = None) -> Image.Image:
         """Draw the page: in process when there is no time budget or the page is too cheap to
-        need one (:meth:`ContentMeter.drawable_in_process`), else in the render child under the budget.
+        need one (:meth:`ContentMeter.drawable_in_process`), else in the render child under the
+        budget (killed when ``cancel`` is set while it draws).
 
         A page that shares a content stream with a page that ran past the budget fails at once
-        (1,990 pages sharing one slow stream cost one budget, not 1,990)."""
+        (1,990 pages sharing one slow stream cost one budget, not 1,990). ``cancel`` set while
+        the child draws kills the child (:class:`~docparse.cancellation.Cancelled`); an
+        in-process draw cannot be interrupted (MuPDF holds the GIL)."""
         timeout = self._limits.render_timeout_s
         if not timeout or self._content.drawable_in_process(page, timeout):
             return rasterize(page, size.scale_x, size.scale_y)
@@ -238,7 +244,7 @@ class PdfDocument(OpenedDocument):
                 maximum=timeout,
             )
         try:
-            return draw_isolated(self.path, self._password, index0, size.scale_x, size.scale_y, timeout)
+            return draw_isolated(self.path, self._password, index0, size.scale_x, size.scale_y, timeout, cancel)
         except RenderTimeout:
             self._slow_streams.update(dict.fromkeys(contents, index0 + 1))
             raise

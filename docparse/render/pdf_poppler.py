@@ -21,6 +21,7 @@ from typing import Any
 
 from PIL import Image
 
+from docparse.cancellation import Cancellation
 from docparse.render.base import DEFAULT_LIMITS, DEFAULT_PDF_DPI, RenderedPage, RenderLimits
 from docparse.render.errors import BackendUnavailable, CorruptDocument, EncryptedDocument, RenderTimeout
 from docparse.render.pdf import PdfDocument, pdf_page_size
@@ -58,7 +59,9 @@ class PopplerPdfDocument(PdfDocument):
                 fh.write(self.fitz_document.tobytes())
             self._repaired_copy = self._source = Path(fh.name)
 
-    def _render(self, index0: int, *, min_pixels: int, max_pixels: int, factor: int) -> RenderedPage:
+    def _render(
+        self, index0: int, *, min_pixels: int, max_pixels: int, factor: int, cancel: Cancellation | None = None
+    ) -> RenderedPage:
         number = index0 + 1
         page = self.fitz_document.load_page(index0)
         size = pdf_page_size(

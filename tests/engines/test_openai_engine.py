@@ -8,6 +8,7 @@ import logging
 import socket
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ import httpx
 import pytest
 from PIL import Image
 
+from docparse.cancellation import Cancellation, Cancelled
 from docparse.engines.base import Engine, EngineOutput, EngineUnavailable, GenerationOptions, PageInput
 from docparse.engines.factory import create_engine
 from docparse.engines.openai_engine import OpenAIEngine
@@ -23,6 +25,7 @@ from docparse.engines.openai_http import parse_retry_after
 from docparse.engines.settings import EngineSettings
 from docparse.engines.specs import get_spec
 from tests.engines.openai_server import FakeOpenAIServer, Reply
+from tests.waiting import poll
 
 SPEC = get_spec("qwen2.5-vl-3b")
 KEY = "sk-test-secret-0123456789"
@@ -435,3 +438,37 @@ def test_the_api_key_is_a_secret_setting_read_from_a_dotenv_file(
     finally:
         engine.close()  # type: ignore[attr-defined]
     assert server.chat_requests[-1].headers["authorization"] == f"Bearer {KEY}"
+
+
+@pytest.mark.timeout(60)
+def test_cancel_abandons_a_request_the_server_never_answers(
+    server: FakeOpenAIServer, make_engine: Callable[..., OpenAIEngine]
+) -> None:
+    server.default = Reply(hang=True)  # the answer never comes; only the token can end the wait
+    engine = make_engine(timeout_s=600, max_retries=0, max_in_flight=1)
+    token = Cancellation()
+    with ThreadPoolExecutor(1) as pool:
+        call = pool.submit(engine.infer, [page()], None, cancel=token)
+        poll(lambda: server.in_flight == 1, timeout_s=30, what="the request to reach the server")
+        token.set("the document was cancelled")
+        with pytest.raises(Cancelled, match="cancelled"):
+            call.result(timeout=30)
+    server.default = Reply()
+    [output] = engine.infer([page()])  # the only slot was given back: the engine still works
+    assert output.error is None and output.stop_reason == "stop"
+
+
+@pytest.mark.timeout(60)
+def test_cancel_ends_a_backoff_wait_without_another_attempt(
+    server: FakeOpenAIServer, make_engine: Callable[..., OpenAIEngine]
+) -> None:
+    server.push(Reply(status=503, json_body={"message": "overloaded"}, headers={"Retry-After": "600"}))
+    engine = make_engine(sleep=asyncio.sleep, backoff_max_s=600)  # a real ten-minute backoff
+    token = Cancellation()
+    with ThreadPoolExecutor(1) as pool:
+        call = pool.submit(engine.infer, [page()], None, cancel=token)
+        poll(lambda: len(server.completed) == 1, timeout_s=30, what="the first attempt to be answered 503")
+        token.set()
+        with pytest.raises(Cancelled):
+            call.result(timeout=30)
+    assert len(server.chat_requests) == 1, "no attempt after the cancel"

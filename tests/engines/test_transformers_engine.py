@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from docparse.engines.base import Engine, GenerationOptions, PageInput
+from docparse.cancellation import Cancellation, Cancelled
+from docparse.engines.base import Engine, EngineOutput, GenerationOptions, PageInput
 from docparse.engines.loop_guard import LoopGuardConfig
 from docparse.engines.qwen_inputs import IMAGE_PAD
 from docparse.engines.specs import ModelSpec
@@ -231,3 +232,41 @@ def test_cuda_bf16_sdpa(tiny_spec: ModelSpec, pages: list[PageInput]) -> None:
         assert out.prompt_tokens == _expected_prompt_tokens(engine, page)
         assert out.completion_tokens is not None
         assert out.completion_tokens <= 16
+
+
+class _SetAfterChecks(Cancellation):
+    """A token that sets itself the ``checks``-th time it is looked at (deterministic: generation
+    looks once per decoding step)."""
+
+    def __init__(self, checks: int) -> None:
+        super().__init__()
+        self.left = checks
+
+    def is_set(self) -> bool:
+        self.left -= 1
+        if self.left <= 0:
+            self.set("cancelled mid-page")
+        return super().is_set()
+
+
+def test_a_cancel_token_ends_generation_at_the_next_token_and_raises(
+    engine: TransformersEngine, pages: list[PageInput], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tok = engine.loaded.tokenizer
+    plain = [i for i in range(300) if tok.convert_ids_to_tokens(i).isalpha()][:40]  # never EOS, never a loop
+    force_tokens(monkeypatch, engine, ForcedTokens([plain, plain], cycle=True))
+    monkeypatch.setattr(engine, "loop_guard", LoopGuardConfig(enabled=False))
+    generated: list[EngineOutput] = []
+    inner = engine._generate
+
+    def spy(prepared, kwargs):  # type: ignore[no-untyped-def]
+        outputs = inner(prepared, kwargs)
+        generated.extend(outputs)
+        return outputs
+
+    monkeypatch.setattr(engine, "_generate", spy)
+    with pytest.raises(Cancelled, match="mid-page"):
+        engine.infer(pages[:2], GenerationOptions(max_new_tokens=200), cancel=_SetAfterChecks(5))
+    assert [o.completion_tokens for o in generated] == [5, 5], "both rows end at the step the token is set"
+    untouched = engine.infer(pages[:2], GenerationOptions(max_new_tokens=8), cancel=Cancellation())
+    assert [o.completion_tokens for o in untouched] == [8, 8], "a token that is not set changes nothing"

@@ -1,12 +1,17 @@
 """Cross-document batches for an in-process model: concurrent callers (one per task thread, each
 on its own document) share ``generate`` calls, in batches of at most ``max_batch`` pages, and
-each gets its own outputs back. The engine is a recording stand-in for the GPU model."""
+each gets its own outputs back; a caller whose document is cancelled stops waiting at once. The
+engine is a recording stand-in for the GPU model."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
+from docparse.cancellation import Cancellation, Cancelled
 from docparse.engines.base import EngineInfo, EngineOutput, GenerationOptions, PageInput
 from tests.waiting import poll
 from workers.batcher import BatchingEngine
@@ -65,3 +70,23 @@ def test_different_generation_options_never_share_a_batch() -> None:
     assert [o.text for o in engine.infer([_page(1), _page(2)], greedy)] == ["1", "2"]
     assert [o.text for o in engine.infer([_page(3)], penalised)] == ["3"]
     assert inner.calls == [[1, 2], [3]]
+
+
+def test_a_cancelled_caller_stops_waiting_and_its_queued_pages_never_run() -> None:
+    inner = Recording()
+    engine = BatchingEngine(inner, max_batch=4)
+    cancelled, kept = Cancellation(), Cancellation()
+    with ThreadPoolExecutor(3) as pool:
+        busy = pool.submit(engine.infer, [_page(100)])
+        poll(lambda: inner.calls, timeout_s=30, what="the model busy with a first page")
+        gone = pool.submit(engine.infer, [_page(1)], None, cancel=cancelled)
+        stays = pool.submit(engine.infer, [_page(2)], None, cancel=kept)
+        poll(lambda: engine._queue.qsize() == 2, timeout_s=30, what="both callers queued while the model is busy")
+        cancelled.set()
+        with pytest.raises(Cancelled):
+            gone.result(timeout=30)  # while the model is still busy: the caller's thread is free at once
+        assert not busy.done()
+        inner.release.set()
+        assert [o.text for o in stays.result(timeout=30)] == ["2"]
+        assert [o.text for o in busy.result(timeout=30)] == ["100"]
+    assert inner.calls == [[100], [2]], "the cancelled caller's page never reached the model"

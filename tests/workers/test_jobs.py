@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from docparse.engines.factory import EngineChoice
 from docparse.intake import ProcessingRequest, cancel, intake_file
 from storage import Database, LocalBlobStore, NewDocument
 from tests.ingest.files import make_pdf
+from tests.waiting import poll
 from workers import jobs
 from workers.runtime import WorkerRuntime
 from workers.settings import WorkerSettings
@@ -170,3 +172,58 @@ def test_an_engine_server_that_does_not_answer_is_transient(rt: WorkerRuntime, t
 )
 def test_transient_faults(exc: BaseException, transient: bool) -> None:
     assert jobs.is_transient(exc) is transient
+
+
+def test_the_heartbeat_sets_the_token_of_holds_on_cancelled_or_deleted_documents(
+    rt: WorkerRuntime, tmp_path: Path
+) -> None:
+    cancelled_id, running_id, deleted_id = (_queued(rt, make_pdf(tmp_path / f"{n}.pdf", 1, label=n)) for n in "ABC")
+    keeper = rt.leases()
+    with (
+        keeper.holding(cancelled_id, [1]) as on_cancelled,
+        keeper.holding(running_id, [1]) as on_running,
+        keeper.holding(deleted_id, [1]) as on_deleted,
+    ):
+        cancel(rt.db, cancelled_id)
+        with rt.db.unit_of_work() as uow:
+            uow.documents.lock(deleted_id)
+            uow.documents.delete(deleted_id)
+            uow.commit()
+        assert not (on_cancelled.is_set() or on_deleted.is_set()), "only a heartbeat sets them"
+        keeper.beat()  # what the heartbeat thread does every heartbeat_s
+        assert on_cancelled.reason == "the document was cancelled"
+        assert on_deleted.reason == "the document was deleted"
+        assert not on_running.is_set()
+    with rt.db.unit_of_work() as uow:  # reprocessed after the cancel: a new hold gets a fresh token
+        uow.pages.reset(cancelled_id, None)
+        uow.commit()
+    with keeper.holding(cancelled_id, [1]) as again:
+        keeper.beat()
+        assert not again.is_set()
+    assert keeper.held() == []
+
+
+def test_a_cancel_interrupts_the_page_in_progress_and_gives_it_back(rt: WorkerRuntime, tmp_path: Path) -> None:
+    doc_id = _queued(rt, make_pdf(tmp_path / "two.pdf", 2))
+    jobs.render_document(rt, doc_id)
+    slow = BenchSleepEngine(600.0, min_pixels=64 * 28 * 28, max_pixels=256 * 28 * 28)  # ten minutes a page
+    keeper = rt.leases()
+    with ThreadPoolExecutor(1) as pool:
+        step = pool.submit(jobs.run_pages, rt, doc_id, [1, 2], engines=lambda _: EngineChoice(slow))
+        poll(keeper.held, timeout_s=30, what="page 1 in progress")
+        cancel(rt.db, doc_id)
+        keeper.beat()
+        assert step.result(timeout=60).saved == []  # interrupted: nothing saved, the thread is free
+    record = _record(rt, doc_id)
+    assert (record.status, record.pages_processed) == ("cancelled", 0)
+    with rt.db.session() as session:  # given back, not failed: no death counted, no lease, no attempt
+        pages = session.execute(
+            sqlalchemy.text("SELECT processed, deliveries, lease_until FROM pages WHERE document_id = :id"),
+            {"id": doc_id},
+        ).all()
+        attempts = session.execute(
+            sqlalchemy.text("SELECT count(*) FROM attempts WHERE document_id = :id"), {"id": doc_id}
+        ).scalar_one()
+    assert [tuple(p) for p in pages] == [(False, 0, None)] * 2
+    assert attempts == 0
+    assert keeper.held() == []
