@@ -65,6 +65,8 @@ def _openai(settings: EngineSettings, spec: ModelSpec) -> Engine:
         max_in_flight=settings.openai_max_in_flight,
         timeout_s=settings.openai_timeout_s,
         image_format=settings.openai_image_format,
+        max_retries=settings.openai_max_retries,
+        backoff_max_s=settings.openai_backoff_max_s,
     )
 
 

@@ -47,6 +47,12 @@ class EngineSettings(BaseSettings):
     openai_model: str | None = Field(default=None, description="model name on that server (default: the preset's)")
     openai_max_in_flight: int = Field(default=64, ge=1)
     openai_timeout_s: float = Field(default=300.0, gt=0)
+    openai_max_retries: int = Field(
+        default=5, ge=0, description="retries of one request after a timeout, a dropped connection, 429 or 5xx"
+    )
+    openai_backoff_max_s: float = Field(
+        default=30.0, gt=0, description="longest wait between retries (exponential backoff with full jitter)"
+    )
     openai_image_format: Literal["png", "png-small", "webp", "jpeg"] = Field(
         default="png",
         description="how page images travel to the server: png (lossless, fast: the default), png-small "

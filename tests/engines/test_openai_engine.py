@@ -472,3 +472,14 @@ def test_cancel_ends_a_backoff_wait_without_another_attempt(
         with pytest.raises(Cancelled):
             call.result(timeout=30)
     assert len(server.chat_requests) == 1, "no attempt after the cancel"
+
+
+def test_retry_settings_reach_the_engine(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DOCPARSE_OPENAI_MAX_RETRIES", "2")
+    monkeypatch.setenv("DOCPARSE_OPENAI_BACKOFF_MAX_S", "1.5")
+    engine = create_engine(EngineSettings(engine="openai", openai_base_url="http://127.0.0.1:9/v1")).engine
+    try:
+        assert isinstance(engine, OpenAIEngine)
+        assert (engine.retry_policy.max_retries, engine.retry_policy.backoff_max_s) == (2, 1.5)
+    finally:
+        engine.close()

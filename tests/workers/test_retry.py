@@ -37,6 +37,8 @@ def test_an_unreachable_engine_server_is_retried_then_the_pages_fail_with_the_re
 ) -> None:
     monkeypatch.setenv("DOCPARSE_OPENAI_BASE_URL", f"http://127.0.0.1:{closed_port}/v1")
     monkeypatch.setenv("DOCPARSE_OPENAI_TIMEOUT_S", "5")
+    monkeypatch.setenv("DOCPARSE_OPENAI_MAX_RETRIES", "1")  # the engine's own retries of a request
+    monkeypatch.setenv("DOCPARSE_OPENAI_BACKOFF_MAX_S", "0.05")
     clear_engines()
     blobs = LocalBlobStore(tmp_path / "blobs")
     settings = WorkerSettings.model_validate({"broker_url": None, "max_retries": 2, "retry_backoff_s": 0.01})
