@@ -21,6 +21,7 @@ Overall status of the response (entries are in upload order, one per file):
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -89,12 +90,17 @@ def status_url(settings: ApiSettings, request: Request, document_id: str) -> str
     return f"{base}/v1/documents/{document_id}"
 
 
-def processing_request(fields: dict[str, str], limits: RenderLimits) -> ProcessingRequest:
+def processing_request(
+    fields: dict[str, str], limits: RenderLimits, allowed_models: Sequence[str] = ()
+) -> ProcessingRequest:
     """The form fields as a :class:`ProcessingRequest`; a 422 problem when invalid.
 
     An empty field is refused (leave a field out for the configured value). The pixel budget in
     force — the options given over the configured ones — must satisfy ``min_pixels <= max_pixels
-    <= limits.max_model_pixels`` (the operator's cap); the problem names the option and the limit."""
+    <= limits.max_model_pixels`` (the operator's cap); the problem names the option and the limit.
+    A ``model`` must be the workers' configured one or among ``allowed_models``
+    (``DOCPARSE_API_ALLOWED_MODELS``): an uploader never makes a worker load, or download, a model
+    the operator did not choose."""
     empty = [name for name, value in fields.items() if value == ""]
     if empty:
         errors = [
@@ -104,7 +110,9 @@ def processing_request(fields: dict[str, str], limits: RenderLimits) -> Processi
     try:
         options = UploadOptions.model_validate(fields)
         request = ProcessingRequest(**options.model_dump())
-        resolved = request.resolve(EngineSettings())
+        configured = EngineSettings()
+        _check_model(options.model, configured.model, allowed_models)
+        resolved = request.resolve(configured)
         check_pixel_budget(resolved.min_pixels, resolved.max_pixels, limits)
     except ValidationError as exc:
         errors = [{"loc": [str(p) for p in e["loc"]], "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
@@ -117,6 +125,17 @@ def processing_request(fields: dict[str, str], limits: RenderLimits) -> Processi
     except (KeyError, ValueError) as exc:
         raise ProblemError(422, str(exc.args[0] if exc.args else exc), kind="validation-error") from None
     return request
+
+
+def _check_model(model: str | None, configured: str | None, allowed: Sequence[str]) -> None:
+    if model is None or model == configured or model in allowed:
+        return
+    errors = [{"loc": ["model"], "msg": "not a model this server allows", "type": "limit"}]
+    detail = (
+        f"model {model!r} is not allowed on this server: an upload may ask for the configured model or one "
+        "listed in DOCPARSE_API_ALLOWED_MODELS"
+    )
+    raise ProblemError(422, detail, kind="model-not-allowed", errors=errors, limit="allowed_models")
 
 
 def _reject(item: UploadedFile, status: int, detail: str, instance: str, kind: str) -> RejectedFile:
@@ -236,7 +255,7 @@ async def upload_documents(
     try:
         if not upload.files:
             raise ProblemError(422, f"no files: send one or more in the {FILES_FIELD!r} field", kind="validation-error")
-        processing = processing_request(upload.fields, settings.render_limits())
+        processing = processing_request(upload.fields, settings.render_limits(), settings.api_allowed_models)
         entries: list[UploadedDocument | RejectedFile] = []
         for item in upload.files:
             entries.append(

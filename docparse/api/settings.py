@@ -75,6 +75,10 @@ class ApiSettings(BaseSettings):
     max_request_bytes: int | None = Field(default=None, gt=0, description="all files of one request")
     render: RenderSettings = Field(default_factory=RenderSettings)
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    api_allowed_models: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="models (hub ids or server paths) an upload may ask for besides the workers' configured one",
+    )
     public_base_url: str | None = None
 
     @field_validator("api_keys", "api_admin_keys", "api_reviewer_keys", mode="before")
@@ -82,7 +86,7 @@ class ApiSettings(BaseSettings):
     def _pairs(cls, value: object) -> dict[str, SecretStr]:
         return parse_key_pairs(value)
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("cors_origins", "api_allowed_models", mode="before")
     @classmethod
     def _origins(cls, value: object) -> object:
         if isinstance(value, str):

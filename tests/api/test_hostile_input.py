@@ -34,6 +34,7 @@ from tests.render.helpers import lying_page_count_pdf, tiny_png
 
 INVOICE = SAMPLES_DIR / "invoice.pdf"
 CAP = 4_000_000
+ALLOWED_MODEL = "Qwen/Qwen2.5-VL-7B-Instruct"
 ATTACKS = ["=cmd|' /C calc'!A0", "@SUM(1+1)*cmd|' /C calc'!A0", '+HYPERLINK("http://evil.example","x")']
 
 
@@ -44,7 +45,10 @@ def capped(deployment: Deployment) -> Iterator[LiveServer]:
     from docparse.api import create_app
 
     settings = api_settings(
-        max_upload_bytes=64 * 1024, max_request_bytes=160 * 1024, render=RenderSettings(max_model_pixels=CAP)
+        max_upload_bytes=64 * 1024,
+        max_request_bytes=160 * 1024,
+        render=RenderSettings(max_model_pixels=CAP),
+        api_allowed_models=[ALLOWED_MODEL],
     )
     with LiveServer(create_app(deployment.services(), settings)) as server:
         yield server
@@ -70,6 +74,22 @@ def test_an_upscaling_pixel_budget_is_refused_naming_the_operator_limit(carol: h
     assert "DOCPARSE_MAX_MODEL_PIXELS" in body["detail"] and str(CAP) in body["detail"]
     assert body["errors"][0]["loc"] == ["min_pixels"]
     assert _listed(carol) == before  # nothing stored, nothing queued
+
+
+@pytest.mark.parametrize("model", ["0", "/etc", "someone/a-400-gb-model"])
+def test_an_uploader_cannot_make_a_worker_load_a_model_the_operator_did_not_allow(
+    carol: httpx.Client, model: str
+) -> None:
+    before = _listed(carol)
+    body = assert_problem(upload(carol, INVOICE, model=model), 422)
+    assert body["limit"] == "allowed_models" and body["errors"][0]["loc"] == ["model"]
+    assert "DOCPARSE_API_ALLOWED_MODELS" in body["detail"] and repr(model) in body["detail"]
+    assert _listed(carol) == before  # nothing stored, nothing queued
+
+
+def test_a_model_the_operator_allowed_is_accepted(carol: httpx.Client) -> None:
+    response = upload(carol, INVOICE, model=ALLOWED_MODEL, engine="pdf-text")
+    assert response.status_code == 202, response.text
 
 
 def test_min_pixels_over_max_pixels_is_refused(carol: httpx.Client) -> None:
