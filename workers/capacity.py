@@ -1,14 +1,15 @@
 """How many worker processes and how many pages in flight a worker host runs by default.
 
 ``docparse worker`` runs ``processes`` Celery worker processes, each with a pool of
-``threads`` task threads; each thread runs one chain step (``pages_per_task`` pages, one after
-the other), so a host keeps about ``processes x threads`` pages in flight. The defaults fit
-the engine:
+``threads`` task threads; each thread runs one chain step (``pages_per_task`` pages), so a host
+keeps about ``processes x threads`` pages in flight — times ``pages_per_task`` for a remote engine,
+whose task sends all its pages to the server at once (:func:`workers.page_job.infer_batch`). The
+defaults fit the engine:
 
 - ``openai`` (a vLLM/SGLang server does the model work): ``DOCPARSE_OPENAI_MAX_IN_FLIGHT``
   (64) pages in flight per host — what one vLLM server wants — over one process per CPU core
   (at most 4), since rendering, encoding, parsing and persisting are CPU work that one Python
-  process does on one core at a time;
+  process does on one core at a time; ``in_flight / processes / pages_per_task`` threads each;
 - ``transformers`` (the model in process, on one GPU): one process, ``2 x batch_size``
   threads, so the next batch renders while the model generates the current one;
 - anything else (``pdf-text``: CPU work only): one process per core, two threads each.
@@ -27,14 +28,16 @@ MAX_DEFAULT_PROCESSES = 4
 
 @dataclass(frozen=True)
 class Plan:
-    """Worker processes on this host and task threads in each."""
+    """Worker processes on this host, task threads in each, and pages each thread has in flight
+    at once (a remote engine's task sends all its pages together)."""
 
     processes: int
     threads: int
+    pages_per_thread: int = 1
 
     @property
     def in_flight(self) -> int:
-        return self.processes * self.threads
+        return self.processes * self.threads * self.pages_per_thread
 
 
 def plan(
@@ -43,8 +46,10 @@ def plan(
     processes: int | None = None,
     in_flight: int | None = None,
     cpus: int | None = None,
+    pages_per_task: int = 1,
 ) -> Plan:
-    """The processes and threads for this host; explicit values win over the defaults above."""
+    """The processes and threads for this host; explicit values win over the defaults above.
+    ``pages_per_task``: pages one task of a remote engine has in flight at once."""
     settings = settings or EngineSettings()
     cpus = max(1, cpus or os.cpu_count() or 1)
     if is_remote(settings):
@@ -56,4 +61,5 @@ def plan(
         default_in_flight = 2 * (processes or default_processes)
     n = max(1, processes or default_processes)
     total = max(n, in_flight or default_in_flight)
-    return Plan(processes=n, threads=-(-total // n))
+    per_thread = max(1, pages_per_task) if is_remote(settings) else 1
+    return Plan(processes=n, threads=max(1, -(-total // (n * per_thread))), pages_per_thread=per_thread)

@@ -51,6 +51,7 @@ from workers.runtime import WorkerRuntime
 
 if TYPE_CHECKING:  # pragma: no cover
     from workers.leases import LeaseKeeper
+    from workers.settings import WorkerSettings
 
 log = structlog.get_logger("docparse.workers")
 
@@ -164,7 +165,7 @@ def _run_claimed(
         backend=options.backend,
         limits=options.limits,
         keep_page_images=rt.settings.keep_page_images,
-        chunk_size=max(1, rt.settings.infer_batch_pages),  # pages of a task inferred together
+        chunk_size=infer_batch(rt.settings, remote),  # pages of a task inferred together
     )
     saved: list[int] = []
     with contextlib.ExitStack() as stack:
@@ -175,7 +176,7 @@ def _run_claimed(
             )
         except (RenderError, FileNotFoundError) as exc:  # it opened at render time: the blob or the limits changed
             return fail_claimed(rt, keeper.worker_id, document_id, pending, f"cannot open the document: {exc}")
-        size = max(1, rt.settings.infer_batch_pages)
+        size = infer_batch(rt.settings, remote)
         for chunk in [list(pending[i : i + size]) for i in range(0, len(pending), size)]:
             if cancelled(rt, document_id):
                 log.info("infer.cancelled", document=document_id)
@@ -222,6 +223,15 @@ def save_page(rt: WorkerRuntime, worker: str, document_id: str, page: Page, imag
     if status is not None:  # this page completed the document: the document-level pass
         run_document_pass(rt.db, document_id)
     return True
+
+
+def infer_batch(settings: WorkerSettings, remote: bool) -> int:
+    """Pages of one task inferred together: ``infer_batch_pages``, or by default every page of the
+    task for a remote engine (concurrent requests to its server) and one for an in-process engine
+    (whose :class:`~workers.batcher.BatchingEngine` batches pages across tasks)."""
+    if settings.infer_batch_pages is not None:
+        return settings.infer_batch_pages
+    return settings.pages_per_task if remote else 1
 
 
 def _claimable(rt: WorkerRuntime, document_id: str) -> bool:

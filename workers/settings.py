@@ -24,7 +24,10 @@ class WorkerSettings(BaseSettings):
 
     broker_url: str | None = Field(default=None, description="unset: embedded mode (tasks run in process)")
     pages_per_task: int = Field(
-        default=1, ge=1, description="pages one infer task claims and runs one after the other (one message each)"
+        default=4,
+        ge=1,
+        description="pages one infer task claims and runs one after the other: the claim, the queue message and "
+        "the checks around them are paid once per task (cancel still stops each page)",
     )
     document_window_pages: int = Field(
         default=128,
@@ -42,11 +45,12 @@ class WorkerSettings(BaseSettings):
     max_page_deaths: int = Field(
         default=3, ge=1, description="a page whose processing killed this many workers fails with the reason"
     )
-    infer_batch_pages: int = Field(
-        default=1,
+    infer_batch_pages: int | None = Field(
+        default=None,
         ge=1,
-        description="pages of a task inferred together (an engine batch or concurrent requests to a server); "
-        "cancellation is checked between them. Raise it to pages_per_task for vLLM/SGLang servers",
+        description="pages of a task inferred together (an engine batch, or concurrent requests to a server); "
+        "cancellation is checked between them. Default: all the pages of a task for remote engines (openai: "
+        "concurrent requests), 1 otherwise (the in-process model batches pages across tasks)",
     )
     save_group_pages: int = Field(
         default=32,

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import sleep_engine
-from bench.inputs import make_mixed_pdf
+from bench.inputs import REPO_ROOT, make_mixed_pdf
 from bench.report import Figure, ScenarioResult, Target
 from bench.scenarios import Context
 from bench.services import (
@@ -176,6 +176,8 @@ def run(ctx: Context) -> ScenarioResult:
                 DOCPARSE_INFER_QUEUE=queues[1],
                 DOCPARSE_ENGINE="bench-sleep",
                 DOCPARSE_ENGINE_PLUGINS=sleep_engine.PLUGIN,
+                # the instrument lives in bench/, which is not installed: the workers import it from the checkout
+                PYTHONPATH=os.pathsep.join(p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH", "")) if p),
                 DOCPARSE_BENCH_LATENCY_S=str(latency),
                 DOCPARSE_BENCH_EXCLUSIVE="1",
                 OMP_NUM_THREADS="1",

@@ -278,8 +278,13 @@ def worker(
         err.print("[red]no broker:[/red] set DOCPARSE_BROKER_URL (e.g. redis://localhost:6379/0) to run workers")
         raise typer.Exit(2)
     _check_blob_store(services, exit_code=4, transient_ok=True)  # 4: workers.worker.EXIT_BLOB_STORE_UNUSABLE
-    chosen = plan(processes=processes or concurrency, in_flight=in_flight)
-    err.print(f"docparse worker: {chosen.processes} process(es) x {chosen.threads} thread(s), pool {pool}")
+    chosen = plan(
+        processes=processes or concurrency, in_flight=in_flight, pages_per_task=services.workers.pages_per_task
+    )
+    err.print(
+        f"docparse worker: {chosen.processes} process(es) x {chosen.threads} thread(s), "
+        f"{chosen.in_flight} pages in flight, pool {pool}"
+    )
     raise typer.Exit(run(chosen, queues=queues, loglevel=loglevel, pool=pool))
 
 

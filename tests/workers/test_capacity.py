@@ -17,6 +17,10 @@ def test_an_openai_worker_host_keeps_a_vllm_server_full_across_its_cores() -> No
     assert (two_cores.processes, two_cores.threads, two_cores.in_flight) == (2, 32, 64)
     assert plan(remote, cpus=64).processes == 4  # CPU work per page is small: a few processes suffice
     assert plan(remote.model_copy(update={"openai_max_in_flight": 256}), cpus=4).in_flight == 256
+    # A task of 4 pages sends them together: a quarter of the threads keep as many requests in flight.
+    batched = plan(remote, cpus=2, pages_per_task=4)
+    assert (batched.processes, batched.threads, batched.pages_per_thread, batched.in_flight) == (2, 8, 4, 64)
+    assert plan(EngineSettings(engine="pdf-text"), cpus=2, pages_per_task=4).pages_per_thread == 1
 
 
 def test_an_in_process_model_gets_one_process_and_renders_the_next_batch_ahead() -> None:
@@ -47,3 +51,12 @@ def test_rabbitmq_gets_publisher_confirms_and_persistent_messages(url: str) -> N
     assert conf.broker_transport_options == {"confirm_publish": True}
     assert conf.task_default_delivery_mode == "persistent"
     assert conf.task_acks_late is True and conf.task_reject_on_worker_lost is True
+
+
+def test_a_remote_engines_task_sends_its_pages_together_unless_told_otherwise() -> None:
+    from workers.page_job import infer_batch
+
+    defaults = WorkerSettings()
+    assert defaults.pages_per_task == 4
+    assert (infer_batch(defaults, remote=True), infer_batch(defaults, remote=False)) == (4, 1)
+    assert infer_batch(WorkerSettings(infer_batch_pages=2), remote=True) == 2
