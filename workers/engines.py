@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -31,7 +32,13 @@ from docparse.identity import DOCUMENT_ENGINE_KEYS
 log = structlog.get_logger("docparse.workers")
 
 _cache: dict[str, EngineChoice] = {}
+_failures: dict[str, tuple[float, EngineUnavailable]] = {}
 _lock = threading.Lock()
+
+FAILURE_TTL_S = 60.0
+"""How long an in-process engine that could not be built is not tried again in this process: its
+error is raised at once. Loading a model that is not there can cost a minute of hub retries, and
+every task of a 2,000-page document would otherwise pay it again."""
 
 
 def document_engine_settings(
@@ -55,7 +62,9 @@ def _key(settings: EngineSettings) -> str:
 def engine_for(document_settings: Mapping[str, Any]) -> EngineChoice:
     """The engine for a document's settings, built on first use in this process and cached.
 
-    Raises :class:`EngineUnavailable` when it cannot be built (nothing is cached then).
+    Raises :class:`EngineUnavailable` when it cannot be built. For an in-process engine that
+    failure is remembered for :data:`FAILURE_TTL_S` (the same error, at once); a remote engine's
+    server is asked again every time (its outage is transient, the task retries).
     """
     settings = document_engine_settings(document_settings)
     return _cached(settings)
@@ -66,7 +75,16 @@ def _cached(settings: EngineSettings) -> EngineChoice:
     with _lock:
         choice = _cache.get(key)
         if choice is None:
-            choice = create_engine(settings)
+            failed = _failures.get(key)
+            if failed is not None and time.monotonic() - failed[0] < FAILURE_TTL_S:
+                raise failed[1]
+            try:
+                choice = create_engine(settings)
+            except EngineUnavailable as exc:
+                if not is_remote(settings):
+                    _failures[key] = (time.monotonic(), exc)
+                raise
+            _failures.pop(key, None)
             info = choice.engine.info
             if info.name == "transformers" and settings.batch_size > 1:
                 from dataclasses import replace
@@ -130,6 +148,7 @@ def clear_engines() -> None:
                 except Exception:  # pragma: no cover - best effort
                     log.warning("engine.close_failed", engine=choice.engine.info.name)
         _cache.clear()
+        _failures.clear()
 
 
 __all__ = [
