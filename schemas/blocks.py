@@ -68,25 +68,40 @@ class TableCell(StrictModel):
     text: str = ""
 
 
+MAX_TABLE_ROWS = 100_000
+MAX_TABLE_COLS = 1_000
+MAX_TABLE_SLOTS = 2_000_000
+"""A table's grid is at most ``MAX_TABLE_ROWS`` x ``MAX_TABLE_COLS`` and ``MAX_TABLE_SLOTS`` slots: a
+bound on what validating (and exporting) one table may cost, whoever wrote it — a model's output,
+a reviewer's correction or the document pass merging a table continued over many pages. The parser
+and the merge cut larger tables to fit."""
+
+
 class TableData(StrictModel):
     """A rectangular grid of ``n_rows`` x ``n_cols`` slots; each slot is covered by exactly one cell."""
 
-    n_rows: int = Field(default=0, ge=0)
-    n_cols: int = Field(default=0, ge=0)
+    n_rows: int = Field(default=0, ge=0, le=MAX_TABLE_ROWS)
+    n_cols: int = Field(default=0, ge=0, le=MAX_TABLE_COLS)
     cells: list[TableCell] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _rectangular(self) -> TableData:
-        seen: set[tuple[int, int]] = set()
+        rows, cols = self.n_rows, self.n_cols
+        if rows * cols > MAX_TABLE_SLOTS:
+            raise ValueError(f"a {rows}x{cols} grid has more than {MAX_TABLE_SLOTS} slots")
+        covered = bytearray(rows * cols)  # one byte per slot, a cell's row span written as one slice
+        filled = 0
         for cell in self.cells:
-            if cell.row + cell.rowspan > self.n_rows or cell.col + cell.colspan > self.n_cols:
-                raise ValueError(f"cell at ({cell.row},{cell.col}) spans outside the {self.n_rows}x{self.n_cols} grid")
+            if cell.row + cell.rowspan > rows or cell.col + cell.colspan > cols:
+                raise ValueError(f"cell at ({cell.row},{cell.col}) spans outside the {rows}x{cols} grid")
             for r in range(cell.row, cell.row + cell.rowspan):
-                for c in range(cell.col, cell.col + cell.colspan):
-                    if (r, c) in seen:
-                        raise ValueError(f"grid slot ({r},{c}) is covered by two cells")
-                    seen.add((r, c))
-        if len(seen) != self.n_rows * self.n_cols:
+                start = r * cols + cell.col
+                if covered.find(1, start, start + cell.colspan) != -1:
+                    c = cell.col + covered[start : start + cell.colspan].index(1)
+                    raise ValueError(f"grid slot ({r},{c}) is covered by two cells")
+                covered[start : start + cell.colspan] = b"\x01" * cell.colspan
+            filled += cell.rowspan * cell.colspan
+        if filled != rows * cols:
             raise ValueError("every grid slot must be covered by exactly one cell")
         return self
 

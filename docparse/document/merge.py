@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 
 from schemas import ListItem, TableCell, TableData
+from schemas.blocks import MAX_TABLE_ROWS, MAX_TABLE_SLOTS
 
 _SOFT_HYPHEN_END = re.compile(r"[^\W\d_]-$")
 
@@ -64,16 +65,22 @@ def repeated_header(head: TableData, cont: TableData) -> int | None:
 
 def merge_tables(parts: Sequence[TableData], skips: Sequence[int]) -> TableData:
     """One grid of the parts stacked in order, with the first ``skips[i]`` rows of part ``i``
-    left out (repeated headers; ``skips[0]`` is 0). All parts have the same number of columns."""
+    left out (repeated headers; ``skips[0]`` is 0). All parts have the same number of columns.
+    The grid holds the parts that fit the schema's bound on a table (``schemas.blocks.MAX_TABLE_*``:
+    a table continued over thousands of pages); the parts after it keep only their own grids."""
     cells: list[TableCell] = []
     offset = 0
+    width = parts[0].n_cols if parts else 0
+    row_limit = min(MAX_TABLE_ROWS, MAX_TABLE_SLOTS // max(1, width))
     for table, skip in zip(parts, skips, strict=True):
+        if offset + table.n_rows - skip > row_limit:
+            break
         for cell in table.cells:
             if cell.row >= skip:
                 cells.append(cell.model_copy(update={"row": cell.row - skip + offset}))
         offset += table.n_rows - skip
     cells.sort(key=lambda c: (c.row, c.col))
-    return TableData(n_rows=offset, n_cols=parts[0].n_cols, cells=cells)
+    return TableData(n_rows=offset, n_cols=width, cells=cells)
 
 
 def table_text(table: TableData) -> str:

@@ -17,6 +17,7 @@ from typing import NamedTuple, TypedDict
 from docparse.qwenvl.dom import Element, tag_of
 from docparse.qwenvl.text import element_text
 from schemas import TableData
+from schemas.blocks import MAX_TABLE_COLS, MAX_TABLE_ROWS, MAX_TABLE_SLOTS
 
 MAX_SPAN = 100
 """Largest ``colspan``/``rowspan`` honoured; larger values are clipped (a guard against huge grids)."""
@@ -117,15 +118,23 @@ def normalize(rows: list[list[SourceCell]]) -> tuple[int, int, list[CellFields],
     grid invariant is checked there by :class:`schemas.TableData`.
     """
     fixes: list[str] = []
+    width_limit = min(MAX_TABLE_COLS, max([MAX_COLUMNS, *(len(row) for row in rows)]))
+    row_limit = min(MAX_TABLE_ROWS, MAX_TABLE_SLOTS // width_limit)
+    if len(rows) > row_limit:  # the schema's bound on a grid (schemas.blocks.MAX_TABLE_SLOTS)
+        fixes.append(f"table cut to its first {row_limit} of {len(rows)} rows (at most {MAX_TABLE_SLOTS} slots)")
+        rows = rows[:row_limit]
     n_rows = len(rows)
-    width_limit = max([MAX_COLUMNS, *(len(row) for row in rows)])
     taken: set[tuple[int, int]] = set()
     placed: list[CellFields] = []
+    dropped = 0
     for r, row in enumerate(rows):
         c = 0
         for cell in row:
             while (r, c) in taken:
                 c += 1
+            if c >= width_limit:  # past the widest grid a table may have
+                dropped += 1
+                continue
             if cell.colspan == 1 and cell.rowspan == 1:  # the common case, as the general one below
                 taken.add((r, c))
                 placed.append(
@@ -154,6 +163,8 @@ def normalize(rows: list[list[SourceCell]]) -> tuple[int, int, list[CellFields],
                 {"row": r, "col": c, "rowspan": rowspan, "colspan": colspan, "header": cell.header, "text": cell.text}
             )
             c += colspan
+    if dropped:
+        fixes.append(f"{dropped} cell(s) past column {width_limit} dropped")
     n_cols = max((cell["col"] + cell["colspan"] for cell in placed), default=0)
     if n_cols == 0:
         return 0, 0, [], fixes

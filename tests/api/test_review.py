@@ -123,9 +123,18 @@ def test_accept_in_one_call_and_a_stale_accept_conflicts(deployment: ReviewDeplo
 def test_invalid_corrections_are_refused(deployment: ReviewDeployment, owner: httpx.Client) -> None:
     document_id = deployment.ids["article.pdf"]
     page, etag = _review(owner, document_id)
-    bad = [dict(page["blocks"][0], type="table", n_rows=1, n_cols=2, cells=[])]
-    assert_problem(_put(owner, document_id, bad, etag), 422)
+    table = {k: v for k, v in page["blocks"][0].items() if k in ("id", "page", "order", "bbox", "bbox_norm", "text")}
+    table["type"] = "table"
+    bad = assert_problem(_put(owner, document_id, [dict(table, n_rows=1, n_cols=2, cells=[])], etag), 422)
+    assert "every grid slot" in str(bad)
     assert_problem(_put(owner, document_id, [{"type": "nonsense"}], etag), 422)
+    # One cell claiming a 10,000 x 1,000 grid: refused by its size before any slot is walked
+    # (schemathesis once made the server walk a far larger grid: 23 GB, OOM-killed).
+    cell = {"row": 0, "col": 0, "rowspan": 10_000, "colspan": 1_000, "text": "x"}
+    huge = assert_problem(_put(owner, document_id, [dict(table, n_rows=10_000, n_cols=1_000, cells=[cell])], etag), 422)
+    assert "more than 2000000 slots" in str(huge)
+    too_wide = assert_problem(_put(owner, document_id, [dict(table, n_rows=1, n_cols=10**9, cells=[])], etag), 422)
+    assert "n_cols" in str(too_wide)
     assert _review(owner, document_id)[1] == etag  # nothing written
 
 

@@ -90,3 +90,22 @@ def test_empty_table_with_box_is_kept_and_without_box_dropped() -> None:
     result = parse("<table></table><p>x</p>")
     assert [b.type for b in result.blocks] == ["paragraph"]
     assert "element_empty" in codes(result)
+
+
+def test_a_table_past_the_schemas_grid_bound_is_cut_to_fit_and_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The schema bounds a grid (schemas.blocks.MAX_TABLE_*); the parser cuts a larger table to
+    fit instead of failing the page. Small bounds here, the same code path as the real ones."""
+    from docparse.qwenvl import tables
+
+    monkeypatch.setattr(tables, "MAX_COLUMNS", 5)
+    monkeypatch.setattr(tables, "MAX_TABLE_COLS", 10)
+    monkeypatch.setattr(tables, "MAX_TABLE_SLOTS", 50)
+    wide = "<tr>" + "".join(f"<td>{c}</td>" for c in range(15)) + "</tr>"
+    rows = "".join(f"<tr><td>r{r}</td></tr>" for r in range(1, 8))
+    result = parse(table(wide + rows))
+    block = result.blocks[0]
+    assert (block.n_rows, block.n_cols) == (5, 10)  # 50 slots: 10 columns, the first 5 of 8 rows
+    assert block.grid()[0] == [str(c) for c in range(10)]
+    assert [row[0] for row in block.grid()[1:]] == ["r1", "r2", "r3", "r4"]
+    detail = next(i.detail or "" for i in result.issues if i.code == "table_normalized")
+    assert "first 5 of 8 rows" in detail and "5 cell(s) past column 10 dropped" in detail
