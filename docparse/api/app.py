@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from docparse.api import problems
@@ -50,6 +50,7 @@ def create_app(services: Services | None = None, settings: ApiSettings | None = 
         version="1",
         summary="Document intelligence: PDFs and scans -> typed, validated blocks.",
         responses={500: {**_PROBLEM, "description": "unexpected error (details are logged server side)"}},
+        dependencies=[Depends(problems.no_nul_characters)],
     )
     app.state.services = services
     app.state.settings = settings

@@ -148,6 +148,20 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(request, 500, "an unexpected error occurred; it has been logged")
 
 
+def no_nul_characters(request: Request) -> None:
+    """A dependency of every route: a path or query parameter holding a NUL character is a 422.
+    Nothing docparse stores holds one (NULs are replaced on the way in), and PostgreSQL refuses
+    them in a text comparison — unchecked, a filter like ``?batch=%00`` was a 500."""
+    errors = [
+        {"loc": [where, name], "msg": "must not contain NUL characters", "type": "value_error"}
+        for where, params in (("path", request.path_params.items()), ("query", request.query_params.multi_items()))
+        for name, value in params
+        if isinstance(value, str) and "\x00" in value
+    ]
+    if errors:
+        raise RequestValidationError(errors)
+
+
 def install(app: FastAPI) -> None:
     """Register the problem handlers on ``app``."""
     app.add_exception_handler(ProblemError, _problem_error)

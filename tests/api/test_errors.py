@@ -96,3 +96,16 @@ def test_key_pairs_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("DOCPARSE_API_KEYS", "alice")
     with pytest.raises(ValueError, match="name:key"):
         ApiSettings()
+
+
+@pytest.mark.parametrize(
+    ("url", "loc"),
+    [
+        ("/v1/review?batch=%5C%00x", ["query", "batch"]),  # found by schemathesis: was a 500 from PostgreSQL
+        ("/v1/documents?batch=a%00b", ["query", "batch"]),
+        ("/v1/documents/abc%00def", ["path", "document_id"]),
+    ],
+)
+def test_a_nul_character_in_a_parameter_is_a_422_not_a_500(alice: httpx.Client, url: str, loc: list[str]) -> None:
+    body = assert_problem(alice.get(url), 422)
+    assert body["errors"][0]["loc"] == loc and "NUL" in body["errors"][0]["msg"]
