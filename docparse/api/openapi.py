@@ -39,6 +39,8 @@ def refine(openapi: dict[str, Any], limits: RenderLimits) -> dict[str, Any]:
             for parameter in operation.get("parameters", []):
                 if parameter.get("name") == "model_spec":
                     parameter["schema"] = _with_enum(parameter["schema"], presets)
+                if parameter.get("in") == "query":
+                    parameter["schema"] = _without_nul(parameter["schema"])
             responses = operation["responses"]
             if "requestBody" in operation:
                 responses.setdefault("400", _problem("a request body that cannot be parsed"))
@@ -53,6 +55,19 @@ def refine(openapi: dict[str, Any], limits: RenderLimits) -> dict[str, Any]:
         "Problem", Problem.model_json_schema(ref_template="#/components/schemas/{model}")
     )
     return openapi
+
+
+NO_NUL = "^[^\\x00]*$"
+"""Every query string parameter: no NUL character (``problems.no_nul_characters``: a 422)."""
+
+
+def _without_nul(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` with its string branches refused a NUL character (a ``pattern``, unless one is set)."""
+    if "anyOf" in schema:
+        return {**schema, "anyOf": [_without_nul(b) for b in schema["anyOf"]]}
+    if schema.get("type") == "string" and "pattern" not in schema and "enum" not in schema:
+        return {**schema, "pattern": NO_NUL}
+    return schema
 
 
 def _with_enum(schema: dict[str, Any], values: list[str]) -> dict[str, Any]:

@@ -149,14 +149,16 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 
 
 def no_nul_characters(request: Request) -> None:
-    """A dependency of every route: a path or query parameter holding a NUL character is a 422.
-    Nothing docparse stores holds one (NULs are replaced on the way in), and PostgreSQL refuses
-    them in a text comparison — unchecked, a filter like ``?batch=%00`` was a 500."""
+    """A dependency of every route. Nothing docparse stores holds a NUL character (NULs are
+    replaced on the way in), and PostgreSQL refuses one in a text comparison — unchecked, a filter
+    like ``?batch=%00`` was a 500. So a path parameter holding one names nothing (404), and a query
+    parameter holding one is invalid (422; the OpenAPI document says so with a ``pattern``)."""
+    if any(isinstance(v, str) and "\x00" in v for v in request.path_params.values()):
+        raise ProblemError(404, "no such resource (a path parameter holds a NUL character)")
     errors = [
-        {"loc": [where, name], "msg": "must not contain NUL characters", "type": "value_error"}
-        for where, params in (("path", request.path_params.items()), ("query", request.query_params.multi_items()))
-        for name, value in params
-        if isinstance(value, str) and "\x00" in value
+        {"loc": ["query", name], "msg": "must not contain NUL characters", "type": "value_error"}
+        for name, value in request.query_params.multi_items()
+        if "\x00" in value
     ]
     if errors:
         raise RequestValidationError(errors)
