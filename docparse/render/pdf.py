@@ -212,8 +212,8 @@ class PdfDocument(OpenedDocument):
                 limits=self._limits,
                 number=number,
             )
-            self._content.check(page, number)
-            image = self._draw(page, index0, size, cancel)
+            content_bytes = self._content.check(page, number)
+            image = self._draw(page, index0, size, content_bytes, cancel)
         except (RuntimeError, _MUPDF_ERROR) as exc:
             raise CorruptDocument(f"page {number} of {self.path.name} cannot be rendered: {exc}") from exc
         image = _exact_size(image, size.model_width, size.model_height)
@@ -221,7 +221,9 @@ class PdfDocument(OpenedDocument):
             number=number, image=image, geometry=size.geometry(), pdf_path=self.path, pdf_page_index=index0
         )
 
-    def _draw(self, page: Any, index0: int, size: PdfPageSize, cancel: Cancellation | None = None) -> Image.Image:
+    def _draw(
+        self, page: Any, index0: int, size: PdfPageSize, content_bytes: int, cancel: Cancellation | None = None
+    ) -> Image.Image:
         """Draw the page: in process when there is no time budget or the page is too cheap to
         need one (:meth:`ContentMeter.drawable_in_process`), else in the render child under the
         budget (killed when ``cancel`` is set while it draws).
@@ -231,7 +233,7 @@ class PdfDocument(OpenedDocument):
         the child draws kills the child (:class:`~docparse.cancellation.Cancelled`); an
         in-process draw cannot be interrupted (MuPDF holds the GIL)."""
         timeout = self._limits.render_timeout_s
-        if not timeout or self._content.drawable_in_process(page, timeout):
+        if not timeout or ContentMeter.drawable_in_process(page, content_bytes, timeout):
             return rasterize(page, size.scale_x, size.scale_y)
         contents = list(page.get_contents())
         slow = next((self._slow_streams[x] for x in contents if x in self._slow_streams), None)

@@ -49,9 +49,9 @@ class ContentMeter:
         self._max = max_bytes
         self._sizes: dict[int, int] = {}
 
-    def check(self, page: Any, number: int) -> None:
-        """Raise :class:`LimitExceeded` (``limit="max_content_bytes"``) when the content of ``page``
-        decompresses to more than the limit."""
+    def check(self, page: Any, number: int) -> int:
+        """The decompressed bytes of ``page``'s content; :class:`LimitExceeded`
+        (``limit="max_content_bytes"``) when they are more than the limit."""
         total = 0
         for xref in _content_xrefs(page):
             total += self.stream_size(xref)
@@ -64,12 +64,14 @@ class ContentMeter:
                     value=total,
                     maximum=self._max,
                 )
+        return total
 
-    def drawable_in_process(self, page: Any, budget_s: float) -> bool:
-        """Whether ``page`` is cheap enough to draw without the killable child under a budget of
-        ``budget_s`` seconds (see the module docstring); measures only what :meth:`check` cached."""
-        limit = budget_s * WORST_CONTENT_BYTES_PER_S / 2
-        if sum(self.stream_size(xref) for xref in _content_xrefs(page)) > limit:
+    @staticmethod
+    def drawable_in_process(page: Any, content_bytes: int, budget_s: float) -> bool:
+        """Whether ``page``, whose content :meth:`check` measured at ``content_bytes``, is cheap
+        enough to draw without the killable child under a budget of ``budget_s`` seconds (see the
+        module docstring)."""
+        if content_bytes > budget_s * WORST_CONTENT_BYTES_PER_S / 2:
             return False
         if sum(int(image[2]) * int(image[3]) for image in page.get_images(full=True)) > IN_PROCESS_IMAGE_PIXELS:
             return False

@@ -24,9 +24,8 @@ from PIL import Image, ImageFile
 __all__ = ["png_bands", "png_exif"]
 
 _SIGNATURE = b"\x89PNG\r\n\x1a\n"
-_CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
-"""PNG colour type -> samples per pixel."""
-_RAWMODES = {"L", "LA", "RGB", "RGBA", "P"}
+_SAMPLES = {"L": 1, "LA": 2, "RGB": 3, "RGBA": 4, "P": 1}
+"""8-bit raw modes whose bytes Pillow writes back unchanged -> samples (bytes) per pixel."""
 _READ = 1 << 16
 
 
@@ -37,17 +36,12 @@ def png_bands(source: Image.Image, rows: int) -> Iterator[Image.Image] | None:
     if not isinstance(source, ImageFile.ImageFile) or source.format != "PNG" or len(source.tile) != 1:
         return None
     path = source.filename
-    rawmode = source.tile[0].args
-    if not isinstance(path, str | bytes) or not path or rawmode not in _RAWMODES or rawmode != source.mode:
+    rawmode = source.tile[0].args  # what Pillow read from IHDR: an 8-bit sample depth has no ";N" suffix
+    if not isinstance(path, str | bytes) or not path or rawmode not in _SAMPLES or rawmode != source.mode:
         return None
-    with open(path, "rb") as probe:
-        header = _header(probe)
-    if header is None:
+    if source.info.get("interlace"):  # Pillow notes an Adam7 file; its passes are not rows
         return None
-    width, height, depth, colour, interlace = header
-    if depth != 8 or interlace or colour not in _CHANNELS or (width, height) != source.size:
-        return None
-    return _bands(source, path, rows, stride=width * _CHANNELS[colour])
+    return _bands(source, path, rows, stride=source.width * _SAMPLES[rawmode])
 
 
 def png_exif(path: str | bytes) -> bytes | None:
@@ -66,16 +60,6 @@ def png_exif(path: str | bytes) -> bytes | None:
             if kind == b"IEND":
                 return None
             stream.seek(length + 4, 1)
-
-
-def _header(stream: IO[bytes]) -> tuple[int, int, int, int, int] | None:
-    if stream.read(8) != _SIGNATURE:
-        return None
-    length, kind = struct.unpack(">I4s", stream.read(8))
-    if kind != b"IHDR" or length != 13:
-        return None
-    width, height, depth, colour, _compression, _filter, interlace = struct.unpack(">IIBBBBB", stream.read(13))
-    return width, height, depth, colour, interlace
 
 
 def _idat(stream: IO[bytes]) -> Iterator[bytes]:

@@ -210,7 +210,7 @@ def upload(client: httpx.Client, *files: Path | tuple[str, bytes], **fields: str
     return client.post("/v1/documents", files=parts, data=fields)
 
 
-def wait_terminal(client: httpx.Client, document_id: str, timeout_s: float = 180) -> dict[str, Any]:
+def wait_terminal(client: httpx.Client, document_id: str, timeout_s: float = 60) -> dict[str, Any]:
     def check() -> dict[str, Any] | None:
         body: dict[str, Any] = client.get(f"/v1/documents/{document_id}").json()
         return body if body["status"] in ("done", "partial", "failed", "cancelled") else None

@@ -14,41 +14,13 @@ import pytest
 
 from docparse.cancellation import Cancellation, Cancelled
 from docparse.render import RenderLimits, open_document
+from tests.procs import cpu_ticks, gone, render_children
 from tests.render.helpers import BUDGET, SLOW_OP, write_shared_content_pdf
 from tests.waiting import poll
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads process state from /proc (Linux)")
 
 MiB = 1 << 20
-
-
-def _render_children() -> list[int]:
-    """This process's render children (children are listed under the thread that started them)."""
-    found = []
-    for task in Path("/proc/self/task").iterdir():
-        try:
-            pids = (task / "children").read_text().split()
-        except FileNotFoundError:
-            continue
-        for pid in map(int, pids):
-            try:
-                if b"docparse.render.child" in Path(f"/proc/{pid}/cmdline").read_bytes():
-                    found.append(pid)
-            except FileNotFoundError:
-                continue
-    return found
-
-
-def _cpu_ticks(pid: int) -> int:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return int(fields[11]) + int(fields[12])  # utime + stime
-
-
-def _gone(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] in ("Z", "X")
-    except FileNotFoundError:
-        return True
 
 
 @pytest.mark.slow
@@ -61,8 +33,8 @@ def test_a_token_set_while_the_child_draws_kills_it_and_the_next_page_renders(te
         drawing = pool.submit(doc.render_page, 0, **BUDGET, cancel=token)
 
         def busy_child() -> int | None:
-            for pid in _render_children():
-                if _cpu_ticks(pid) > 150:  # 1.5 s of CPU: long past its start-up, drawing the page
+            for pid in render_children():
+                if cpu_ticks(pid) > 150:  # 1.5 s of CPU: long past its start-up, drawing the page
                     return pid
             return None
 
@@ -70,7 +42,7 @@ def test_a_token_set_while_the_child_draws_kills_it_and_the_next_page_renders(te
         token.set("the document was cancelled")
         with pytest.raises(Cancelled, match="cancelled"):
             drawing.result(timeout=60)
-    poll(lambda: _gone(child), timeout_s=30, what="the render child to be killed")
+    poll(lambda: gone(child), timeout_s=30, what="the render child to be killed")
 
     with open_document(text_pdf, limits=limits) as doc:  # a fresh child draws the next page
         page = doc.render_page(0, **BUDGET, cancel=Cancellation())

@@ -20,6 +20,7 @@ import pytest
 from docparse.render import LimitExceeded, RenderLimits, RenderTimeout, open_document, pdf_content
 from docparse.render.isolated import PageDrawer
 from docparse.render.pdf_content import WORST_CONTENT_BYTES_PER_S, ContentMeter
+from tests.procs import cpu_ticks, gone, render_children
 from tests.render.helpers import BUDGET, CHEAP_OP, SLOW_OP, write_shared_content_pdf
 
 MiB = 1 << 20
@@ -173,29 +174,6 @@ with open_document(Path(sys.argv[2]), limits=limits) as slow:
 """
 
 
-def _cpu_ticks(pid: int) -> int:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return int(fields[11]) + int(fields[12])  # utime + stime
-
-
-def _render_child(pid: int) -> int | None:
-    """The pid of ``pid``'s render child, once it has one."""
-    for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
-        try:
-            if b"docparse.render.child" in Path(f"/proc/{child}/cmdline").read_bytes():
-                return int(child)
-        except FileNotFoundError:
-            continue
-    return None
-
-
-def _gone(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] in ("Z", "X")
-    except FileNotFoundError:
-        return True
-
-
 @pytest.mark.slow
 @pytest.mark.timeout(300)
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads process state from /proc (Linux)")
@@ -214,12 +192,13 @@ def test_a_killed_worker_leaves_no_page_being_drawn_behind(text_pdf: Path, tmp_p
     )
     try:
         assert worker.stdout is not None and worker.stdout.readline() == b"warm\n"
-        child = poll(lambda: _render_child(worker.pid), timeout_s=120, what="the render child to start")
-        start = _cpu_ticks(child)
-        poll(lambda: _cpu_ticks(child) > start + 50, timeout_s=120, what="the child to be drawing the slow page")
+        children = poll(lambda: render_children(worker.pid), timeout_s=120, what="the render child to start")
+        (child,) = children
+        start = cpu_ticks(child)
+        poll(lambda: cpu_ticks(child) > start + 50, timeout_s=120, what="the child to be drawing the slow page")
         os.kill(worker.pid, signal.SIGKILL)  # as a hard time limit or an OOM killer would
         worker.wait(timeout=30)
-        poll(lambda: _gone(child), timeout_s=30, what="the render child to die with its parent")
+        poll(lambda: gone(child), timeout_s=30, what="the render child to die with its parent")
     finally:
         if worker.poll() is None:
             worker.kill()

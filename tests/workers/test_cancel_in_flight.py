@@ -23,6 +23,7 @@ from docparse.services import Services
 from storage import StorageSettings
 from tests.api.conftest import LiveServer
 from tests.ingest.files import make_pdf
+from tests.procs import cpu_ticks, gone, render_children
 from tests.render.helpers import SLOW_OP, write_shared_content_pdf
 from tests.waiting import poll
 from tests.workers.conftest import Stack
@@ -62,40 +63,9 @@ def _attempts(stack: Stack, doc_id: str) -> int:
         return int(count.scalar_one())
 
 
-def _descends_from(pid: int, ancestor: int) -> bool:
-    while pid > 1:
-        try:
-            stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except FileNotFoundError:
-            return False
-        pid = int(stat[1])  # the parent
-        if pid == ancestor:
-            return True
-    return False
-
-
 def _drawing_render_child(worker_pid: int) -> int | None:
     """The worker's render child once it has burnt 1.5 s of CPU (past start-up: drawing the page)."""
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            if b"docparse.render.child" not in (entry / "cmdline").read_bytes():
-                continue
-            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except (FileNotFoundError, ProcessLookupError, PermissionError):
-            continue
-        pid = int(entry.name)
-        if int(stat[11]) + int(stat[12]) > 150 and _descends_from(pid, worker_pid):
-            return pid
-    return None
-
-
-def _gone(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] in ("Z", "X")
-    except FileNotFoundError:
-        return True
+    return next((pid for pid in render_children(worker_pid) if cpu_ticks(pid) > 150), None)
 
 
 @pytest.mark.parametrize("stuck_in", ["engine", "render"])
@@ -130,7 +100,7 @@ def test_cancel_interrupts_the_page_in_progress_and_frees_the_worker(
     assert response.status_code == 200, response.text
     assert response.json()["status"] == "cancelled"
     if child is not None:
-        poll(lambda: _gone(child), timeout_s=30, what="the render child to be killed by the cancel")
+        poll(lambda: gone(child), timeout_s=30, what="the render child to be killed by the cancel")
 
     # the worker's only thread is free again: a second document is parsed (pdf-text: no latency)
     (second,) = submit(

@@ -69,6 +69,7 @@ def test_a_chain_step_claims_the_next_pages_and_says_whether_more_remain(rt: Wor
     assert (last.saved, last.more) == ([3], False)
     assert jobs.run_pages(rt, doc_id, None, engines=_bench).saved == []
     assert _record(rt, doc_id).status == "done"
+    assert rt.committer().transactions == 3  # every page went through the process's group committer
 
 
 def test_a_file_that_does_not_open_fails_its_document_at_render(rt: WorkerRuntime) -> None:

@@ -31,6 +31,21 @@ def _processed(stack: Stack, doc_id: str) -> int:
     return record.pages_processed if record is not None else -1
 
 
+def _settled_without_orphans(stack: Stack, request: ProcessingRequest) -> None:
+    """A barrier, then the check: with one task thread, once a one-page document submitted now is
+    done, any page of a deleted document is settled; then no blob is left without a reference."""
+    (barrier,) = submit(
+        [make_pdf(stack.tmp / "barrier.pdf", 1, label="Barrier")],
+        db=stack.db,
+        blobs=stack.blobs,
+        app=stack.app,
+        request=request,
+    )
+    assert barrier.document_id is not None
+    assert wait(stack.db, [barrier.document_id], poll_s=0.1, timeout_s=120)[barrier.document_id].status == "done"
+    assert collect(stack.db, stack.blobs, older_than_s=0, dry_run=True).orphans == []
+
+
 def test_reprocess_cancel_and_delete_during_processing_never_fail(stack: Stack) -> None:
     stack.configure(pages_per_task=1)
     request = ProcessingRequest(engine="bench-sleep")
@@ -62,17 +77,7 @@ def test_reprocess_cancel_and_delete_during_processing_never_fail(stack: Stack) 
         uow.commit()
     for key in keys:
         stack.blobs.delete(key)
-    # a barrier: one task thread, so once this document is done the deleted one's page is settled
-    (barrier,) = submit(
-        [make_pdf(stack.tmp / "barrier.pdf", 1, label="Barrier")],
-        db=stack.db,
-        blobs=stack.blobs,
-        app=stack.app,
-        request=request,
-    )
-    assert barrier.document_id is not None
-    assert wait(stack.db, [barrier.document_id], poll_s=0.1, timeout_s=120)[barrier.document_id].status == "done"
-    assert collect(stack.db, stack.blobs, older_than_s=0, dry_run=True).orphans == []
+    _settled_without_orphans(stack, request)
 
 
 def test_reprocess_cancel_and_delete_over_http_never_answer_500(stack: Stack) -> None:
@@ -131,13 +136,4 @@ def test_reprocess_cancel_and_delete_over_http_never_answer_500(stack: Stack) ->
             deleted = client.delete(f"/v1/documents/{doc_id}")
             assert deleted.status_code == 204, deleted.text
             assert client.get(f"/v1/documents/{doc_id}").status_code == 404
-    (barrier,) = submit(  # one task thread: once this is done, the deleted document's page is settled
-        [make_pdf(stack.tmp / "barrier.pdf", 1, label="Barrier")],
-        db=stack.db,
-        blobs=stack.blobs,
-        app=stack.app,
-        request=request,
-    )
-    assert barrier.document_id is not None
-    assert wait(stack.db, [barrier.document_id], poll_s=0.1, timeout_s=120)[barrier.document_id].status == "done"
-    assert collect(stack.db, stack.blobs, older_than_s=0, dry_run=True).orphans == []
+    _settled_without_orphans(stack, request)
