@@ -1,9 +1,10 @@
 """The blob garbage collector: delete blobs that no row references (``docparse db gc``).
 
-Deleting a document removes the blobs only it used, and a worker stores a page image while
-it holds the document's lock, so a delete during a save leaves nothing behind. Blobs can
-still be orphaned — a process killed between storing a blob and committing the row that
-names it, a raw output stored before its page's transaction failed — and :func:`collect`
+Deleting a document removes the blobs only it used, and a worker whose page save finds the
+document deleted removes the page image it had just stored (unless another row uses the same
+bytes), so a delete during a save leaves nothing behind. Blobs can still be orphaned — a
+process killed between storing a blob and committing the row that names it, a raw output
+stored before its page's transaction failed — and :func:`collect`
 finds them: every stored blob older than ``older_than_s`` (default one hour, so an upload
 whose row is not committed yet is never taken) that no document (original), page (image)
 or attempt (raw output) references. References are checked again right before each delete,

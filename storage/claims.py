@@ -4,8 +4,8 @@ A worker **claims** pages before processing them: under the document row's lock 
 order everywhere: the document row, then its page rows) each claimed page gets its delivery
 counter raised by one and a lease (``lease_until``, ``leased_by``) that the worker's heartbeat
 renews (a *suspect* — a page a worker already died on — is counted only when it starts,
-alone in its process: :meth:`PageClaims.deliver`). Finishing a page (its result saved in the
-same transaction) clears the lease and keeps the counter; giving a page back cleanly (a
+alone in its process: :meth:`PageClaims.deliver`). Finishing a page (its result saved, by the
+same statement) clears the lease and keeps the counter; giving a page back cleanly (a
 transient fault, a cancel, a shutdown) clears the lease and lowers the counter again. So for
 a page that is still unprocessed, ``deliveries`` is exactly the number of workers that took
 it and vanished: a page whose processing kills its worker is recognised, and failed, after a
@@ -28,8 +28,7 @@ from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from schemas import DocumentStatus
-from storage.documents import lock, transition
-from storage.errors import DocumentNotFound
+from storage.documents import transition
 from storage.status import check_status
 from storage.tables import DOCUMENTS, PAGES, DocumentRow, PageRow, utcnow
 
@@ -99,10 +98,14 @@ class PageClaims:
         an expired one), lowest numbers first, among ``among`` when given. Nothing is taken from
         a document that is not ``queued``/``running``; a ``queued`` one moves to ``running``.
         Pages on which ``max_deaths`` workers already died come back in ``exhausted``, not taken."""
-        try:
-            status = lock(self._session, id)
-        except DocumentNotFound:
+        locked = self._session.execute(
+            select(DocumentRow.status, DocumentRow.settings, DocumentRow.blob_key)
+            .where(DocumentRow.id == id)
+            .with_for_update()
+        ).one_or_none()
+        if locked is None:
             return Claim(None)
+        status = check_status(locked.status)
         if status not in ACTIVE:
             return Claim(status)
         now = utcnow()
@@ -130,10 +133,7 @@ class PageClaims:
                     )
             if status == "queued":
                 status = transition(self._session, id, "running", None)
-            settings, blob_key = self._session.execute(
-                select(DocumentRow.settings, DocumentRow.blob_key).where(DocumentRow.id == id)
-            ).one()
-            return Claim(status, tuple(taken), dict(settings), blob_key, suspects, exhausted)
+            return Claim(status, tuple(taken), dict(locked.settings), locked.blob_key, suspects, exhausted)
         return Claim(status, exhausted=exhausted)
 
     def deliver(self, id: str, number: int, worker: str) -> None:

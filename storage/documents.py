@@ -8,14 +8,13 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Select, case, delete, func, select, update
+from sqlalchemy import Select, Text, case, cast, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer
 
 from schemas import (
     TERMINAL_STATUSES,
     Attempt,
-    Block,
     Document,
     DocumentStatus,
     derive_document_status,
@@ -147,8 +146,17 @@ class DocumentRepository:
 
     def load(self, id: str, *, include_raw: bool = True) -> Document | None:
         """The whole validated document: pages by number, blocks in reading order, attempts by
-        index (raw ``output`` omitted as ``""`` when ``include_raw`` is false). Four queries,
-        whatever the size of the document."""
+        index (raw ``output`` omitted as ``""`` when ``include_raw`` is false), and the stored
+        document-pass result while it is current. Five queries at most, whatever the size."""
+        document = self._pages(id, attempts=True, include_raw=include_raw)
+        return None if document is None else self._with_structure(document)
+
+    def load_for_pass(self, id: str) -> Document | None:
+        """What the document-level pass reads: the document with its pages and their blocks,
+        without attempts or a stored pass result (three queries)."""
+        return self._pages(id, attempts=False, include_raw=False)
+
+    def _pages(self, id: str, *, attempts: bool, include_raw: bool) -> Document | None:
         row = self._session.execute(
             select(DocumentRow).where(DocumentRow.id == id).execution_options(populate_existing=True)
         ).scalar_one_or_none()
@@ -160,26 +168,36 @@ class DocumentRepository:
             .order_by(PageRow.number)
             .execution_options(populate_existing=True)
         ).all()
-        attempt_query = select(AttemptRow).where(AttemptRow.document_id == id)
+        by_page = self._attempts(id, include_raw) if attempts else {}
+        texts: defaultdict[int, builtins.list[str]] = defaultdict(builtins.list)
+        for number, attributes in self._session.execute(
+            select(BlockRow.page_number, cast(BlockRow.attributes, Text))
+            .where(BlockRow.document_id == id)
+            .order_by(BlockRow.page_number, BlockRow.order)
+        ):
+            texts[number].append(attributes)
+        return mapping.to_document(
+            row,
+            [
+                mapping.to_page(p, mapping.blocks_from_json(texts.get(p.number, [])), by_page.get(p.number, []))
+                for p in pages
+            ],
+        )
+
+    def _attempts(self, id: str, include_raw: bool) -> dict[int, builtins.list[Attempt]]:
+        """The document's attempts by page, in index order."""
+        query = select(AttemptRow).where(AttemptRow.document_id == id)
         if not include_raw:
-            attempt_query = attempt_query.options(defer(AttemptRow.output, raiseload=True))
+            query = query.options(defer(AttemptRow.output, raiseload=True))
         attempts: defaultdict[int, builtins.list[Attempt]] = defaultdict(builtins.list)
         for attempt in self._session.scalars(
-            attempt_query.order_by(AttemptRow.page_number, AttemptRow.index).execution_options(populate_existing=True)
+            query.order_by(AttemptRow.page_number, AttemptRow.index).execution_options(populate_existing=True)
         ):
             value = mapping.to_attempt(attempt, include_raw=include_raw)
             if include_raw and attempt.output_key is not None:  # a large output, in the blob store
                 value = value.model_copy(update={"output": read_output(self._outputs, attempt.output_key)})
             attempts[attempt.page_number].append(value)
-        blocks: defaultdict[int, builtins.list[Block]] = defaultdict(builtins.list)
-        for number, attributes in self._session.execute(
-            select(BlockRow.page_number, BlockRow.attributes)
-            .where(BlockRow.document_id == id)
-            .order_by(BlockRow.page_number, BlockRow.order)
-        ):
-            blocks[number].append(mapping.to_block(attributes))
-        document = mapping.to_document(row, [mapping.to_page(p, blocks[p.number], attempts[p.number]) for p in pages])
-        return self._with_structure(document)
+        return attempts
 
     def _with_structure(self, document: Document) -> Document:
         """The document with its stored document-pass result, once it is terminal and while no page

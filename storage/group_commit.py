@@ -5,9 +5,9 @@ pages in bursts; each page in its own transaction costs a durable commit and a h
 trips. :class:`GroupCommitter` lets those threads share: each calls :meth:`~GroupCommitter.save`
 and blocks; the first to arrive leads — it waits up to ``max_wait_s`` for others to join (or
 until ``max_pages`` are waiting), writes them all with
-:meth:`~storage.pages.PageRepository.save_results`, runs each page's ``during`` callback in the
-same transaction (page image, lease release), commits once, and wakes every caller with its own
-result. No background thread: leadership passes to a waiting caller when a group is done.
+:meth:`~storage.pages.PageRepository.save_results` (results, page images, lease release), runs
+each page's optional ``during`` callback in the same transaction, commits once, and wakes
+every caller with its own result. No background thread: leadership passes to a waiting caller when a group is done.
 
 Crash safety is that of one page per transaction: ``save`` returns only after the commit that
 made the page durable, so a caller acknowledges its task only for pages that are stored. If the
@@ -36,6 +36,7 @@ class _Item:
     document_id: str
     page: Page
     during: During | None
+    image_key: str | None = None
     done: bool = False
     status: DocumentStatus | None = None
     error: BaseException | None = field(default=None, repr=False)
@@ -54,10 +55,13 @@ class GroupCommitter:
         self.transactions = 0
         """Transactions committed so far (groups and single retries): for tests and metrics."""
 
-    def save(self, document_id: str, page: Page, during: During | None = None) -> DocumentStatus | None:
+    def save(
+        self, document_id: str, page: Page, during: During | None = None, *, image_key: str | None = None
+    ) -> DocumentStatus | None:
         """Store one finished page (in a group with whatever other threads are saving) and return
-        the document status it derived, like ``save_result``; raises what writing it alone raised."""
-        item = _Item(document_id, page, during)
+        the document status it derived, like ``save_result``; raises what writing it alone raised.
+        ``image_key``: the page image, already in the blob store, recorded with the page."""
+        item = _Item(document_id, page, during, image_key)
         with self._cond:
             self._pending.append(item)
             self._cond.notify_all()
@@ -91,7 +95,8 @@ class GroupCommitter:
         """Write ``group`` in one transaction; on failure, each page alone. Marks every item done."""
         try:
             with self.db.unit_of_work() as uow:
-                derived = uow.pages.save_results([(i.document_id, i.page) for i in group])
+                images = {(i.document_id, i.page.number): i.image_key for i in group if i.image_key is not None}
+                derived = uow.pages.save_results([(i.document_id, i.page) for i in group], images)
                 last = {i.document_id: i for i in group}  # the status goes to one caller per document
                 for item in group:
                     item.status = derived.get(item.document_id) if last[item.document_id] is item else None

@@ -15,13 +15,14 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from pydantic import TypeAdapter
+from pydantic import BaseModel, TypeAdapter
 
 from schemas import Attempt, Block, Document, DocumentStatus, Issue, Page, PageGeometry, PageStatus
 from storage.records import DocumentRecord, NewDocument
 from storage.tables import AttemptRow, DocumentRow, PageRow, RawJson
 
 _BLOCK: TypeAdapter[Block] = TypeAdapter(Block)
+_BLOCKS: TypeAdapter[list[Block]] = TypeAdapter(list[Block])
 _ISSUES = TypeAdapter(list[Issue])
 _NUL = "\x00"
 _REPLACEMENT = "\ufffd"
@@ -82,8 +83,9 @@ def document_record(row: DocumentRow, page_counts: Mapping[str, int], processed:
     )
 
 
-def page_values(document_id: str, page: Page, now: datetime) -> dict[str, Any]:
-    """Column values of a page with a written result (``processed``)."""
+def page_values(document_id: str, page: Page, now: datetime, image_key: str | None = None) -> dict[str, Any]:
+    """Column values of a page with a written result (``processed``): nobody holds a processed
+    page, so its lease is cleared; ``image_key`` (``None``: keep the stored one) names its image."""
     return {
         "document_id": document_id,
         "number": page.number,
@@ -94,6 +96,9 @@ def page_values(document_id: str, page: Page, now: datetime) -> dict[str, Any]:
         "model": scrub(page.model),
         "issues": scrub([issue.model_dump(mode="json") for issue in page.issues]),
         "updated_at": now,
+        "lease_until": None,
+        "leased_by": None,
+        "image_key": image_key,
     }
 
 
@@ -104,14 +109,21 @@ def attempt_values(document_id: str, page_number: int, index: int, attempt: Atte
     return values
 
 
+def model_json(model: BaseModel) -> Any:
+    """A JSON column's value for ``model``: its JSON text, serialized once by pydantic and bound
+    as is (:class:`RawJson`); scrubbed of NUL characters in the rare case it holds one (or a
+    literal backslash-u0000 text), then as a dict."""
+    text = model.model_dump_json()
+    if "\\u0000" in text:
+        return scrub(model.model_dump(mode="json"))
+    return RawJson(text)
+
+
 def block_values(document_id: str, page_number: int, block: Block) -> dict[str, Any]:
-    """Column values of one block: the full JSON (serialized once, by pydantic) plus the
-    queryable copies."""
-    attributes: Any = RawJson(block.model_dump_json())
-    text = block.text
-    if "\\u0000" in attributes:  # (rarely) a NUL somewhere, or a literal backslash-u0000 text
-        attributes = scrub(block.model_dump(mode="json"))
-        text = attributes["text"]
+    """Column values of one block: the full JSON (see :func:`model_json`) plus the queryable
+    copies."""
+    attributes = model_json(block)
+    text = attributes["text"] if isinstance(attributes, dict) else block.text
     box, norm = block.bbox, block.bbox_norm
     return {
         "document_id": document_id,
@@ -135,6 +147,14 @@ def block_values(document_id: str, page_number: int, block: Block) -> dict[str, 
 def to_block(attributes: Mapping[str, Any]) -> Block:
     """The exact typed block back from its stored JSON."""
     return _BLOCK.validate_python(attributes)
+
+
+def blocks_from_json(texts: Sequence[str]) -> list[Block]:
+    """The typed blocks back from their stored JSON texts (the ``attributes`` column read as
+    text), validated straight from JSON in one call — no intermediate Python dicts."""
+    if not texts:
+        return []
+    return _BLOCKS.validate_json("[" + ",".join(texts) + "]")
 
 
 def to_attempt(row: AttemptRow, *, include_raw: bool) -> Attempt:

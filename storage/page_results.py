@@ -2,7 +2,8 @@
 
 However many pages (of however many documents) a call writes, it costs the same handful of
 statements: one ``SELECT ... FOR UPDATE`` locking the documents in id order, one page upsert
-(``RETURNING`` each page's ``attempt_base``), one attempt upsert, one block delete and one
+(``RETURNING`` each page's ``attempt_base``; it also records the page image and drops the
+page's lease), one attempt upsert, one block delete and one
 block ``COPY`` (PostgreSQL; an executemany ``INSERT`` elsewhere). Everything that needs no lock
 — mapping pages to rows, serializing blocks, writing large raw outputs to the blob store — is
 done before the locks are taken, so documents stay locked only for the statements themselves.
@@ -10,7 +11,7 @@ done before the locks are taken, so documents stay locked only for the statement
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -52,9 +53,16 @@ class PreparedPage:
     blocks: list[dict[str, Any]] = field(default_factory=list)
 
 
-def prepare(items: Iterable[tuple[str, Page]], outputs: RawOutputs | None, now: datetime) -> list[PreparedPage]:
-    """The rows of each (document id, page); a page given twice keeps its last result. Raw
-    outputs over the threshold are written to the blob store here (before any lock)."""
+def prepare(
+    items: Iterable[tuple[str, Page]],
+    outputs: RawOutputs | None,
+    now: datetime,
+    image_keys: Mapping[tuple[str, int], str] | None = None,
+) -> list[PreparedPage]:
+    """The rows of each (document id, page); a page given twice keeps its last result; a page
+    named in ``image_keys`` records that image. Raw outputs over the threshold are written to
+    the blob store here (before any lock)."""
+    images = image_keys or {}
     latest: dict[tuple[str, int], Page] = {}
     for document_id, page in items:
         latest.pop((document_id, page.number), None)  # re-insert: the last one wins, in its place
@@ -67,7 +75,7 @@ def prepare(items: Iterable[tuple[str, Page]], outputs: RawOutputs | None, now: 
                 outputs.offload(values["output"]) if outputs is not None else (values["output"], None)
             )
         blocks = [mapping.block_values(document_id, number, b) for b in page.blocks]
-        values = mapping.page_values(document_id, page, now)
+        values = mapping.page_values(document_id, page, now, images.get((document_id, number)))
         prepared.append(PreparedPage(document_id, number, values, attempts, blocks))
     return prepared
 
@@ -93,7 +101,9 @@ def write(session: Session, prepared: Sequence[PreparedPage]) -> None:
         return
     bases = {
         (row.document_id, row.number): row.attempt_base
-        for row in upsert_returning(session, PAGES, [p.page for p in prepared], PAGE_KEY, ("attempt_base",))
+        for row in upsert_returning(
+            session, PAGES, [p.page for p in prepared], PAGE_KEY, ("attempt_base",), coalesce=("image_key",)
+        )
     }
     attempts: list[dict[str, Any]] = []
     for p in prepared:

@@ -6,7 +6,7 @@ so concurrent writers of one document queue up instead of deadlocking).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, cast
 
 from sqlalchemy import and_, case, delete, func, select, update
@@ -56,10 +56,15 @@ class PageRepository:
         completed it, else ``None``; :class:`DocumentNotFound` for an unknown document."""
         return self.save_results([(id, page)])[id]
 
-    def save_results(self, items: Sequence[tuple[str, Page]]) -> dict[str, DocumentStatus | None]:
+    def save_results(
+        self, items: Sequence[tuple[str, Page]], image_keys: Mapping[tuple[str, int], str] | None = None
+    ) -> dict[str, DocumentStatus | None]:
         """Write several finished pages — of one or several documents — in the caller's
         transaction (the caller commits once for all of them: group commit). Returns, for each
         document named, its derived status when these pages completed it, else ``None``.
+        ``image_keys`` maps (document id, page number) to the blob key of a page image already
+        stored (the other pages keep theirs). A processed page is held by nobody: its lease
+        (whoever took it) is dropped in the same statement.
 
         Idempotent: each page row is upserted (``processed``), its attempts are upserted by
         (document, page, index) and its blocks replaced, so a redelivered page writes the same
@@ -71,9 +76,9 @@ class PageRepository:
         Locks: the documents' rows are locked in ascending id order, all before the first write
         (:class:`DocumentNotFound`, naming every missing id, is raised before anything is
         written, so the caller can drop those pages and retry the rest). Writers holding one
-        document lock and group writers taking theirs in the same order cannot deadlock. Record
-        page images (:meth:`set_image`) in the same unit of work AFTER this call, so the page
-        rows are touched only under their document's lock.
+        document lock and group writers taking theirs in the same order cannot deadlock. Page
+        images recorded by :meth:`set_image` in the same unit of work go AFTER this call, so the
+        page rows are touched only under their document's lock.
 
         Status: for each document not ``cancelled`` whose pages 1..page_count are now all
         processed, the status derived from all its pages is set and returned; since every writer
@@ -91,7 +96,7 @@ class PageRepository:
         """
         if not items:
             return {}
-        prepared = page_results.prepare(items, self._outputs, utcnow())
+        prepared = page_results.prepare(items, self._outputs, utcnow(), image_keys)
         documents = page_results.lock_documents(self._session, (id for id, _ in items))
         page_results.write(self._session, prepared)
         derived: dict[str, DocumentStatus | None] = {}

@@ -6,7 +6,7 @@ import functools
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import JSON, Insert, Table
+from sqlalchemy import JSON, Insert, Table, func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -51,17 +51,18 @@ def upsert_returning(
     returning: Sequence[str],
     *,
     keep: Sequence[str] = (),
+    coalesce: Sequence[str] = (),
 ) -> list[Any]:
     """``INSERT ... ON CONFLICT (keys) DO UPDATE`` of every non-key column of ``rows``, as ONE
     statement whatever the number of rows (SQLAlchemy's "insertmanyvalues": a multi-row
     ``VALUES``), returning the keys and ``returning`` columns of every written row (any order).
     With ``returning`` empty nothing is returned. Columns in ``keep`` are written by the insert
-    but left as they are by the update. Rows must not repeat a key (a statement cannot update
-    one row twice)."""
+    but left as they are by the update; columns in ``coalesce`` are updated only where the new
+    value is not NULL. Rows must not repeat a key (a statement cannot update one row twice)."""
     if not rows:
         return []
     names = tuple(name for name in rows[0] if name not in keys and name not in keep)
-    stmt = _upsert_statement(dialect_name(session), table, tuple(keys), names, None)
+    stmt = _upsert_statement(dialect_name(session), table, tuple(keys), names, None, tuple(coalesce))
     if not returning:
         session.execute(stmt, list(rows))
         return []
@@ -76,14 +77,20 @@ def _returning(stmt: Insert, columns: tuple[str, ...]) -> Insert:
 
 @functools.cache
 def _upsert_statement(
-    dialect: str, table: Table, keys: tuple[str, ...], update: tuple[str, ...] | None, returning: str | None
+    dialect: str,
+    table: Table,
+    keys: tuple[str, ...],
+    update: tuple[str, ...] | None,
+    returning: str | None,
+    coalesce: tuple[str, ...] = (),
 ) -> Insert:
     """Built once per shape (building ``excluded`` is costly, and this runs for every page)."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = insert(table)
     if update is None:
         return stmt.on_conflict_do_nothing(index_elements=list(keys))
-    final = stmt.on_conflict_do_update(index_elements=list(keys), set_={c: stmt.excluded[c] for c in update})
+    values = {c: func.coalesce(stmt.excluded[c], table.c[c]) if c in coalesce else stmt.excluded[c] for c in update}
+    final = stmt.on_conflict_do_update(index_elements=list(keys), set_=values)
     return final.returning(table.c[returning]) if returning is not None else final
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from schemas import SCHEMA_VERSION, DocumentStructure
 from storage.cell_numbers import cell_number
-from storage.mapping import scrub
+from storage.mapping import model_json, scrub
 from storage.sql import bulk_insert, upsert
 from storage.tables import (
     DOCUMENT_PASSES,
@@ -63,7 +63,7 @@ class StructureRepository:
             "pass_version": structure.pass_version,
             "schema_version": SCHEMA_VERSION,
             "computed_at": utcnow(),
-            "structure": scrub(structure.model_dump(mode="json")),
+            "structure": model_json(structure),
         }
         upsert(self._session, DOCUMENT_PASSES, [row], ("document_id",))
         self._session.execute(delete(TABLE_CELLS).where(TableCellRow.document_id == document_id))

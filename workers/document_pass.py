@@ -40,7 +40,7 @@ def run_document_pass(db: Database, document_id: str) -> DocumentStructure | Non
         with db.unit_of_work() as uow:
             if uow.documents.lock(document_id) not in TERMINAL_STATUSES:
                 return None
-            document = uow.documents.load(document_id, include_raw=False)
+            document = uow.documents.load_for_pass(document_id)
             if document is None:  # pragma: no cover - the row is locked
                 return None
             structure = analyse(document)

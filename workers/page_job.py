@@ -202,27 +202,37 @@ def _run_claimed(
 
 
 def save_page(rt: WorkerRuntime, worker: str, document_id: str, page: Page, image: tuple[bytes, str] | None) -> bool:
-    """Persist one finished page, document lock first: its result, its image (stored while the
-    lock is held, so a concurrent delete either waits and removes it too, or came first and no
-    blob is written), its lease dropped — in one transaction, shared with the other pages this
-    process finishes meanwhile (:meth:`WorkerRuntime.committer`). Returns once that transaction
-    has committed; ``False`` when the document is gone."""
-    from storage import DocumentNotFound, UnitOfWork
+    """Persist one finished page: its result, its image and the release of its lease, in one
+    transaction shared with the other pages this process finishes meanwhile
+    (:meth:`WorkerRuntime.committer`; the document lock is taken there). The image goes to the
+    blob store first, outside the lock (like a large raw output); when the document was deleted
+    meanwhile, the image is removed again unless another row uses the same bytes, so nothing is
+    left behind (a crash in between leaves it to ``docparse db gc``). Returns once the
+    transaction has committed; ``False`` when the document is gone."""
+    from storage import DocumentNotFound
 
-    def during(uow: UnitOfWork, _status: object) -> None:
-        if image is not None:
-            uow.pages.set_image(document_id, page.number, rt.blobs.put_bytes(image[0]))
-        uow.claims.finish(document_id, [page.number], worker)
-
+    image_key = rt.blobs.put_bytes(image[0]) if image is not None else None
     try:
-        status = rt.committer().save(document_id, page, during)
+        status = rt.committer().save(document_id, page, image_key=image_key)
     except DocumentNotFound:
         log.info("page.document_deleted", document=document_id, page=page.number)
+        if image_key is not None:
+            discard_unreferenced(rt, image_key)
         return False
     log.info("page.saved", document=document_id, page=page.number, status=page.status, document_status=status)
     if status is not None:  # this page completed the document: the document-level pass
         run_document_pass(rt.db, document_id)
     return True
+
+
+def discard_unreferenced(rt: WorkerRuntime, key: str) -> None:
+    """Delete blob ``key`` unless a row names it (identical bytes are stored once and shared)."""
+    from storage.blob_gc import referenced
+
+    with rt.db.session() as session:
+        if referenced(session, [key]):
+            return
+    rt.blobs.delete(key)
 
 
 def infer_batch(settings: WorkerSettings, remote: bool) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -85,3 +86,36 @@ def test_0007_round_trips_with_every_block_kept(db: Database, queued: Any) -> No
         stored = uow.documents.load(document_id)
     assert stored is not None
     assert [b.model_dump() for b in stored.pages[0].blocks] == [b.model_dump() for b in page.blocks]
+
+
+def test_0008_compresses_large_values_with_lz4_on_postgresql(db: Database, queued: Any) -> None:
+    """After 0008 a large raw output is stored LZ4-compressed on PostgreSQL (pglz before), and
+    reads back the same either way."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("column compression is a PostgreSQL setting")
+    from alembic import command
+
+    from tests.storage.factories import make_page
+
+    def stored(output: str) -> tuple[str, str | None]:
+        document_id = queued()
+        page = make_page(document_id, 1)
+        page = page.model_copy(update={"attempts": [page.attempts[0].model_copy(update={"output": output})]})
+        with db.unit_of_work() as uow:
+            uow.documents.start(document_id, 1)
+            uow.pages.save_results([(document_id, page)])
+            uow.commit()
+        with db.engine.connect() as connection:
+            text, method = connection.execute(
+                sa.text("SELECT output, pg_column_compression(output) FROM attempts WHERE document_id = :id"),
+                {"id": document_id},
+            ).one()
+        return text, method
+
+    output = "<p data-bbox='1 2 3 4'>" + "a compressible paragraph " * 400 + "</p>"
+    with db.engine.begin() as connection:
+        command.downgrade(alembic_config(connection), "0007_blocks_bulk")
+    assert stored(output) == (output, "pglz")
+    db.upgrade()
+    assert db.current_revision() == "0008_lz4_toast"
+    assert stored(output) == (output, "lz4")

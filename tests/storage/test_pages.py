@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from schemas import Attempt, Document, Page, PageStatus
 from storage import Database, DocumentNotFound
-from storage.tables import AttemptRow, BlockRow
+from storage.tables import AttemptRow, BlockRow, PageRow
 from tests.storage.factories import make_page, sha
 
 Queued = Callable[..., str]
@@ -234,6 +234,29 @@ def test_page_images(db: Database, queued: Queued) -> None:
     with db.unit_of_work() as uow:
         assert uow.pages.image_key(document_id, 1) == sha("b")
         assert uow.pages.image_key(document_id, 2) is None
+
+
+def test_a_result_records_its_image_and_drops_the_lease_in_its_own_upsert(db: Database, queued: Queued) -> None:
+    """``save_results`` with image keys: the named pages record theirs, the others keep what they
+    had; every saved page is held by nobody afterwards, whichever worker held it."""
+    document_id = _started(db, queued, 3)
+    with db.unit_of_work() as uow:
+        uow.pages.set_image(document_id, 2, sha("earlier"))
+        claim = uow.claims.claim(document_id, worker="w1", lease_s=600, limit=3, max_deaths=3)
+        assert claim.pages == (1, 2, 3)
+        uow.commit()
+    with db.unit_of_work() as uow:
+        pages = [(document_id, make_page(document_id, n)) for n in (1, 2)]
+        uow.pages.save_results(pages, {(document_id, 1): sha("one")})
+        uow.commit()
+    with db.session() as session:
+        rows = session.execute(
+            select(PageRow.number, PageRow.image_key, PageRow.leased_by, PageRow.lease_until)
+            .where(PageRow.document_id == document_id)
+            .order_by(PageRow.number)
+        ).all()
+    assert [tuple(r) for r in rows][:2] == [(1, sha("one"), None, None), (2, sha("earlier"), None, None)]
+    assert rows[2].leased_by == "w1"  # page 3 is still being worked on
 
 
 def test_nul_characters_are_stored_as_replacement_characters(db: Database, queued: Queued) -> None:

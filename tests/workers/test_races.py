@@ -1,6 +1,6 @@
 """No error from a race: reprocess, cancel and delete while a real worker saves pages of the same
 document (one lock order everywhere: the document row, then its page rows), and a delete
-during a save leaves no orphan blob (the worker stores a page image only under the lock) —
+during a save leaves no orphan blob (a worker that finds the document gone removes its page image) —
 through the library functions, and over HTTP against the real API (never a 500)."""
 
 from __future__ import annotations
