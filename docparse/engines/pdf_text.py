@@ -28,6 +28,7 @@ from pathlib import Path
 import pymupdf
 
 from docparse.engines.base import EngineInfo, EngineOutput, GenerationOptions, PageInput
+from docparse.engines.pdf_text_breaks import join_broken_words
 from docparse.engines.pdf_text_extract import (
     TEXT_FLAGS,
     Line,
@@ -195,7 +196,7 @@ def _page_elements(page: pymupdf.Page, m: pymupdf.Matrix, page_box: Box, figures
     for block in blocks.values():
         for column in split_columns(block):
             elements.extend(segment_block(column, body, words))
-    elements = tie_captions(merge_formulas(elements, body), body)
+    elements = tie_captions(join_broken_words(merge_formulas(elements, body), body, words), body)
     if page.number == 0:
         mark_authors(elements)
     elements.extend(read_fields(page, lambda rect: to_display(rect, m)))

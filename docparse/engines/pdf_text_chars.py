@@ -22,6 +22,8 @@ import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
+from docparse.engines.pdf_text_scripts import raised_marker
+
 WORD_GAP_EM = 0.15
 """A gap wider than this share of the font size between two glyphs of a line is a word break."""
 
@@ -82,9 +84,11 @@ def line_spans(line: dict[str, Any]) -> list[tuple[Sequence[float], str, dict[st
     out: list[tuple[Sequence[float], str, dict[str, Any]]] = []
     prev: tuple[float, float] | None = None
     prev_space = True
+    last: tuple[Sequence[float], str] | None = None  # the previous span with text: box, text
     for span, span_chars in zip(line.get("spans", []), chars, strict=True):
         threshold = WORD_GAP_EM * float(span.get("size", 10.0))
         parts: list[str] = []
+        mark = last is not None and (dx, dy) == (1.0, 0.0)
         for char in span_chars:
             c = char.get("c", "")
             if not c:
@@ -100,9 +104,15 @@ def line_spans(line: dict[str, Any]) -> list[tuple[Sequence[float], str, dict[st
             ext = _extent(char["bbox"], (dx, dy))
             if prev is not None and not prev_space and _gap(prev, ext) > threshold:
                 parts.append(" ")
+            elif mark and not prev_space and last is not None and raised_marker(*last, span["bbox"], c):
+                parts.append(" ")  # a footnote mark set right before its text's first word
+            mark = False
             parts.append(expand_ligatures(c))
             prev, prev_space = ext, False
-        out.append((span["bbox"], unicodedata.normalize("NFC", "".join(parts)), span))
+        text = unicodedata.normalize("NFC", "".join(parts))
+        out.append((span["bbox"], text, span))
+        if text.strip():
+            last = (span["bbox"], text)
     return out
 
 

@@ -13,6 +13,8 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from docparse.engines.pdf_text_scripts import raised_marker
+
 Box = tuple[float, float, float, float]
 
 WORD_GAP_EM = 0.15
@@ -83,12 +85,14 @@ def _joined(pieces: list[tuple[Box, str]], size: float) -> str:
     ordered = sorted(pieces, key=lambda p: -p[0][2] if rtl else p[0][0])
     out = ""
     prev: Box | None = None
+    prev_text = ""
     for box, text in ordered:
         if prev is not None:
             gap = prev[0] - box[2] if rtl else box[0] - prev[2]
-            out += " " if gap > WORD_GAP_EM * size else ""
+            apart = gap > WORD_GAP_EM * size or (not rtl and raised_marker(prev, prev_text, box, text))
+            out += " " if apart else ""
         out += text
-        prev = box
+        prev, prev_text = box, text
     return clean_text(out)
 
 

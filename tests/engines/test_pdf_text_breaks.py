@@ -1,0 +1,80 @@
+"""Words the ``pdf-text`` engine must not split: a word hyphenated at the end of one element and
+finished in the element under it, and a footnote's first word right after its raised mark — on
+PDFs made in ``tmp_path``, and the pure rules behind them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pymupdf
+
+from docparse.engines.pdf_text_breaks import join_broken_words
+from docparse.engines.pdf_text_layout import Element
+from docparse.engines.pdf_text_scripts import raised_marker
+from tests.engines.pdf_text_helpers import elements, run
+
+
+def _p(box: tuple[float, float, float, float], text: str) -> Element:
+    return Element("p", box, text=text)
+
+
+def test_hyphenated_word_across_elements_is_joined() -> None:
+    head = _p((57, 410, 292, 422), "[5] A talk at this confer-")
+    rest = _p((72, 421, 292, 477), "ence, presented at IPAC.")
+    (joined,) = join_broken_words([head, rest], 10.0)
+    assert joined.text == "[5] A talk at this conference, presented at IPAC."
+    assert joined.box == (57, 410, 292, 477)
+
+
+def test_list_item_continued_by_a_paragraph() -> None:
+    items = Element("ul", (94, 594, 540, 605), items=[((94, 594, 540, 605), "pari-dev: suggestions, tech-")])
+    rest = _p((72, 608, 540, 631), "nical questions.")
+    (joined,) = join_broken_words([items, rest], 10.0)
+    assert joined.items[-1][1] == "pari-dev: suggestions, technical questions."
+
+
+def test_compounds_far_elements_and_other_columns_stay_apart() -> None:
+    compound = [_p((50, 100, 250, 110), "a talk by Jean-"), _p((50, 111, 250, 121), "Pierre and others")]
+    assert len(join_broken_words(compound, 10.0)) == 2
+    far = [_p((50, 100, 250, 110), "a confer-"), _p((50, 140, 250, 150), "ence starts")]
+    assert len(join_broken_words(far, 10.0)) == 2
+    beside = [_p((50, 100, 250, 110), "a confer-"), _p((300, 111, 500, 121), "ence starts")]
+    assert len(join_broken_words(beside, 10.0)) == 2
+
+
+def test_raised_marker_rule() -> None:
+    word = (139.1, 711.3, 280.6, 719.2)
+    assert raised_marker((136.4, 709.9, 138.6, 715.8), "1", word, "Normally")
+    assert raised_marker((136.4, 709.9, 138.6, 715.8), "†", word, "Also")
+    assert not raised_marker((136.4, 714.0, 138.6, 720.5), "2", word, "O")  # a subscript: Cu₂O
+    assert not raised_marker((136.4, 709.9, 138.6, 715.8), "x", word, "y")  # not a mark
+    assert not raised_marker((136.4, 709.9, 138.6, 715.8), "1", word, "(a)")  # no word after it
+    assert not raised_marker((136.4, 711.3, 138.6, 719.2), "1", word, "Also")  # same size and baseline
+
+
+def test_footnote_mark_is_not_glued_to_the_first_word(tmp_path: Path) -> None:
+    path = tmp_path / "note.pdf"
+    doc = pymupdf.open()
+    page = doc.new_page(width=420, height=600)
+    font = pymupdf.Font("helv")
+    tw = pymupdf.TextWriter(page.rect)
+    tw.append((40, 100), "Body text of the page with a note.", font=font, fontsize=10)
+    _, end = tw.append((40, 500), "1", font=font, fontsize=6)
+    tw.append((end.x + 0.3, 503), "Normally pronounced as written.", font=font, fontsize=8)
+    tw.write_text(page)
+    doc.save(path)
+    html, _ = run(path)
+    assert [el.text_content() for el in elements(html)][-1] == "1 Normally pronounced as written."
+
+
+def test_paragraph_split_between_two_text_blocks_joins_its_broken_word(tmp_path: Path) -> None:
+    path = tmp_path / "hanging.pdf"
+    doc = pymupdf.open()
+    page = doc.new_page(width=420, height=600)
+    page.insert_text((40, 100), "[5] A. Alpha, An interesting talk at this confer-", fontsize=10)
+    rest = "<p style='font-size:10pt;margin:0'>ence, presented at IPAC.</p>"
+    page.insert_htmlbox(pymupdf.Rect(55, 101.5, 400, 140), rest)  # a text block of its own
+    doc.save(path)
+    html, _ = run(path)
+    texts = " ".join(el.text_content() for el in elements(html))
+    assert "conference, presented" in texts
