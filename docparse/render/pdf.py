@@ -22,7 +22,7 @@ from docparse.render.base import DEFAULT_LIMITS, DEFAULT_PDF_DPI, OpenedDocument
 from docparse.render.budget import check_model_pixels
 from docparse.render.errors import CorruptDocument, EncryptedDocument, LimitExceeded, RenderTimeout
 from docparse.render.isolated import draw_isolated
-from docparse.render.pdf_content import ContentMeter
+from docparse.render.pdf_content import ContentMeter, PageContent
 from docparse.render.raster import rasterize
 from docparse.render.sizing import model_input_size
 from docparse.render.sniff import PDF
@@ -212,8 +212,8 @@ class PdfDocument(OpenedDocument):
                 limits=self._limits,
                 number=number,
             )
-            content_bytes = self._content.check(page, number)
-            image = self._draw(page, index0, size, content_bytes, cancel)
+            content = self._content.check(page, number)
+            image = self._draw(page, index0, size, content, cancel)
         except (RuntimeError, _MUPDF_ERROR) as exc:
             raise CorruptDocument(f"page {number} of {self.path.name} cannot be rendered: {exc}") from exc
         image = _exact_size(image, size.model_width, size.model_height)
@@ -222,7 +222,7 @@ class PdfDocument(OpenedDocument):
         )
 
     def _draw(
-        self, page: Any, index0: int, size: PdfPageSize, content_bytes: int, cancel: Cancellation | None = None
+        self, page: Any, index0: int, size: PdfPageSize, content: PageContent, cancel: Cancellation | None = None
     ) -> Image.Image:
         """Draw the page: in process when there is no time budget or the page is too cheap to
         need one (:meth:`ContentMeter.drawable_in_process`), else in the render child under the
@@ -233,7 +233,7 @@ class PdfDocument(OpenedDocument):
         the child draws kills the child (:class:`~docparse.cancellation.Cancelled`); an
         in-process draw cannot be interrupted (MuPDF holds the GIL)."""
         timeout = self._limits.render_timeout_s
-        if not timeout or ContentMeter.drawable_in_process(page, content_bytes, timeout):
+        if not timeout or ContentMeter.drawable_in_process(content, timeout):
             return rasterize(page, size.scale_x, size.scale_y)
         contents = list(page.get_contents())
         slow = next((self._slow_streams[x] for x in contents if x in self._slow_streams), None)

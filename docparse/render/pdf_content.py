@@ -19,17 +19,26 @@ worker's page time limit (:mod:`workers.leases`).
 
 Only ``/FlateDecode`` (by far the common case, and the one that compresses 400:1) is inflated
 here; a stream with no filter counts its raw length; other filter chains are decoded by MuPDF.
+
+One walk of the page's resources (:func:`_scan_page`, MuPDF's low-level API: the page is read on
+every render, so it must cost little next to drawing it) finds the form XObjects, the image sizes
+and the Type 3 fonts, those of the forms it uses included; each form is visited once, however
+often it is referenced.
 """
 
 from __future__ import annotations
 
 import zlib
+from dataclasses import dataclass, field
 from typing import Any
+
+import pymupdf as _pymupdf
 
 from docparse.render.errors import LimitExceeded
 
-__all__ = ["IN_PROCESS_IMAGE_PIXELS", "WORST_CONTENT_BYTES_PER_S", "ContentMeter"]
+__all__ = ["IN_PROCESS_IMAGE_PIXELS", "WORST_CONTENT_BYTES_PER_S", "ContentMeter", "PageContent"]
 
+_mupdf: Any = _pymupdf.mupdf
 _CHUNK = 1 << 20
 
 WORST_CONTENT_BYTES_PER_S = 12_000
@@ -41,19 +50,32 @@ IN_PROCESS_IMAGE_PIXELS = 50_000_000
 """Image pixels a page may carry and still be drawn in process (decoding them takes seconds at most)."""
 
 
+@dataclass(frozen=True, slots=True)
+class PageContent:
+    """What :meth:`ContentMeter.check` measured of one page: the decompressed bytes of its content
+    streams (its own and its forms'), the pixels of the images its resources name and whether it
+    uses a Type 3 font."""
+
+    content_bytes: int
+    image_pixels: int
+    type3_fonts: bool
+
+
 class ContentMeter:
     """Bounded, cached measurement of the decompressed content of a document's pages."""
 
     def __init__(self, doc: Any, max_bytes: int) -> None:
         self._doc = doc
+        self._pdf = _pdf_document(doc)
         self._max = max_bytes
         self._sizes: dict[int, int] = {}
 
-    def check(self, page: Any, number: int) -> int:
-        """The decompressed bytes of ``page``'s content; :class:`LimitExceeded`
-        (``limit="max_content_bytes"``) when they are more than the limit."""
+    def check(self, page: Any, number: int) -> PageContent:
+        """Measure ``page``; :class:`LimitExceeded` (``limit="max_content_bytes"``) when its content
+        decompresses to more than the limit."""
+        scan = _scan_page(page)
         total = 0
-        for xref in _content_xrefs(page):
+        for xref in scan.streams:
             total += self.stream_size(xref)
             if total > self._max:
                 raise LimitExceeded(
@@ -64,18 +86,15 @@ class ContentMeter:
                     value=total,
                     maximum=self._max,
                 )
-        return total
+        return PageContent(total, scan.image_pixels, scan.type3_fonts)
 
     @staticmethod
-    def drawable_in_process(page: Any, content_bytes: int, budget_s: float) -> bool:
-        """Whether ``page``, whose content :meth:`check` measured at ``content_bytes``, is cheap
-        enough to draw without the killable child under a budget of ``budget_s`` seconds (see the
-        module docstring)."""
-        if content_bytes > budget_s * WORST_CONTENT_BYTES_PER_S / 2:
+    def drawable_in_process(content: PageContent, budget_s: float) -> bool:
+        """Whether a page that :meth:`check` measured as ``content`` is cheap enough to draw without
+        the killable child under a budget of ``budget_s`` seconds (see the module docstring)."""
+        if content.content_bytes > budget_s * WORST_CONTENT_BYTES_PER_S / 2:
             return False
-        if sum(int(image[2]) * int(image[3]) for image in page.get_images(full=True)) > IN_PROCESS_IMAGE_PIXELS:
-            return False
-        return not any(font[2] == "Type3" for font in page.get_fonts(full=True))
+        return content.image_pixels <= IN_PROCESS_IMAGE_PIXELS and not content.type3_fonts
 
     def stream_size(self, xref: int) -> int:
         """Decompressed bytes of stream ``xref``, counted up to the limit plus one chunk."""
@@ -84,18 +103,18 @@ class ContentMeter:
         return self._sizes[xref]
 
     def _measure(self, xref: int) -> int:
-        doc = self._doc
-        if not doc.xref_is_stream(xref):
+        pdf = self._pdf
+        if not _mupdf.pdf_obj_num_is_stream(pdf, xref):
             return 0
-        kind, value = doc.xref_get_key(xref, "Filter")
-        raw = doc.xref_stream_raw(xref) or b""
-        filters = value.strip("[] ").split() if kind in ("name", "array") else []
+        filters = _filters(_mupdf.pdf_dict_get(_mupdf.pdf_load_object(pdf, xref), _mupdf.PDF_ENUM_NAME_Filter))
+        raw = _mupdf.pdf_load_raw_stream_number(pdf, xref)  # kept alive while ``data`` is read
+        data = _mupdf.fz_buffer_storage_memoryview(raw)
         if not filters:
-            return len(raw)
-        if filters != ["/FlateDecode"]:
-            return len(doc.xref_stream(xref) or b"")
+            return len(data)
+        if filters != ["FlateDecode"]:
+            return len(_mupdf.fz_buffer_storage_memoryview(_mupdf.pdf_load_stream_number(pdf, xref)))
         inflater = zlib.decompressobj()
-        produced, pending = 0, raw
+        produced, pending = 0, data
         try:
             while pending and produced <= self._max:
                 produced += len(inflater.decompress(pending, _CHUNK))
@@ -105,6 +124,108 @@ class ContentMeter:
         return produced
 
 
-def _content_xrefs(page: Any) -> list[int]:
-    """The page's content streams and those of the form XObjects it uses, each once."""
-    return list(dict.fromkeys([*page.get_contents(), *(x[0] for x in page.get_xobjects())]))
+def _pdf_document(doc: Any) -> Any:
+    """The ``mupdf.PdfDocument`` behind a ``pymupdf.Document``."""
+    this = doc.this
+    return this if isinstance(this, _mupdf.PdfDocument) else _mupdf.pdf_document_from_fz_document(this)
+
+
+def _filters(value: Any) -> list[str]:
+    """A stream's ``/Filter`` as names; ``[]`` when absent or not a name or array (its raw bytes are
+    counted), a non-name entry as ``"?"`` (a chain left to MuPDF to decode)."""
+    mupdf = _mupdf
+    if not value.m_internal or mupdf.pdf_is_indirect(value):
+        return []
+    if mupdf.pdf_is_name(value):
+        return [mupdf.pdf_to_name(value)]
+    if not mupdf.pdf_is_array(value):
+        return []
+    items = (mupdf.pdf_array_get(value, i) for i in range(mupdf.pdf_array_len(value)))
+    return [mupdf.pdf_to_name(item) if _is_direct_name(item) else "?" for item in items]
+
+
+def _is_direct_name(obj: Any) -> bool:
+    return bool(_mupdf.pdf_is_name(obj)) and not _mupdf.pdf_is_indirect(obj)
+
+
+@dataclass
+class _Scan:
+    """What one walk of a page's resources found (see :func:`_scan_page`)."""
+
+    streams: dict[int, None]
+    """Content streams, then form XObjects in the order found (an ordered set)."""
+    image_pixels: int = 0
+    type3_fonts: bool = False
+    seen: set[int] = field(default_factory=set)
+    """Objects already walked: XObjects and resource dictionaries, by object number."""
+
+
+def _scan_page(page: Any) -> _Scan:
+    """The page's content streams, the forms it uses (nested ones too), the pixels of their images
+    and whether any font of theirs is Type 3."""
+    mupdf = _mupdf
+    this = page.this
+    page_obj = (this if isinstance(this, mupdf.PdfPage) else mupdf.pdf_page_from_fz_page(this)).obj()
+    scan = _Scan(dict.fromkeys(_contents(page_obj)))
+    resources = mupdf.pdf_dict_get_inheritable(page_obj, mupdf.PDF_ENUM_NAME_Resources)
+    if resources.m_internal:
+        _scan_resources(resources, scan)
+    return scan
+
+
+def _contents(page_obj: Any) -> list[int]:
+    """Object numbers of the page's ``/Contents`` (one stream or an array of them)."""
+    mupdf = _mupdf
+    contents = mupdf.pdf_dict_get(page_obj, mupdf.PDF_ENUM_NAME_Contents)
+    if mupdf.pdf_is_array(contents):
+        return [mupdf.pdf_to_num(mupdf.pdf_array_get(contents, i)) for i in range(mupdf.pdf_array_len(contents))]
+    return [mupdf.pdf_to_num(contents)] if contents.m_internal else []
+
+
+def _scan_resources(resources: Any, scan: _Scan) -> None:
+    """Add what ``resources`` names to ``scan``, then walk the resources of its XObjects."""
+    mupdf = _mupdf
+    if _seen(resources, scan):
+        return
+    fonts = mupdf.pdf_dict_get(resources, mupdf.PDF_ENUM_NAME_Font)
+    for i in range(mupdf.pdf_dict_len(fonts)):
+        font = mupdf.pdf_dict_get_val(fonts, i)
+        if mupdf.pdf_is_dict(font) and _subtype(font) == "Type3":
+            scan.type3_fonts = True
+    xobjects = mupdf.pdf_dict_get(resources, mupdf.PDF_ENUM_NAME_XObject)
+    found = [mupdf.pdf_dict_get_val(xobjects, i) for i in range(mupdf.pdf_dict_len(xobjects))]
+    for xobject in found:
+        if not mupdf.pdf_is_dict(xobject):
+            continue
+        subtype = _subtype(xobject)
+        if subtype == "Image":
+            scan.image_pixels += _image_pixels(xobject)
+        elif subtype == "Form":
+            scan.streams[mupdf.pdf_to_num(xobject)] = None
+    for xobject in found:
+        inner = mupdf.pdf_dict_get(xobject, mupdf.PDF_ENUM_NAME_Resources)
+        if inner.m_internal and not _seen(xobject, scan):
+            _scan_resources(inner, scan)
+
+
+def _seen(obj: Any, scan: _Scan) -> bool:
+    """Whether ``obj`` (an indirect object) was walked already; marks it walked. A direct object
+    is never shared, so it is always walked (a cycle has to pass through an indirect one)."""
+    number = int(_mupdf.pdf_to_num(obj))
+    if not number:
+        return False
+    if number in scan.seen:
+        return True
+    scan.seen.add(number)
+    return False
+
+
+def _subtype(obj: Any) -> str:
+    return str(_mupdf.pdf_to_name(_mupdf.pdf_dict_get(obj, _mupdf.PDF_ENUM_NAME_Subtype)))
+
+
+def _image_pixels(image: Any) -> int:
+    mupdf = _mupdf
+    width = mupdf.pdf_dict_geta(image, mupdf.PDF_ENUM_NAME_Width, mupdf.PDF_ENUM_NAME_W)
+    height = mupdf.pdf_dict_geta(image, mupdf.PDF_ENUM_NAME_Height, mupdf.PDF_ENUM_NAME_H)
+    return int(mupdf.pdf_to_int(width)) * int(mupdf.pdf_to_int(height))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import io
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pymupdf
 import pytest
 from PIL import Image, ImageChops
 
+from docparse.render import raster
 from docparse.render.raster import LOW_LEVEL, rasterize
 
 
@@ -49,3 +51,19 @@ def test_fast_path_matches_get_pixmap(busy_pdf: Path, index0: int) -> None:
     assert max(high for _, high in ImageChops.difference(fast, reference).getextrema()) <= 1
     assert ImageChops.difference(slow, reference).getbbox() is None
     assert min(low for low, _ in fast.getextrema()) < 50  # not a blank page
+
+
+@pytest.mark.skipif(not raster.MAPS_RGB, reason="this Pillow cannot map RGBX memory as RGB: the fast path copies")
+def test_image_over_the_pixmap_outlives_page_and_document_and_matches_a_copy(busy_pdf: Path) -> None:
+    with pymupdf.open(busy_pdf) as doc:
+        page = doc[0]
+        sx, sy = 1092 / page.rect.width, 1428 / page.rect.height
+        mapped = rasterize(page, sx, sy, fast=True)
+        copied = raster._image_copied(raster._draw_rgbx(page, sx, sy))
+        del page
+    gc.collect()  # the document and page are gone; the image still holds its pixmap
+    assert mapped.mode == copied.mode == "RGB"
+    assert mapped.tobytes() == copied.tobytes()
+    mapped.paste((1, 2, 3), (0, 0, 4, 4))  # writable, like any new image
+    assert mapped.getpixel((1, 1)) == (1, 2, 3) and copied.getpixel((1, 1)) != (1, 2, 3)
+    assert mapped.copy().tobytes() == mapped.tobytes()

@@ -205,3 +205,53 @@ def test_a_killed_worker_leaves_no_page_being_drawn_behind(text_pdf: Path, tmp_p
             worker.wait(timeout=30)
         if worker.stdout is not None:
             worker.stdout.close()
+
+
+def _write_forms_pdf(path: Path, font: str) -> Path:
+    """One page drawing form /A (named twice) and form /C, which draws form /Inner, whose text uses
+    ``font`` (a font dictionary): what the page needs hides two forms deep, behind a repeated name."""
+    doc = pymupdf.open()
+    page = doc.new_page(width=200, height=200)
+
+    def stream(dictionary: str, content: bytes) -> int:
+        xref = doc.get_new_xref()
+        doc.update_object(xref, dictionary)
+        doc.update_stream(xref, content)
+        return xref
+
+    glyph = stream("<<>>", b"10 0 0 0 10 10 d1 0 0 10 10 re f")
+    font_xref = doc.get_new_xref()
+    doc.update_object(font_xref, font.replace("GLYPH", f"{glyph} 0 R"))
+    form = "<</Type/XObject/Subtype/Form/BBox[0 0 200 200]/Resources<<{}>>>>"
+    inner = stream(form.format(f"/Font<</F {font_xref} 0 R>>"), b"BT /F 24 Tf 20 100 Td (aaaa) Tj ET")
+    plain = stream(form.format(""), b"0 0 1 rg 10 10 20 20 re f")
+    outer = stream(form.format(f"/XObject<</Inner {inner} 0 R>>"), b"/Inner Do")
+    doc.xref_set_key(page.xref, "Resources", f"<</XObject<</A {plain} 0 R/B {plain} 0 R/C {outer} 0 R>>>>")
+    doc.xref_set_key(page.xref, "Contents", f"{stream('<<>>', b'/A Do /C Do')} 0 R")
+    doc.save(path)
+    doc.close()
+    return path
+
+
+_TYPE3 = (
+    "<</Type/Font/Subtype/Type3/FontBBox[0 0 10 10]/FontMatrix[0.1 0 0 0.1 0 0]/CharProcs<</a GLYPH>>"
+    "/Encoding<</Type/Encoding/Differences[97/a]>>/FirstChar 97/LastChar 97/Widths[10]>>"
+)
+_HELVETICA = "<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>"
+
+
+def test_a_type3_font_two_forms_deep_sends_the_page_to_the_child(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Type 3 glyphs are content streams the meter does not measure: such a page is drawn in the
+    child, however deep in forms the font hides and whatever forms are named twice before it."""
+    drawn = _count_calls(monkeypatch, PageDrawer, "draw")
+    with open_document(_write_forms_pdf(tmp_path / "helvetica.pdf", _HELVETICA)) as doc:
+        doc.render_page(0, **BUDGET)
+    assert drawn == []
+    with open_document(_write_forms_pdf(tmp_path / "type3.pdf", _TYPE3)) as doc:
+        page = doc.render_page(0, **BUDGET)
+        content = doc._content.check(doc.fitz_document[0], 1)  # type: ignore[attr-defined]
+    assert len(drawn) == 1
+    assert content.type3_fonts and content.image_pixels == 0
+    assert page.image.getextrema() != ((255, 255), (255, 255), (255, 255))
