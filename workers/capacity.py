@@ -7,9 +7,14 @@ whose task sends all its pages to the server at once (:func:`workers.page_job.in
 defaults fit the engine:
 
 - ``openai`` (a vLLM/SGLang server does the model work): ``DOCPARSE_OPENAI_MAX_IN_FLIGHT``
-  (64) pages in flight per host — what one vLLM server wants — over one process per CPU core
+  (64) requests in flight per host — what one vLLM server wants — over one process per CPU core
   (at most 4), since rendering, encoding, parsing and persisting are CPU work that one Python
-  process does on one core at a time; ``in_flight / processes / pages_per_task`` threads each;
+  process does on one core at a time. Each process caps its requests at its share
+  (``requests_per_process``, the engine's semaphore) and runs :data:`RENDER_AHEAD` times the
+  threads that share needs: while some threads' pages wait on the server, the others render,
+  encode, parse and persist, so the server's slots stay full instead of emptying every time a
+  task's pages come back (the extra threads' pages wait for a slot already rendered, bounded by
+  ``threads x pages_per_task`` images per process);
 - ``transformers`` (the model in process, on one GPU): one process, ``2 x batch_size``
   threads, so the next batch renders while the model generates the current one;
 - anything else (``pdf-text``: CPU work only): one process per core, two threads each.
@@ -17,6 +22,7 @@ defaults fit the engine:
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 
@@ -24,6 +30,8 @@ from docparse.engines.settings import EngineSettings
 from workers.engines import is_remote
 
 MAX_DEFAULT_PROCESSES = 4
+RENDER_AHEAD = 1.5
+"""Task threads per process for a remote engine, as a multiple of those its request share needs."""
 
 
 @dataclass(frozen=True)
@@ -34,9 +42,15 @@ class Plan:
     processes: int
     threads: int
     pages_per_thread: int = 1
+    requests_per_process: int | None = None
+    """A remote engine's cap on requests in flight per process (``None``: not remote)."""
 
     @property
     def in_flight(self) -> int:
+        """Pages in flight on the host: requests at the server for a remote engine, else pages
+        being processed."""
+        if self.requests_per_process is not None:
+            return self.processes * self.requests_per_process
         return self.processes * self.threads * self.pages_per_thread
 
 
@@ -61,5 +75,9 @@ def plan(
         default_in_flight = 2 * (processes or default_processes)
     n = max(1, processes or default_processes)
     total = max(n, in_flight or default_in_flight)
-    per_thread = max(1, pages_per_task) if is_remote(settings) else 1
-    return Plan(processes=n, threads=max(1, -(-total // (n * per_thread))), pages_per_thread=per_thread)
+    if not is_remote(settings):
+        return Plan(processes=n, threads=max(1, -(-total // n)))
+    per_thread = max(1, pages_per_task)
+    share = -(-total // n)  # requests per process
+    threads = max(1, math.ceil(RENDER_AHEAD * share / per_thread))
+    return Plan(processes=n, threads=threads, pages_per_thread=per_thread, requests_per_process=share)

@@ -11,6 +11,7 @@ workers never fall back silently.
 
 from __future__ import annotations
 
+import os
 import secrets
 import signal
 import subprocess
@@ -37,6 +38,7 @@ POLL_S = 0.2
 class _Child:
     index: int
     argv: list[str]
+    env: dict[str, str] | None = None
     proc: subprocess.Popen[bytes] | None = None
     started: float = 0.0
     backoff_s: float = 0.0
@@ -44,7 +46,7 @@ class _Child:
     restarts: int = field(default=0)
 
     def start(self) -> None:
-        self.proc = subprocess.Popen(self.argv)
+        self.proc = subprocess.Popen(self.argv, env=self.env)
         self.started = time.monotonic()
 
 
@@ -58,11 +60,21 @@ def child_argv(index: int, plan: Plan, queues: str, loglevel: str, pool: str, ta
     ]
 
 
+def child_env(plan: Plan, pool: str) -> dict[str, str] | None:
+    """The environment of a worker process: this one's, plus its share of a remote engine's
+    requests in flight (``DOCPARSE_OPENAI_MAX_IN_FLIGHT``, the engine's semaphore) when the
+    plan has more threads than requests; ``None``: inherited as is."""
+    if plan.requests_per_process is None or pool != "threads":
+        return None
+    return {**os.environ, "DOCPARSE_OPENAI_MAX_IN_FLIGHT": str(plan.requests_per_process)}
+
+
 def run(plan: Plan, *, queues: str, loglevel: str = "INFO", pool: str = "threads", extra: Sequence[str] = ()) -> int:
     """Run the worker processes until told to stop; returns the exit status."""
     tag = secrets.token_hex(3)
     count = plan.processes if pool == "threads" else 1  # prefork: one Celery worker forks the processes
-    children = [_Child(i, [*child_argv(i, plan, queues, loglevel, pool, tag), *extra]) for i in range(count)]
+    env = child_env(plan, pool)
+    children = [_Child(i, [*child_argv(i, plan, queues, loglevel, pool, tag), *extra], env) for i in range(count)]
     stopping: list[int] = []
 
     def stop(signum: int, _frame: FrameType | None) -> None:
