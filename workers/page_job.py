@@ -177,8 +177,8 @@ def _run_claimed(
         except (RenderError, FileNotFoundError) as exc:  # it opened at render time: the blob or the limits changed
             return fail_claimed(rt, keeper.worker_id, document_id, pending, f"cannot open the document: {exc}")
         size = infer_batch(rt.settings, remote)
-        for chunk in [list(pending[i : i + size]) for i in range(0, len(pending), size)]:
-            if cancelled(rt, document_id):
+        for index, chunk in enumerate([list(pending[i : i + size]) for i in range(0, len(pending), size)]):
+            if index and cancelled(rt, document_id):  # (the claim just found the document active)
                 log.info("infer.cancelled", document=document_id)
                 break
             results: list[tuple[Page, tuple[bytes, str] | None]] = []
