@@ -49,7 +49,7 @@ class Line:
     math: float = 0.0  # share of characters that are math (pdf_text_chars.math_share)
 
     def row(self) -> Row:
-        return Row(self.box, self.text, self.size, self.bold, self.block, self.math)
+        return Row(self.box, self.text, self.size, self.bold, self.block, self.math, spans=list(self.spans))
 
 
 def to_display(rect: Any, m: pymupdf.Matrix) -> Box:

@@ -6,13 +6,15 @@ starting with a letter — ``left-`` / ``right``:
 1. A soft hyphen (U+00AD) at the end of a row is always a break: the word is joined.
 2. The page decides when it can: if the joined word (``leftright``) occurs elsewhere on the
    page the break was soft; if the hyphenated form (``left-right``) does, it is a compound.
-3. Otherwise the hyphen is kept (a compound) when ``right`` does not start with a lowercase
+3. In text set in capitals, a word of capitals broken before capitals is a broken word
+   (``HOLD-/ERS``, ``RESULT-/ING``) unless ``left`` is a prefix that forms compounds.
+4. Otherwise the hyphen is kept (a compound) when ``right`` does not start with a lowercase
    letter (``Jean-/Pierre``, ``COVID-/19``), when ``left`` is one letter (``e-/mail``,
    ``x-/axis``: hyphenation never leaves one letter behind), when ``left`` already holds a
    hyphen (``state-of-the-/art``), is not all lowercase after its first letter
    (``ISO-/standard``), or is a prefix that forms compounds (:data:`COMPOUND_PREFIXES`:
    ``self-/contained``, ``well-/known``).
-4. Otherwise the break was made by hyphenation and the word is joined without the hyphen
+5. Otherwise the break was made by hyphenation and the word is joined without the hyphen
    (``adip-/iscing`` -> ``adipiscing``).
 
 A hyphen after something other than a letter (``1990-/1995``) is kept too. A kept hyphen
@@ -65,9 +67,16 @@ def soft_break(left: str, right: str, words: frozenset[str] = frozenset()) -> bo
         return True
     if compound in words:
         return False
+    if _capitals(head) and _capitals(tail):
+        return head.lower() not in COMPOUND_PREFIXES
     if not tail[0].islower() or len(head) == 1 or any(h in head for h in HYPHENS):
         return False
     return head[1:].islower() and head.lower() not in COMPOUND_PREFIXES
+
+
+def _capitals(word: str) -> bool:
+    """A word of two capitals or more and nothing else (``HOLD``; not ``I``, ``Jean``, ``X-RAY``)."""
+    return len(word) >= 2 and word.isalpha() and word.isupper()
 
 
 def join_rows(texts: Iterable[str], words: frozenset[str] = frozenset()) -> str:

@@ -3,7 +3,9 @@
 A PDF line as MuPDF reports it ends wherever the baseline moves: a superscript, a subscript,
 an index in a formula or a logo such as X\u018eT\u1d07X becomes a "line" of its own. :func:`merge_rows`
 puts such pieces back into the row they belong to, in reading order, so that no symbol is
-lost or moved to the end of the paragraph. Pure: boxes in displayed page points.
+lost or moved to the end of the paragraph; :func:`attach_fragments` first brings such pieces
+that MuPDF put in other blocks to their row's block, an index stacked under the exponent
+ending a row of prose too (``L_p^{(r)}``). Pure: boxes in displayed page points.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from docparse.engines.pdf_text_scripts import raised_marker
+from docparse.engines.pdf_text_scripts import raised_marker, stacked
 
 Box = tuple[float, float, float, float]
 
@@ -22,6 +24,11 @@ WORD_GAP_EM = 0.15
 SCRIPT_MIN_OVERLAP = 0.2
 """A piece overlapping a row vertically by this share of the shorter one (and sitting beside
 it, not under it) is a script of that row."""
+
+STACK_MAX_CHARS = 2
+"""The longest index that joins the row whose exponent it is set under (or over) ..."""
+STACK_MAX_MATH = 0.3
+"""... when that row is prose (less than this share of math)."""
 
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -73,6 +80,8 @@ class Row:
     block: int = 0
     math: float = 0.0
     pieces: list[tuple[Box, str]] = field(default_factory=list, repr=False)
+    spans: list[tuple[Box, str]] = field(default_factory=list, repr=False)
+    """The spans of the row's source line, for an index stacked on its last one."""
 
     def _pieces(self) -> list[tuple[Box, str]]:
         return self.pieces or [(self.box, self.text)]
@@ -132,17 +141,30 @@ def merge_rows(rows: Sequence[Row]) -> list[Row]:
 def attach_fragments(rows: Sequence[Row]) -> None:
     """A piece of a row that MuPDF put in a block of its own — a lowered letter of a logo, a
     script, the rest of a line after a font change — joins the block of the row piece it
-    touches (horizontal gap within :data:`WORD_GAP_EM` x 2 of the font size), so that
-    :func:`merge_rows` can put the row together."""
+    touches (horizontal gap within :data:`WORD_GAP_EM` x 2 of the font size) or a script it
+    sets one under the other (:func:`_stacked_on`), so that :func:`merge_rows` can put the row
+    together."""
     ordered = sorted(rows, key=lambda r: r.box[0])
     for i, row in enumerate(ordered):
         reach = 2 * WORD_GAP_EM * row.size
         for left in ordered[:i]:
-            if left.block == row.block or abs(left.box[2] - row.box[0]) > reach:
+            if left.block == row.block:
                 continue
-            if v_overlap(left.box, row.box) >= SCRIPT_MIN_OVERLAP and h_overlap(left.box, row.box) < 0.5:
+            touches = abs(left.box[2] - row.box[0]) <= reach and h_overlap(left.box, row.box) < 0.5
+            if v_overlap(left.box, row.box) >= SCRIPT_MIN_OVERLAP and (touches or _stacked_on(left, row)):
                 row.block = left.block
                 break
+
+
+def _stacked_on(row: Row, piece: Row) -> bool:
+    """``piece`` is a lone index (:data:`STACK_MAX_CHARS` characters at most) set under or over
+    an exponent of ``row``, a row of prose, in a smaller size and mostly within the row's
+    height: ``L_p^{(r)}`` in a sentence."""
+    if len(piece.text) > STACK_MAX_CHARS or row.math >= STACK_MAX_MATH or piece.size >= row.size:
+        return False
+    if not row.box[0] < piece.box[0] < row.box[2] or v_overlap(row.box, piece.box) < 0.5:
+        return False
+    return any(stacked(a, b) for a, _ in row.spans for b, _ in piece.spans)
 
 
 COLUMN_MIN_ROWS = 3

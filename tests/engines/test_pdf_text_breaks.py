@@ -10,6 +10,7 @@ import pymupdf
 
 from docparse.engines.pdf_text_breaks import join_broken_words
 from docparse.engines.pdf_text_layout import Element
+from docparse.engines.pdf_text_rows import Row, attach_fragments, merge_rows
 from docparse.engines.pdf_text_scripts import raised_marker
 from tests.engines.pdf_text_helpers import elements, run
 
@@ -78,3 +79,19 @@ def test_paragraph_split_between_two_text_blocks_joins_its_broken_word(tmp_path:
     html, _ = run(path)
     texts = " ".join(el.text_content() for el in elements(html))
     assert "conference, presented" in texts
+
+
+def test_index_stacked_under_an_exponent_stays_with_its_row() -> None:
+    """``L_p^{(r)}`` in a refcard line: MuPDF puts the index ``p``, set under ``(r)``, in the
+    block of the next column; it joins its row's block (pari's refcard-ell)."""
+    spans = [((295.2, 432.2, 367.7, 439.3), "p-adic L function L"), ((367.7, 428.4, 377.8, 434.6), "(r)")]
+    line = Row((295.2, 428.4, 377.8, 439.3), "p-adic L function L(r)", 8.0, False, block=5, spans=spans)
+    index = Row((367.7, 434.5, 371.8, 440.7), "p", 7.0, False, block=6, spans=[((367.7, 434.5, 371.8, 440.7), "p")])
+    name = Row((422.7, 431.8, 540.0, 439.5), "ellpadicL(E, p, n)", 8.0, False, block=6)
+    attach_fragments([line, index, name])
+    assert (index.block, name.block) == (5, 6)
+    (row,) = merge_rows([line, index])
+    assert row.text == "p-adic L function L(r)p"
+    far = Row((300.0, 434.5, 304.1, 440.7), "p", 7.0, False, block=6, spans=[((300.0, 434.5, 304.1, 440.7), "p")])
+    attach_fragments([line, far])  # under the start of the row, under no exponent: not an index of it
+    assert far.block == 6

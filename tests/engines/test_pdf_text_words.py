@@ -77,6 +77,23 @@ def test_line_end_hyphens_joined_compounds_kept(tmp_path: Path) -> None:
     )
 
 
+CAPITALS = [
+    "THE COPYRIGHT HOLDER OR HOLD-",
+    "ERS SHALL NOT BE LIABLE FOR ANY IN-",
+    "DIRECT DAMAGES OR SELF-",
+    "CONTAINED ONES.",
+]
+
+
+def test_words_of_capitals_hyphenated_at_line_ends_are_joined(tmp_path: Path) -> None:
+    """A licence set in capitals: ``HOLD-``/``ERS`` is the word ``HOLDERS``; ``SELF-`` stays a compound."""
+    lines = [((40, 60 + 13 * k), text, 10) for k, text in enumerate(CAPITALS)]
+    (text,) = texts(write(tmp_path / "capitals.pdf", lines))
+    assert (
+        text == "THE COPYRIGHT HOLDER OR HOLDERS SHALL NOT BE LIABLE FOR ANY INDIRECT DAMAGES OR SELF-CONTAINED ONES."
+    )
+
+
 @pytest.mark.parametrize(
     ("left", "right", "words", "verdict"),
     [
@@ -88,6 +105,11 @@ def test_line_end_hyphens_joined_compounds_kept(tmp_path: Path) -> None:
         ("Jean-", "Pierre", frozenset(), False),
         ("e-", "mail", frozenset(), False),
         ("ISO-", "standard", frozenset(), False),
+        ("HOLD-", "ERS INCLUDED", frozenset(), True),  # a word of capitals broken by hyphenation
+        ("SPECIAL IN-", "DIRECT", frozenset(), True),
+        ("SELF-", "CONTAINED", frozenset(), False),  # still a compound prefix
+        ("X-", "RAY", frozenset(), False),  # one letter
+        ("COVID-", "19", frozenset(), False),
         ("1990-", "1995", frozenset(), False),
         ("drama -", "here", frozenset(), None),
         ("plain", "text", frozenset(), None),
