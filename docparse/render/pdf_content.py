@@ -3,11 +3,11 @@
 A content-stream bomb is a small file whose page content inflates to hundreds of megabytes of
 drawing operators (issue 13: 1,990 pages sharing one 400 MB stream, ~140 s of CPU each). MuPDF
 cannot be interrupted from Python, so the cheapest defence runs first: the decompressed size of
-a page's content streams — its ``/Contents`` and the form XObjects it uses — is measured with
-*bounded* inflation (never more than the limit plus one chunk is produced) and compared with
-:attr:`RenderLimits.max_content_bytes`. Sizes are cached per stream for the open document, so
-1,990 pages sharing one stream cost one measurement, and every one of them fails at once with
-the reason.
+a page's content streams — its ``/Contents``, the form XObjects it uses and its annotations'
+appearances — is measured with *bounded* inflation (never more than the limit plus one chunk is
+produced) and compared with :attr:`RenderLimits.max_content_bytes`. Sizes are cached per stream
+for the open document, so 1,990 pages sharing one stream cost one measurement, and every one of
+them fails at once with the reason.
 
 The same measurement decides where a page is drawn (:meth:`ContentMeter.drawable_in_process`):
 the killable render child (:mod:`.isolated`) costs a round trip and a copy of the pixels, so a
@@ -28,7 +28,9 @@ and time are bounded.
 One walk of the page's resources (:func:`_scan_page`, MuPDF's low-level API: the page is read on
 every render, so it must cost little next to drawing it) finds the form XObjects, the image sizes
 and the Type 3 fonts, those of the forms it uses included; each form is visited once, however
-often it is referenced.
+often it is referenced. The appearance streams of the page's annotations are drawn with the page
+(``fz_run_page``), so they count as its content too: every state of each ``/AP /N``, with the
+resources it uses.
 """
 
 from __future__ import annotations
@@ -72,9 +74,10 @@ IN_PROCESS_IMAGE_PIXELS = 50_000_000
 @dataclass(frozen=True, slots=True)
 class PageContent:
     """What :meth:`ContentMeter.check` measured of one page: the decompressed bytes of its content
-    streams (its own and its forms'), the pixels of the images their resources name, whether any uses
-    a Type 3 font, and whether a stream was left unmeasured (its filters are not decoded here:
-    not counted in ``content_bytes``, and the page is drawn in the child)."""
+    streams (its own, its forms' and its annotations' appearances), the pixels of the images their
+    resources name, whether any uses a Type 3 font, and whether a stream was left unmeasured (its
+    filters are not decoded here: not counted in ``content_bytes``, and the page is drawn in the
+    child)."""
 
     content_bytes: int
     image_pixels: int
@@ -202,8 +205,8 @@ class _Scan:
 
 
 def _scan_page(page: Any) -> _Scan:
-    """The page's content streams, the forms it uses (nested ones too), the pixels of their images
-    and whether any font of theirs is Type 3."""
+    """The page's content streams, the forms it uses (nested ones too), its annotations' appearance
+    streams, the pixels of their images and whether any font of theirs is Type 3."""
     mupdf = _mupdf
     this = page.this
     page_obj = (this if isinstance(this, mupdf.PdfPage) else mupdf.pdf_page_from_fz_page(this)).obj()
@@ -211,7 +214,31 @@ def _scan_page(page: Any) -> _Scan:
     resources = mupdf.pdf_dict_get_inheritable(page_obj, mupdf.PDF_ENUM_NAME_Resources)
     if resources.m_internal:
         _scan_resources(resources, scan)
+    _scan_annotations(page_obj, scan)
     return scan
+
+
+def _scan_annotations(page_obj: Any, scan: _Scan) -> None:
+    """Add the appearance streams of the page's ``/Annots`` to ``scan``, then walk their resources."""
+    mupdf = _mupdf
+    annotations = mupdf.pdf_dict_get(page_obj, mupdf.PDF_ENUM_NAME_Annots)
+    for i in range(mupdf.pdf_array_len(annotations)):
+        for appearance in _appearances(mupdf.pdf_array_get(annotations, i)):
+            scan.streams[mupdf.pdf_to_num(appearance)] = None
+            inner = mupdf.pdf_dict_get(appearance, mupdf.PDF_ENUM_NAME_Resources)
+            if inner.m_internal:
+                _scan_resources(inner, scan)
+
+
+def _appearances(annotation: Any) -> list[Any]:
+    """The streams MuPDF may draw for ``annotation``: its normal appearance (``/AP /N``), or each
+    of its states when ``/N`` is a dictionary of them (whichever ``/AS`` names is drawn)."""
+    mupdf = _mupdf
+    normal = mupdf.pdf_dict_get(mupdf.pdf_dict_get(annotation, mupdf.PDF_ENUM_NAME_AP), mupdf.PDF_ENUM_NAME_N)
+    if mupdf.pdf_is_stream(normal):
+        return [normal]
+    states = (mupdf.pdf_dict_get_val(normal, i) for i in range(mupdf.pdf_dict_len(normal)))
+    return [state for state in states if mupdf.pdf_is_stream(state)]
 
 
 def _contents(page_obj: Any) -> list[int]:

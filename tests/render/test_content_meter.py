@@ -4,6 +4,8 @@
   counted decompressed, not at its length on disk.
 * A ``/Filter`` array with indirect entries (or any chain of filters) is decoded with the same bound
   as a lone Flate stream, never in full.
+* The appearance streams of a page's annotations (``/AP /N``), and the forms and images they
+  use, count like the page's own content: MuPDF draws them with the page.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from docparse.render import CorruptDocument, LimitExceeded, RenderLimits, open_document
+from docparse.render import CorruptDocument, LimitExceeded, RenderLimits, open_document, pdf_content
 from docparse.render.isolated import PageDrawer
 from tests.render.helpers import BUDGET, deflated, raw_pdf
 
@@ -95,6 +97,50 @@ def test_a_filter_chain_is_decoded_with_a_bound(tmp_path: Path, filter_entry: by
     )
     size = _refused_and_measured(path)
     assert size is not None and MiB < size <= 2 * MiB  # bounded, not 64 MiB
+
+
+_FORM = b"/Type /XObject /Subtype /Form /BBox [0 0 200 200]"
+_BLANK_PAGE = b"/Contents 4 0 R /Annots [5 0 R]"
+_BOMB_FORM = _stream(_FORM + b" /Filter /FlateDecode", deflated(2 * MiB))
+
+
+@pytest.mark.parametrize(
+    ("annotation", "objects"),
+    [
+        (b"/AP << /N 6 0 R >>", [_BOMB_FORM]),
+        (b"/AS /On /AP << /N << /Off 7 0 R /On 6 0 R >> >>", [_BOMB_FORM, _stream(_FORM, b" ")]),
+        (b"/AP << /N 7 0 R >>", [_BOMB_FORM, _stream(_FORM + b" /Resources << /XObject << /X 6 0 R >> >>", b"/X Do")]),
+    ],
+    ids=["appearance", "appearance-state", "form-inside-an-appearance"],
+)
+def test_an_annotation_appearance_counts_as_page_content(
+    tmp_path: Path, annotation: bytes, objects: list[bytes]
+) -> None:
+    annot = b"<< /Type /Annot /Subtype /Square /Rect [0 0 200 200] %s >>" % annotation
+    path = _one_page_pdf(tmp_path / "annotation.pdf", _BLANK_PAGE, [_stream(b"", b" "), annot, *objects])
+    size = _refused_and_measured(path, xref=6)  # the 2 MiB form, wherever it hides
+    assert size is not None and size > MiB
+
+
+def test_an_image_in_an_annotation_appearance_sends_the_page_to_the_child(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    red = b"\xff\x00\x00" * 40 * 30
+    image = _stream(
+        b"/Type /XObject /Subtype /Image /Width 40 /Height 30 /ColorSpace /DeviceRGB /BitsPerComponent 8", red
+    )
+    appearance = _stream(_FORM + b" /Resources << /XObject << /Im 7 0 R >> >>", b"200 0 0 200 0 0 cm /Im Do")
+    annot = b"<< /Type /Annot /Subtype /Square /Rect [0 0 200 200] /AP << /N 6 0 R >> >>"
+    path = _one_page_pdf(tmp_path / "annotation.pdf", _BLANK_PAGE, [_stream(b"", b" "), annot, appearance, image])
+    drawn = _draws(monkeypatch)
+    with open_document(path) as doc:
+        content = doc._content.check(doc.fitz_document[0], 1)  # type: ignore[attr-defined]
+    assert content.image_pixels == 40 * 30
+    monkeypatch.setattr(pdf_content, "IN_PROCESS_IMAGE_PIXELS", 40 * 30 - 1)
+    with open_document(path) as doc:
+        page = doc.render_page(0, **BUDGET)
+    assert len(drawn) == 1
+    assert page.image.getpixel((page.image.width // 2, page.image.height // 2)) == (255, 0, 0)
 
 
 def test_a_filter_not_decoded_here_sends_the_page_to_the_child(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
