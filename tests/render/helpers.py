@@ -135,10 +135,8 @@ SLOW_OP = b"0 0 m 612 792 l S\n"
 """A stroked full-page diagonal: expensive for MuPDF per byte (a few MB take minutes)."""
 
 
-def write_shared_content_pdf(path: Path, pages: int, content_bytes: int, op: bytes = CHEAP_OP) -> Path:
-    """A PDF of ``pages`` US-letter pages whose ``/Contents`` is one shared Flate stream that
-    inflates to ``content_bytes`` bytes of ``op`` repeated; small on disk (compressed by streaming,
-    never held whole)."""
+def deflated(content_bytes: int, op: bytes = CHEAP_OP) -> bytes:
+    """``content_bytes`` bytes of ``op`` repeated, Flate-compressed by streaming (never held whole)."""
     import zlib
 
     packer = zlib.compressobj(9)
@@ -150,12 +148,19 @@ def write_shared_content_pdf(path: Path, pages: int, content_bytes: int, op: byt
         compressed += packer.compress(piece)
         written += len(piece)
     compressed += packer.flush()
+    return bytes(compressed)
+
+
+def write_shared_content_pdf(path: Path, pages: int, content_bytes: int, op: bytes = CHEAP_OP) -> Path:
+    """A PDF of ``pages`` US-letter pages whose ``/Contents`` is one shared Flate stream that
+    inflates to ``content_bytes`` bytes of ``op`` repeated; small on disk."""
+    compressed = deflated(content_bytes, op)
     doc = pymupdf.open()
     for _ in range(pages):
         doc.new_page(width=612, height=792)
     xref = doc.get_new_xref()
     doc.update_object(xref, "<<>>")
-    doc.update_stream(xref, bytes(compressed), compress=False)
+    doc.update_stream(xref, compressed, compress=False)
     doc.xref_set_key(xref, "Filter", "/FlateDecode")
     for page in doc:
         doc.xref_set_key(page.xref, "Contents", f"{xref} 0 R")
