@@ -9,6 +9,7 @@ fragment as the model wrote it (untrusted: exporters sanitize it).
 
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
@@ -89,20 +90,8 @@ class TableData(StrictModel):
         rows, cols = self.n_rows, self.n_cols
         if rows * cols > MAX_TABLE_SLOTS:
             raise ValueError(f"a {rows}x{cols} grid has more than {MAX_TABLE_SLOTS} slots")
-        covered = bytearray(rows * cols)  # one byte per slot, a cell's row span written as one slice
-        filled = 0
-        for cell in self.cells:
-            if cell.row + cell.rowspan > rows or cell.col + cell.colspan > cols:
-                raise ValueError(f"cell at ({cell.row},{cell.col}) spans outside the {rows}x{cols} grid")
-            for r in range(cell.row, cell.row + cell.rowspan):
-                start = r * cols + cell.col
-                if covered.find(1, start, start + cell.colspan) != -1:
-                    c = cell.col + covered[start : start + cell.colspan].index(1)
-                    raise ValueError(f"grid slot ({r},{c}) is covered by two cells")
-                covered[start : start + cell.colspan] = b"\x01" * cell.colspan
-            filled += cell.rowspan * cell.colspan
-        if filled != rows * cols:
-            raise ValueError("every grid slot must be covered by exactly one cell")
+        if not _one_slot_cells_cover(self.cells, rows, cols):
+            _check_coverage(self.cells, rows, cols)
         return self
 
     def grid(self) -> list[list[str]]:
@@ -113,6 +102,43 @@ class TableData(StrictModel):
                 for c in range(cell.col, cell.col + cell.colspan):
                     out[r][c] = cell.text
         return out
+
+
+_ROW, _COL, _SPANS = attrgetter("row"), attrgetter("col"), attrgetter("rowspan", "colspan")
+
+
+def _one_slot_cells_cover(cells: list[TableCell], rows: int, cols: int) -> bool:
+    """Whether ``cells`` are all 1x1, inside the grid and on distinct slots, one per slot.
+
+    A sufficient condition for the grid invariant, checked without a per-slot loop in
+    Python (the usual table has no span). ``False`` says nothing: :func:`_check_coverage` decides.
+    """
+    if len(cells) != rows * cols or not cells:
+        return False
+    if set(map(_SPANS, cells)) != {(1, 1)}:
+        return False
+    row_of, col_of = list(map(_ROW, cells)), list(map(_COL, cells))
+    if min(row_of) < 0 or min(col_of) < 0 or max(row_of) >= rows or max(col_of) >= cols:
+        return False
+    return len(set(zip(row_of, col_of, strict=True))) == len(cells)
+
+
+def _check_coverage(cells: list[TableCell], rows: int, cols: int) -> None:
+    """Raise unless every slot of the ``rows`` x ``cols`` grid is covered by exactly one cell."""
+    covered = bytearray(rows * cols)  # one byte per slot, a cell's row span written as one slice
+    filled = 0
+    for cell in cells:
+        if cell.row + cell.rowspan > rows or cell.col + cell.colspan > cols:
+            raise ValueError(f"cell at ({cell.row},{cell.col}) spans outside the {rows}x{cols} grid")
+        for r in range(cell.row, cell.row + cell.rowspan):
+            start = r * cols + cell.col
+            if covered.find(1, start, start + cell.colspan) != -1:
+                c = cell.col + covered[start : start + cell.colspan].index(1)
+                raise ValueError(f"grid slot ({r},{c}) is covered by two cells")
+            covered[start : start + cell.colspan] = b"\x01" * cell.colspan
+        filled += cell.rowspan * cell.colspan
+    if filled != rows * cols:
+        raise ValueError("every grid slot must be covered by exactly one cell")
 
 
 class TableBlock(_Block, TableData):
