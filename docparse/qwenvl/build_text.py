@@ -8,7 +8,7 @@ from typing import TypedDict
 from docparse.qwenvl.context import PageContext
 from docparse.qwenvl.dom import Element, tag_of
 from docparse.qwenvl.elements import Kind, LooseText, classify
-from docparse.qwenvl.text import class_string, element_text, normalize_ws, raw_text
+from docparse.qwenvl.text import class_string, element_text, has_text, normalize_ws, raw_text
 from schemas import (
     AuthorBlock,
     Block,
@@ -129,7 +129,7 @@ def _item_lines(items: list[_ItemFields], depth: int = 0) -> list[str]:
 
 def build_list(element: Element, ctx: PageContext) -> Block | None:
     """A list block: one item per ``<li>`` with its own box, nested lists as item children."""
-    if not element_text(element):
+    if not has_text(element):
         drop_empty(element, ctx)
         return None
     start_attr = element.get("start")
