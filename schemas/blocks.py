@@ -9,6 +9,7 @@ fragment as the model wrote it (untrusted: exporters sanitize it).
 
 from __future__ import annotations
 
+from itertools import product
 from operator import attrgetter
 from typing import Annotated, Literal
 
@@ -104,23 +105,18 @@ class TableData(StrictModel):
         return out
 
 
-_ROW, _COL, _SPANS = attrgetter("row"), attrgetter("col"), attrgetter("rowspan", "colspan")
+_SHAPE = attrgetter("row", "col", "rowspan", "colspan")
 
 
 def _one_slot_cells_cover(cells: list[TableCell], rows: int, cols: int) -> bool:
-    """Whether ``cells`` are all 1x1, inside the grid and on distinct slots, one per slot.
+    """Whether ``cells`` are the grid's 1x1 cells, one per slot, in row-major order (a table without spans).
 
-    A sufficient condition for the grid invariant, checked without a per-slot loop in
-    Python (the usual table has no span). ``False`` says nothing: :func:`_check_coverage` decides.
+    A sufficient condition for the grid invariant, checked in C rather than slot by slot.
+    ``False`` says nothing: :func:`_check_coverage` decides.
     """
-    if len(cells) != rows * cols or not cells:
+    if len(cells) != rows * cols:
         return False
-    if set(map(_SPANS, cells)) != {(1, 1)}:
-        return False
-    row_of, col_of = list(map(_ROW, cells)), list(map(_COL, cells))
-    if min(row_of) < 0 or min(col_of) < 0 or max(row_of) >= rows or max(col_of) >= cols:
-        return False
-    return len(set(zip(row_of, col_of, strict=True))) == len(cells)
+    return list(map(_SHAPE, cells)) == list(product(range(rows), range(cols), (1,), (1,)))
 
 
 def _check_coverage(cells: list[TableCell], rows: int, cols: int) -> None:
