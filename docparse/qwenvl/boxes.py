@@ -90,15 +90,15 @@ def _rounded(values: tuple[float, float, float, float], digits: int) -> list[flo
     huge values, ``round`` itself decides.
     """
     factor = 10.0**digits
+    limit, margin = _QUICK_LIMIT, 0.5 - _TIE_MARGIN
     out: list[float] = []
     for value in values:
         scaled = value * factor
-        if -_QUICK_LIMIT < scaled < _QUICK_LIMIT:
-            k = round(scaled)
-            if -0.5 + _TIE_MARGIN < scaled - k < 0.5 - _TIE_MARGIN:
-                out.append(k / factor if k else math.copysign(0.0, value))  # round keeps the sign of a zero
-                continue
-        out.append(round(value, digits))
+        k = round(scaled) if -limit < scaled < limit else None
+        if k is not None and -margin < scaled - k < margin:
+            out.append(k / factor if k else math.copysign(0.0, value))  # round keeps the sign of a zero
+        else:
+            out.append(round(value, digits))
     return out
 
 
