@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import chain
+from operator import itemgetter
 from typing import TypedDict
 
 from docparse.qwenvl.dom import Element, tag_of
@@ -26,6 +28,8 @@ MAX_COLUMNS = 200
 """Spans never widen a grid past this many columns (or past the widest row's cell count, if larger)."""
 
 _LEADING_INT = re.compile(r"\s*(\d+)")
+_SPANS = itemgetter(1, 2)
+_UNSPANNED = frozenset({(1, 1)})
 
 
 SourceCell = tuple[str, int, int, bool]
@@ -118,7 +122,7 @@ def normalize(rows: list[list[SourceCell]]) -> tuple[int, int, list[CellFields],
     if len(rows) > row_limit:  # the schema's bound on a grid (schemas.blocks.MAX_TABLE_SLOTS)
         fixes.append(f"table cut to its first {row_limit} of {len(rows)} rows (at most {MAX_TABLE_SLOTS} slots)")
         rows = rows[:row_limit]
-    if all(rowspan == 1 and colspan == 1 for row in rows for _, rowspan, colspan, _ in row):
+    if _UNSPANNED.issuperset(map(_SPANS, chain.from_iterable(rows))):  # stops at the first span
         return _place_unspanned(rows, width_limit, fixes)
     return _place_spanned(rows, width_limit, fixes)
 
@@ -220,6 +224,10 @@ def table_grid(table: Element) -> Grid:
 
 def grid_text(grid: Grid) -> str:
     """The table as text: rows on lines, cells separated by tabs, spanned slots left empty."""
+    width = grid.n_cols
+    if width and len(grid.cells) == grid.n_rows * width:  # no span: the cells are the slots, row by row
+        texts = [cell["text"] for cell in grid.cells]
+        return "\n".join("\t".join(texts[i : i + width]).rstrip("\t") for i in range(0, len(texts), width)).strip("\n")
     lines = [["" for _ in range(grid.n_cols)] for _ in range(grid.n_rows)]
     for cell in grid.cells:
         lines[cell["row"]][cell["col"]] = cell["text"]
