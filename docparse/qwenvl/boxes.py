@@ -13,6 +13,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from schemas import BBox, CoordinateConvention, IssueCode, PageGeometry
 
@@ -113,9 +114,11 @@ def _capped_box(values: list[float], high_x: float, high_y: float) -> dict[str, 
     }
 
 
-@dataclass(frozen=True)
-class MappedFields:
-    """:class:`MappedBox` with the boxes as unvalidated :class:`schemas.BBox` fields (for one-shot validation)."""
+class MappedFields(NamedTuple):
+    """:class:`MappedBox` with the boxes as unvalidated :class:`schemas.BBox` fields (for one-shot validation).
+
+    A named tuple: one is made per box of a page, and a tuple is made at half a frozen dataclass's cost.
+    """
 
     bbox: dict[str, float] | None
     bbox_norm: dict[str, float] | None
@@ -163,7 +166,7 @@ def map_box_fields(coords: Sequence[float], geometry: PageGeometry, convention: 
     sx, sy = page_w / width, page_h / height
     page = _capped_box(_rounded((x1 * sx, y1 * sy, x2 * sx, y2 * sy), _PAGE_DIGITS), page_w, page_h)
     norm = _capped_box(_rounded((x1 / width, y1 / height, x2 / width, y2 / height), _NORM_DIGITS), 1.0, 1.0)
-    return MappedFields(page, norm, tuple(fixes))
+    return MappedFields(page, norm, tuple(fixes) if fixes else ())
 
 
 def polygon_bounds(values: Sequence[float]) -> list[float] | None:
