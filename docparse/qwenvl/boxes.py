@@ -13,6 +13,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from schemas import BBox, CoordinateConvention, IssueCode, PageGeometry
 
@@ -43,9 +44,13 @@ class MappedBox:
 
 def parse_numbers(raw: str) -> list[float] | None:
     """The numbers of an attribute value (space, comma or bracket separated); ``None`` if any is not one."""
-    tokens = raw.split() if raw.isascii() and raw.replace(" ", "").replace(".", "").replace("-", "").isdigit() else None
-    if tokens is None:
-        tokens = [token for token in _SEPARATORS.split(raw.strip()) if token]
+    if raw.isascii() and raw.replace(" ", "").replace(".", "").replace("-", "").isdigit():
+        try:  # digits, dots and minus signs only: float() gives a number or fails
+            numbers = list(map(float, raw.split()))
+        except ValueError:
+            return None
+        return numbers if all(map(math.isfinite, numbers)) else None  # a 400-digit number is inf
+    tokens = [token for token in _SEPARATORS.split(raw.strip()) if token]
     values: list[float] = []
     for token in tokens:
         try:
@@ -69,18 +74,51 @@ def _clamp(value: float, high: float) -> float:
     return min(max(value, 0.0), high)
 
 
-def _capped(value: float, high: float) -> float:
-    """``min(value, high)`` (the first of equal values, as :func:`min` returns)."""
-    return high if high < value else value
+_QUICK_LIMIT = 2.0**30
+"""Below this magnitude a scaled coordinate's float error is under 1e-7, far below :data:`_TIE_MARGIN`."""
+
+_TIE_MARGIN = 1e-6
+"""How far from a rounding tie a scaled coordinate must lie for :func:`_rounded` to take the quick way."""
 
 
-def _bbox(x0: float, y0: float, x1: float, y1: float) -> dict[str, float]:
-    return {"x0": x0, "y0": y0, "x1": x1, "y1": y1}
+def _rounded(values: tuple[float, float, float, float], digits: int) -> list[float]:
+    """``[round(v, digits) for v in values]``, bit for bit, mostly without ``round``'s decimal conversion.
+
+    ``round`` is exact: the nearest float to the decimal ``k / 10**digits`` where ``k`` is
+    the exactly rounded ``value * 10**digits``. When the float product lies more than
+    :data:`_TIE_MARGIN` away from a tie, its nearest integer is that ``k``, and ``k / factor``
+    (a correctly rounded division of exact integers) is that same float. Near a tie, or for
+    huge values, ``round`` itself decides.
+    """
+    factor = 10.0**digits
+    limit, margin = _QUICK_LIMIT, 0.5 - _TIE_MARGIN
+    out: list[float] = []
+    for value in values:
+        scaled = value * factor
+        k = round(scaled) if -limit < scaled < limit else None
+        if k is not None and -margin < scaled - k < margin:
+            out.append(k / factor if k else math.copysign(0.0, value))  # round keeps the sign of a zero
+        else:
+            out.append(round(value, digits))
+    return out
 
 
-@dataclass(frozen=True)
-class MappedFields:
-    """:class:`MappedBox` with the boxes as unvalidated :class:`schemas.BBox` fields (for one-shot validation)."""
+def _capped_box(values: list[float], high_x: float, high_y: float) -> dict[str, float]:
+    """A box's fields, each coordinate ``min(value, high)`` (the first of equal values, as :func:`min` returns)."""
+    x0, y0, x1, y1 = values
+    return {
+        "x0": high_x if high_x < x0 else x0,
+        "y0": high_y if high_y < y0 else y0,
+        "x1": high_x if high_x < x1 else x1,
+        "y1": high_y if high_y < y1 else y1,
+    }
+
+
+class MappedFields(NamedTuple):
+    """:class:`MappedBox` with the boxes as unvalidated :class:`schemas.BBox` fields (for one-shot validation).
+
+    A named tuple: one is made per box of a page, and a tuple is made at half a frozen dataclass's cost.
+    """
 
     bbox: dict[str, float] | None
     bbox_norm: dict[str, float] | None
@@ -126,19 +164,9 @@ def map_box_fields(coords: Sequence[float], geometry: PageGeometry, convention: 
         fixes.append(BoxFix("bbox_degenerate", f"zero-area box ({x1:g}, {y1:g}, {x2:g}, {y2:g}) kept"))
     page_w, page_h = geometry.width, geometry.height
     sx, sy = page_w / width, page_h / height
-    page = _bbox(
-        _capped(round(x1 * sx, _PAGE_DIGITS), page_w),
-        _capped(round(y1 * sy, _PAGE_DIGITS), page_h),
-        _capped(round(x2 * sx, _PAGE_DIGITS), page_w),
-        _capped(round(y2 * sy, _PAGE_DIGITS), page_h),
-    )
-    norm = _bbox(
-        _capped(round(x1 / width, _NORM_DIGITS), 1.0),
-        _capped(round(y1 / height, _NORM_DIGITS), 1.0),
-        _capped(round(x2 / width, _NORM_DIGITS), 1.0),
-        _capped(round(y2 / height, _NORM_DIGITS), 1.0),
-    )
-    return MappedFields(page, norm, tuple(fixes))
+    page = _capped_box(_rounded((x1 * sx, y1 * sy, x2 * sx, y2 * sy), _PAGE_DIGITS), page_w, page_h)
+    norm = _capped_box(_rounded((x1 / width, y1 / height, x2 / width, y2 / height), _NORM_DIGITS), 1.0, 1.0)
+    return MappedFields(page, norm, tuple(fixes) if fixes else ())
 
 
 def polygon_bounds(values: Sequence[float]) -> list[float] | None:

@@ -8,7 +8,7 @@ from typing import TypedDict
 from docparse.qwenvl.context import PageContext
 from docparse.qwenvl.dom import Element, tag_of
 from docparse.qwenvl.elements import Kind, LooseText, classify
-from docparse.qwenvl.text import class_string, element_text, normalize_ws, raw_text
+from docparse.qwenvl.text import class_string, element_text, has_text, normalize_ws, raw_text
 from schemas import (
     AuthorBlock,
     Block,
@@ -87,7 +87,7 @@ def _item(text: str) -> _ItemFields:
 def _items(container: Element, ctx: PageContext) -> list[_ItemFields]:
     """Items of a ``<ul>``/``<ol>``; stray text or elements between items become box-less items."""
     items: list[_ItemFields] = []
-    stray: list[str] = [container.text or ""]
+    stray: list[str] = [container.text] if container.text else []  # empty strings would add nothing
 
     def flush_stray() -> None:
         text = normalize_ws(" ".join(stray))
@@ -99,24 +99,34 @@ def _items(container: Element, ctx: PageContext) -> list[_ItemFields]:
         if tag_of(child) != "li":
             if classify(child) != "skip":
                 stray.append(raw_text(child))
-            stray.append(child.tail or "")
+            if child.tail:
+                stray.append(child.tail)
             continue
-        flush_stray()
-        mapped = ctx.box_fields(child, what="<li>", required=False)
-        nested = [grand for grand in child if _is_list(grand)]
-        children = [item for lst in nested for item in _items(lst, ctx)]
-        items.append(
-            {
-                "text": element_text(child, skip=_is_list),
-                "bbox": mapped.bbox if mapped else None,
-                "bbox_norm": mapped.bbox_norm if mapped else None,
-                "children": children,
-                "children_ordered": bool(nested) and tag_of(nested[0]) == "ol",
-            }
-        )
-        stray.append(child.tail or "")
+        if stray:
+            flush_stray()
+        items.append(_list_item(child, ctx))
+        if child.tail:
+            stray.append(child.tail)
     flush_stray()
     return items
+
+
+def _list_item(li: Element, ctx: PageContext) -> _ItemFields:
+    """One ``<li>`` with its box, its own text and the items of the lists nested in it."""
+    mapped = ctx.box_fields(li, what="<li>", required=False)
+    if len(li) == 0:  # a plain item: its text is its own text
+        text, children, ordered = normalize_ws(li.text or ""), [], False
+    else:
+        nested = [grand for grand in li if _is_list(grand)]
+        children = [item for lst in nested for item in _items(lst, ctx)]
+        text, ordered = element_text(li, skip=_is_list), bool(nested) and tag_of(nested[0]) == "ol"
+    return {
+        "text": text,
+        "bbox": mapped.bbox if mapped else None,
+        "bbox_norm": mapped.bbox_norm if mapped else None,
+        "children": children,
+        "children_ordered": ordered,
+    }
 
 
 def _item_lines(items: list[_ItemFields], depth: int = 0) -> list[str]:
@@ -129,7 +139,7 @@ def _item_lines(items: list[_ItemFields], depth: int = 0) -> list[str]:
 
 def build_list(element: Element, ctx: PageContext) -> Block | None:
     """A list block: one item per ``<li>`` with its own box, nested lists as item children."""
-    if not element_text(element):
+    if not has_text(element):
         drop_empty(element, ctx)
         return None
     start_attr = element.get("start")

@@ -39,7 +39,9 @@ class PageContext:
 
     def box_fields(self, element: Element, *, what: str = "", required: bool = True) -> MappedFields | None:
         """:meth:`box` with the boxes as fields, validated later with the block that holds them."""
-        mapped = read_box_fields(element.get("data-bbox"), element.get("data-polygon"), self.geometry, self.convention)
+        bbox = element.get("data-bbox")
+        polygon = element.get("data-polygon") if bbox is None else None  # read only without a data-bbox
+        mapped = read_box_fields(bbox, polygon, self.geometry, self.convention)
         if mapped is None:
             if required and self.report_missing:
                 label = what or f"<{tag_of(element)}>"

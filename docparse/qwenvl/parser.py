@@ -185,7 +185,7 @@ def _parse(text: str, ctx: PageContext) -> None:
     body = _body(root)
     if body is None:
         return
-    ctx.styles = [(s.text or "", serialize(s)) for s in root.iter() if tag_of(s) == "style"]
+    ctx.styles = [(s.text or "", serialize(s)) for s in root.iter("style")]
     if not any(has_box(element) for element in body.iter()):
         ctx.report_missing = False
         log.add("no_boxes", "HTML without any data-bbox (ordinary web HTML?); blocks kept without boxes")

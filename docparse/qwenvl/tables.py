@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import NamedTuple, TypedDict
+from itertools import chain
+from operator import itemgetter
+from typing import TypedDict
 
 from docparse.qwenvl.dom import Element, tag_of
 from docparse.qwenvl.text import element_text
@@ -26,15 +28,12 @@ MAX_COLUMNS = 200
 """Spans never widen a grid past this many columns (or past the widest row's cell count, if larger)."""
 
 _LEADING_INT = re.compile(r"\s*(\d+)")
+_SPANS = itemgetter(1, 2)
+_UNSPANNED = frozenset({(1, 1)})
 
 
-class SourceCell(NamedTuple):
-    """A cell as written: its text, spans and header flag."""
-
-    text: str
-    rowspan: int
-    colspan: int
-    header: bool
+SourceCell = tuple[str, int, int, bool]
+"""A cell as written: ``(text, rowspan, colspan, header)`` (a plain tuple: tables have thousands)."""
 
 
 class CellFields(TypedDict):
@@ -91,7 +90,7 @@ def source_rows(table: Element) -> tuple[list[list[SourceCell]], list[str]]:
                 continue
             rowspan, colspan = cell.get("rowspan"), cell.get("colspan")
             cells.append(
-                SourceCell(
+                (
                     " ".join((cell.text or "").split()) if len(cell) == 0 else element_text(cell),
                     1 if rowspan is None else _span(rowspan, fixes, "rowspan"),
                     1 if colspan is None else _span(colspan, fixes, "colspan"),
@@ -123,45 +122,92 @@ def normalize(rows: list[list[SourceCell]]) -> tuple[int, int, list[CellFields],
     if len(rows) > row_limit:  # the schema's bound on a grid (schemas.blocks.MAX_TABLE_SLOTS)
         fixes.append(f"table cut to its first {row_limit} of {len(rows)} rows (at most {MAX_TABLE_SLOTS} slots)")
         rows = rows[:row_limit]
+    if _UNSPANNED.issuperset(map(_SPANS, chain.from_iterable(rows))):  # stops at the first span
+        return _place_unspanned(rows, width_limit, fixes)
+    return _place_spanned(rows, width_limit, fixes)
+
+
+def _place_unspanned(
+    rows: list[list[SourceCell]], width_limit: int, fixes: list[str]
+) -> tuple[int, int, list[CellFields], list[str]]:
+    """:func:`normalize` for tables without spans: cell ``i`` of a row goes to column ``i``.
+
+    The same grid, fixes and cell order as :func:`_place_spanned` gives them (row by row,
+    padding at the end of each short row), without tracking taken slots.
+    """
+    n_rows = len(rows)
+    lengths = list(map(len, rows))
+    n_cols = min(max(lengths, default=0), width_limit)
+    if n_cols and min(lengths) == n_cols == max(lengths):  # already rectangular: no row padded or cut
+        return n_rows, n_cols, _cells_of(rows), fixes
+    dropped = sum(max(length - width_limit, 0) for length in lengths)
+    if dropped:
+        fixes.append(f"{dropped} cell(s) past column {width_limit} dropped")
+    if n_cols == 0:
+        return 0, 0, [], fixes
+    placed: list[CellFields] = []
+    padded = 0
+    for r, row in enumerate(rows):
+        placed += [
+            {"row": r, "col": c, "rowspan": 1, "colspan": 1, "header": header, "text": text}
+            for c, (text, _, _, header) in enumerate(row[:width_limit])
+        ]
+        for c in range(len(row), n_cols):
+            placed.append({"row": r, "col": c, "rowspan": 1, "colspan": 1, "header": False, "text": ""})
+            padded += 1
+    if padded:
+        fixes.append(f"{padded} empty cell(s) added to make the rows the same length")
+    return n_rows, n_cols, placed, fixes
+
+
+def _cells_of(rows: list[list[SourceCell]]) -> list[CellFields]:
+    """The cells of a rectangular table without spans, cell ``c`` of row ``r`` at ``(r, c)``."""
+    return [
+        {"row": r, "col": c, "rowspan": 1, "colspan": 1, "header": header, "text": text}
+        for r, row in enumerate(rows)
+        for c, (text, _, _, header) in enumerate(row)
+    ]
+
+
+def _place_spanned(
+    rows: list[list[SourceCell]], width_limit: int, fixes: list[str]
+) -> tuple[int, int, list[CellFields], list[str]]:
+    """:func:`normalize`'s placement by the HTML table algorithm, spans shortened where they collide."""
     n_rows = len(rows)
     taken: set[tuple[int, int]] = set()
     placed: list[CellFields] = []
     dropped = 0
     for r, row in enumerate(rows):
         c = 0
-        for cell in row:
+        for text, cell_rowspan, cell_colspan, header in row:
             while (r, c) in taken:
                 c += 1
             if c >= width_limit:  # past the widest grid a table may have
                 dropped += 1
                 continue
-            if cell.colspan == 1 and cell.rowspan == 1:  # the common case, as the general one below
+            if cell_colspan == 1 and cell_rowspan == 1:  # the common case, as the general one below
                 taken.add((r, c))
-                placed.append(
-                    {"row": r, "col": c, "rowspan": 1, "colspan": 1, "header": cell.header, "text": cell.text}
-                )
+                placed.append({"row": r, "col": c, "rowspan": 1, "colspan": 1, "header": header, "text": text})
                 c += 1
                 continue
             colspan = 1
-            while colspan < cell.colspan and c + colspan < width_limit and (r, c + colspan) not in taken:
+            while colspan < cell_colspan and c + colspan < width_limit and (r, c + colspan) not in taken:
                 colspan += 1
             rowspan = 1
             while (
-                rowspan < cell.rowspan
+                rowspan < cell_rowspan
                 and r + rowspan < n_rows
                 and all((r + rowspan, k) not in taken for k in range(c, c + colspan))
             ):
                 rowspan += 1
-            if colspan != cell.colspan:
-                fixes.append(f"colspan {cell.colspan} at row {r} shortened to {colspan} (overlap or grid edge)")
-            if rowspan != cell.rowspan and cell.rowspan != MAX_SPAN:
-                fixes.append(f"rowspan {cell.rowspan} at row {r} shortened to {rowspan}")
+            if colspan != cell_colspan:
+                fixes.append(f"colspan {cell_colspan} at row {r} shortened to {colspan} (overlap or grid edge)")
+            if rowspan != cell_rowspan and cell_rowspan != MAX_SPAN:
+                fixes.append(f"rowspan {cell_rowspan} at row {r} shortened to {rowspan}")
             for rr in range(r, r + rowspan):
                 for cc in range(c, c + colspan):
                     taken.add((rr, cc))
-            placed.append(
-                {"row": r, "col": c, "rowspan": rowspan, "colspan": colspan, "header": cell.header, "text": cell.text}
-            )
+            placed.append({"row": r, "col": c, "rowspan": rowspan, "colspan": colspan, "header": header, "text": text})
             c += colspan
     if dropped:
         fixes.append(f"{dropped} cell(s) past column {width_limit} dropped")
@@ -190,6 +236,10 @@ def table_grid(table: Element) -> Grid:
 
 def grid_text(grid: Grid) -> str:
     """The table as text: rows on lines, cells separated by tabs, spanned slots left empty."""
+    width = grid.n_cols
+    if width and len(grid.cells) == grid.n_rows * width:  # no span: the cells are the slots, row by row
+        texts = [cell["text"] for cell in grid.cells]
+        return "\n".join("\t".join(texts[i : i + width]).rstrip("\t") for i in range(0, len(texts), width)).strip("\n")
     lines = [["" for _ in range(grid.n_cols)] for _ in range(grid.n_rows)]
     for cell in grid.cells:
         lines[cell["row"]][cell["col"]] = cell["text"]

@@ -74,3 +74,25 @@ def raw_text(element: Element, skip: Callable[[Element], bool] | None = None) ->
 def element_text(element: Element, skip: Callable[[Element], bool] | None = None) -> str:
     """:func:`raw_text`, whitespace-normalized."""
     return normalize_ws(raw_text(element, skip))
+
+
+def has_text(element: Element) -> bool:
+    """Whether :func:`element_text` of the element is not empty, stopping at the first visible character.
+
+    The same text counts as in :func:`raw_text`: the element's own text unless its tag is
+    skipped, every tail below it, and the text of descendants outside skipped subtrees.
+    """
+    if element.text and not element.text.isspace() and tag_of(element) not in SKIPPED_TAGS:
+        return True
+    todo = list(element)
+    while todo:
+        item = todo.pop()
+        if item.tail and not item.tail.isspace():
+            return True
+        tag = tag_of(item)
+        if tag in SKIPPED_TAGS or tag == "":
+            continue
+        if item.text and not item.text.isspace():
+            return True
+        todo.extend(item)
+    return False

@@ -19,9 +19,23 @@ _ROOT_OPEN = re.compile(r"<(?:!doctype|html|body)(?=[\s/>]|$)", re.IGNORECASE)
 _ROOT_CLOSE = re.compile(r"</(?:html|body)\s*>", re.IGNORECASE)
 
 
+_UNUSABLE_BYTES = frozenset(b for b in range(0x80) if _UNUSABLE.match(chr(b)))
+_USABLE_BYTES = bytes(b for b in range(0x100) if b not in _UNUSABLE_BYTES)
+"""Every byte but the unusable ASCII ones: in UTF-8, bytes below 0x80 are ASCII characters only."""
+
+
+def _has_unusable(text: str) -> bool:
+    """Whether :data:`_UNUSABLE` matches somewhere in ``text`` (found in C, without the regex engine)."""
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate
+        return True
+    return bool(data.translate(None, _USABLE_BYTES)) or "\ufffe" in text or "\uffff" in text
+
+
 def sanitize(text: str) -> str:
     """Remove characters no HTML parser accepts (NUL, C0 controls but tab/newline, lone surrogates)."""
-    return _UNUSABLE.sub("", text) if _UNUSABLE.search(text) else text
+    return _UNUSABLE.sub("", text) if _has_unusable(text) else text
 
 
 def _last_root_close(html: str) -> re.Match[str] | None:

@@ -65,6 +65,24 @@ def test_table_grid_must_be_rectangular_and_covered_once() -> None:
         TableData(n_rows=1, n_cols=1, cells=[TableCell(row=0, col=0, rowspan=2)])
 
 
+def test_one_slot_grids_are_checked_like_spanned_ones() -> None:
+    """Grids of 1x1 cells only (checked without a per-slot loop) reject what the general check rejects."""
+    ones = [TableCell(row=r, col=c, text=f"{r}{c}") for r in range(2) for c in range(2)]
+    assert TableData(n_rows=2, n_cols=2, cells=ones).grid() == [["00", "01"], ["10", "11"]]
+    assert TableData(n_rows=2, n_cols=2, cells=list(reversed(ones))).n_rows == 2
+    with pytest.raises(ValidationError, match=r"grid slot \(0,0\) is covered by two cells"):
+        TableData(n_rows=2, n_cols=2, cells=[ones[0], *ones[:3]])
+    with pytest.raises(ValidationError, match=r"cell at \(2,0\) spans outside the 2x2 grid"):
+        TableData(n_rows=2, n_cols=2, cells=[*ones[:3], TableCell(row=2, col=0)])
+    with pytest.raises(ValidationError, match=r"cell at \(1,2\) spans outside"):
+        TableData(n_rows=2, n_cols=2, cells=[*ones[:3], TableCell(row=1, col=2)])
+    with pytest.raises(ValidationError, match="exactly one cell"):
+        TableData(n_rows=2, n_cols=2, cells=ones[:3])
+    with pytest.raises(ValidationError, match="exactly one cell"):
+        TableData(n_rows=1, n_cols=1, cells=[])
+    assert TableData(n_rows=0, n_cols=3, cells=[]).cells == []
+
+
 def test_table_block_inherits_the_grid_invariant() -> None:
     with pytest.raises(ValidationError):
         TableBlock(id="t", page=1, order=0, n_rows=1, n_cols=2, cells=[TableCell(row=0, col=0)])

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import math
+import random
+
 import pytest
 
 from docparse.qwenvl import map_box, read_box
+from docparse.qwenvl.boxes import _rounded
 from schemas import BBox
 from tests.qwenvl.helpers import LETTER, SCAN, codes, parse
 
@@ -87,3 +91,15 @@ def test_outer_box_is_authoritative_over_img() -> None:
     assert block.bbox == BBox(x0=0.0, y0=0.0, x1=306.0, y1=396.0)
     assert block.image_bbox is not None
     assert block.image_bbox.x1 < 306.0
+
+
+def test_quick_rounding_is_round_bit_for_bit() -> None:
+    """Page and normalized coordinates round exactly as ``round(value, digits)``, ties and zeros included."""
+    rng = random.Random(0)
+    values = [0.0, -0.0, -0.0004, 0.0005, 0.0015, 2.675, 1e12, -1e15, 2.0**30, 1 / 3]
+    values += [rng.randint(-(10**7), 10**7) / 1000 + rng.choice([0, 5e-4, -5e-4]) for _ in range(2000)]
+    values += [rng.randint(0, 3000) * 612 / 1092 for _ in range(2000)] + [rng.uniform(0, 1) for _ in range(2000)]
+    for digits in (3, 6):
+        for value in values:
+            got = _rounded((value, value, value, value), digits)[0]
+            assert got == round(value, digits) and math.copysign(1, got) == math.copysign(1, round(value, digits))

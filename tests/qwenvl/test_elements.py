@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
+from docparse.qwenvl.dom import parse_document
+from docparse.qwenvl.text import element_text, has_text
 from tests.qwenvl.helpers import codes, parse
 
 
@@ -88,3 +92,23 @@ def test_ids_pages_and_order() -> None:
         '<p data-bbox="1 2 3 4">a</p><p>b</p>', LETTER, "qwen2.5-absolute", page=4, document_id="d1"
     )
     assert [(b.id, b.page, b.order) for b in result.blocks] == [("d1:p4:b0", 4, 0), ("d1:p4:b1", 4, 1)]
+
+
+@pytest.mark.parametrize(
+    "fragment",
+    [
+        "<ul><li>a</li></ul>",
+        "<ul> <li> </li>\n</ul>",
+        "<ul><li><style>x</style></li></ul>",
+        "<ul><li><style>x</style>tail</li></ul>",
+        "<ul><li><b><br></b>\u00a0</li>\u3000</ul>",
+        "<title>t<b>visible</b></title>",
+        "<title>only skipped</title>",
+        "<div><script>s</script> <span> <i>x</i></span></div>",
+    ],
+)
+def test_has_text_agrees_with_element_text(fragment: str) -> None:
+    root = parse_document(f"<html><body>{fragment}</body></html>")
+    assert root is not None
+    for element in root.iter():
+        assert has_text(element) == bool(element_text(element))

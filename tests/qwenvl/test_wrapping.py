@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from docparse.qwenvl import strip_wrapping
+from docparse.qwenvl.wrapping import _UNUSABLE, _has_unusable, sanitize
 from tests.qwenvl.helpers import codes, parse
 
 P = '<p data-bbox="10 20 300 40">Hello</p>'
@@ -58,3 +59,11 @@ def test_empty_output() -> None:
 def test_control_characters_and_surrogates_are_removed() -> None:
     result = parse('<p data-bbox="1 2 3 4">a\x00b\x07c\ud800d</p>')
     assert result.blocks[0].text == "abcd"
+
+
+def test_unusable_characters_are_found_wherever_they_sit() -> None:
+    """The quick byte check of :func:`sanitize` agrees with its pattern on every code point."""
+    for code in range(0x110000):
+        char = chr(code)
+        assert _has_unusable(f"ab{char}\u00e9") == (_UNUSABLE.search(char) is not None)
+    assert sanitize("\ufeffa\ufffeb\uffffc\x7f\x1f\t\n") == "\ufeffabc\t\n"
