@@ -171,12 +171,19 @@ COLUMN_MIN_ROWS = 3
 """Rows of prose (two words or more) each side of a gutter needs to split a block in columns."""
 
 
+NOTE_MAX_SIZE = 0.95
+"""A margin note is set smaller than this share of the text beside it ..."""
+NOTE_MAX_WIDTH = 1 / 3
+"""... and is narrower than this share of that text's width."""
+
+
 def split_columns(rows: Sequence[Row]) -> list[list[Row]]:
     """The rows of one block cut at vertical gutters no row crosses, when the block holds
-    columns of prose side by side (parallel texts, a two-column block MuPDF read as one);
-    ``[rows]`` otherwise (a formula and its number far apart on one row stay together)."""
-    if len(rows) < 2 * COLUMN_MIN_ROWS:
-        return [list(rows)]
+    columns of prose side by side (parallel texts, a two-column block MuPDF read as one) or
+    margin notes beside its text (:func:`_margin_notes`); ``[rows]`` otherwise (a formula and
+    its number far apart on one row stay together)."""
+    if not rows:
+        return []
     size = sorted(r.size for r in rows)[len(rows) // 2]
     groups: list[list[Row]] = []
     right = float("-inf")
@@ -187,5 +194,34 @@ def split_columns(rows: Sequence[Row]) -> list[list[Row]]:
         else:
             groups.append([row])
             right = row.box[2]
+    notes = _margin_notes(groups)
+    if notes:
+        rest = [r for g in groups if not any(g is n for n in notes) for r in g]
+        return [*split_columns(rest), *notes]
+    if len(rows) < 2 * COLUMN_MIN_ROWS:
+        return [list(rows)]
     prose = [g for g in groups if sum(len(r.text.split()) >= 2 for r in g) >= COLUMN_MIN_ROWS]
     return groups if len(prose) >= 2 else [list(rows)]
+
+
+def _margin_notes(groups: list[list[Row]]) -> list[list[Row]]:
+    """The first and last of ``groups`` (rows between gutters, left to right) that are margin
+    notes of the prose between them: set smaller (:data:`NOTE_MAX_SIZE`) and narrower
+    (:data:`NOTE_MAX_WIDTH`) than the widest other group, with a letter in every row, beside
+    at least two rows of prose (two words or more). A note on a row of the text (``\\GCharacter``
+    in the margin of a line ending ``char-``) would otherwise be read into that row. An
+    equation number (no letter, the text's size) or a line number is no note."""
+    if len(groups) < 2:
+        return []
+    main = max(groups, key=lambda g: max(r.box[2] for r in g) - min(r.box[0] for r in g))
+    if sum(len(r.text.split()) >= 2 for r in main) < 2:
+        return []
+    width = max(r.box[2] for r in main) - min(r.box[0] for r in main)
+    text_size = sorted(r.size for r in main)[len(main) // 2]
+    notes = []
+    for group in {id(g): g for g in (groups[0], groups[-1]) if g is not main}.values():
+        narrow = max(r.box[2] for r in group) - min(r.box[0] for r in group) < NOTE_MAX_WIDTH * width
+        small = all(r.size < NOTE_MAX_SIZE * text_size for r in group)
+        if narrow and small and all(any(c.isalpha() for c in r.text) for r in group):
+            notes.append(group)
+    return notes

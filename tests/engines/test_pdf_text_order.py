@@ -65,3 +65,16 @@ def test_an_equation_number_is_not_a_list_marker_of_the_next_column() -> None:
     bullet = Row((300, 560, 305, 570), "•", 10.0, False, 3)
     attach_markers([bullet, prose])
     assert bullet.block == 71  # a bullet beside its text still joins it
+
+
+def test_a_margin_note_is_split_off_but_not_a_number_or_a_same_size_label() -> None:
+    text = [_row(145, 100 + 12 * k, f"prose line number {k}", 0, width=350) for k in range(2)]
+    note = Row((82, 112, 131, 121), "\\GCharacter", 9.0, False, 0)
+    assert [[r.text for r in c] for c in split_columns([*text, note])] == [
+        [r.text for r in text],
+        ["\\GCharacter"],
+    ]
+    line_number = Row((120, 112, 130, 121), "10", 9.0, False, 0)  # no letter
+    assert len(split_columns([*text, line_number])) == 1
+    label = Row((82, 112, 131, 122), "Note", 10.0, False, 0)  # the text's size
+    assert len(split_columns([*text, label])) == 1

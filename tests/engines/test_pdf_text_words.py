@@ -94,6 +94,29 @@ def test_words_of_capitals_hyphenated_at_line_ends_are_joined(tmp_path: Path) ->
     )
 
 
+MARGIN_NOTE = [
+    "Grouped characters are set in a group",
+    "environment. Inside it the char-",
+    "acters are defined by a command whose",
+    "syntax is the same as for the others.",
+]
+
+
+def test_a_margin_note_beside_a_hyphenated_word_stays_out_of_it(tmp_path: Path) -> None:
+    """A note set smaller in the margin, on the row of ``acters`` (``\\GCharacter`` in the
+    dramatist manual): MuPDF puts it in the paragraph's block; it is read on its own, and
+    ``char-``/``acters`` is the word ``characters``."""
+    lines = [((145, 60 + 12 * k), text, 10) for k, text in enumerate(MARGIN_NOTE)]
+    path = write(tmp_path / "note.pdf", [*lines, ((82, 84), "\\GCharacter", 9)])
+    with pymupdf.open(path) as doc:  # the precondition: one block holds the note and the text
+        assert len(doc[0].get_text("dict")["blocks"]) == 1
+    assert sorted(texts(path)) == [
+        "Grouped characters are set in a group environment. Inside it the characters are defined by a command"
+        " whose syntax is the same as for the others.",
+        "\\GCharacter",
+    ]
+
+
 @pytest.mark.parametrize(
     ("left", "right", "words", "verdict"),
     [
