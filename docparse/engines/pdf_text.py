@@ -16,7 +16,8 @@ vision-language model. One bad page gives an ``error`` output; ``infer`` never r
 
 Layout rules (headings, lists, paragraphs, reading order) live in
 :mod:`docparse.engines.pdf_text_layout`; the PyMuPDF readers in
-:mod:`docparse.engines.pdf_text_extract`.
+:mod:`docparse.engines.pdf_text_extract` (ruled tables) and
+:mod:`docparse.engines.pdf_text_aligned` (tables with horizontal rules only, or none).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from pathlib import Path
 import pymupdf
 
 from docparse.engines.base import EngineInfo, EngineOutput, GenerationOptions, PageInput
+from docparse.engines.pdf_text_aligned import read_aligned_tables
 from docparse.engines.pdf_text_breaks import join_broken_words
 from docparse.engines.pdf_text_extract import (
     TEXT_FLAGS,
@@ -181,6 +183,11 @@ def _page_elements(page: pymupdf.Page, m: pymupdf.Matrix, page_box: Box, figures
         for element, used in read_tables(page, m, lines, body):
             elements.append(element)
             consumed |= used
+    # Rules may be drawn as paths or as stretched one-pixel images (dvips).
+    strokes = paths + [VectorPath(to_display(info["bbox"], m), True) for info in page.get_image_info()]
+    for element, used in read_aligned_tables(lines, consumed, strokes, page_box, body):
+        elements.append(element)
+        consumed |= used
     if figures:
         taken = [e.box for e in elements]
         for element, used in read_figures(page, m, page_box, lines, consumed, taken, clusters, paths, body):
