@@ -68,6 +68,8 @@ def merge_tables(parts: Sequence[TableData], skips: Sequence[int]) -> TableData:
     left out (repeated headers; ``skips[0]`` is 0). All parts have the same number of columns.
     The grid holds the parts that fit the schema's bound on a table (``schemas.blocks.MAX_TABLE_*``:
     a table continued over thousands of pages); the parts after it keep only their own grids."""
+    if len(parts) == 1 and skips[0] == 0:
+        return parts[0]  # a table on one page: its own grid (the schema already bounds it)
     cells: list[TableCell] = []
     offset = 0
     width = parts[0].n_cols if parts else 0
@@ -75,9 +77,12 @@ def merge_tables(parts: Sequence[TableData], skips: Sequence[int]) -> TableData:
     for table, skip in zip(parts, skips, strict=True):
         if offset + table.n_rows - skip > row_limit:
             break
-        for cell in table.cells:
-            if cell.row >= skip:
-                cells.append(cell.model_copy(update={"row": cell.row - skip + offset}))
+        shift = offset - skip
+        cells.extend(
+            cell if shift == 0 else cell.model_copy(update={"row": cell.row + shift})
+            for cell in table.cells
+            if cell.row >= skip
+        )
         offset += table.n_rows - skip
     cells.sort(key=lambda c: (c.row, c.col))
     return TableData(n_rows=offset, n_cols=width, cells=cells)
