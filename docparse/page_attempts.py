@@ -100,8 +100,12 @@ class PageRun:
             pdf_password=self.password,
         )
 
-    def keep_image(self) -> None:
-        if self.image_bytes is None and self.rendered is not None:
+    def keep_image(self, sent: tuple[bytes, str] | None = None) -> None:
+        """Keep the page image (once, the first step's): the exact bytes the engine sent to the
+        model when it encoded the page (``sent``), else a JPEG (q85) of the rendered page."""
+        if self.image_bytes is None and sent is not None:
+            self.image_bytes = sent
+        elif self.image_bytes is None and self.rendered is not None:
             self.image_bytes = (encode_image(self.rendered.image, "jpeg", quality=85), "image/jpeg")
 
     def record(
@@ -182,12 +186,12 @@ def run_ladder(
             break
         check(cancel)  # a safe point: between two attempts, nothing half recorded
         for run in active:
-            if keep_image:
-                run.keep_image()
             run.prepare(step, info)
         active = [run for run in active if run.rendered is not None]
         outputs = _infer(engine, [run.page_input() for run in active], step.options, cancel)
         for run, output in zip(active, outputs, strict=True):
+            if keep_image:
+                run.keep_image(output.image)  # before record(): the image the model saw at this step
             run.record(index, step, output, info, policy)
 
 

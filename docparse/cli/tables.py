@@ -127,6 +127,8 @@ def load_for_export(
     include_raw: bool,
 ) -> list[tuple[Document, dict[int, tuple[bytes, str]]]] | None:
     """The documents to export with their page images (for overlays); ``None`` if an id is unknown."""
+    from docparse.render import HEAD_BYTES, sniff_media_type
+
     found: list[tuple[Document, dict[int, tuple[bytes, str]]]] = []
     with db.unit_of_work() as uow:
         if all_documents:
@@ -140,6 +142,7 @@ def load_for_export(
                 for page in document.pages:
                     key = uow.pages.image_key(document_id, page.number)
                     if key and blobs.exists(key):
-                        images[page.number] = (blobs.get(key), "image/jpeg")
+                        data = blobs.get(key)  # JPEG, or the PNG an HTTP engine sent the model
+                        images[page.number] = (data, sniff_media_type(data[:HEAD_BYTES]) or "image/jpeg")
             found.append((document, images))
     return found

@@ -60,6 +60,9 @@ class EngineOutput:
     completion_tokens: int | None = None
     latency_s: float = 0.0
     error: str | None = None
+    image: tuple[bytes, str] | None = field(default=None, repr=False, compare=False)
+    """The page image as the engine encoded it for the model (bytes, media type), when it
+    encodes one (HTTP engines): the pipeline keeps these exact bytes as the page image."""
 
 
 @dataclass(frozen=True)

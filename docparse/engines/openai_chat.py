@@ -32,7 +32,11 @@ ERROR_FINISH_REASONS = frozenset({"content_filter", "abort", "error"})
 def encode_image(image: Image.Image, image_format: ImageFormat = "png", jpeg_quality: int = 90) -> str:
     """The image as a ``data:`` URL, pixels untouched except with ``jpeg`` (see
     :mod:`docparse.image_codec`: the default ``png`` is lossless and costs less than the render)."""
-    data = encode_bytes(image, image_format, jpeg_quality)
+    return data_url(encode_bytes(image, image_format, jpeg_quality), image_format)
+
+
+def data_url(data: bytes, image_format: ImageFormat) -> str:
+    """Image bytes encoded in ``image_format`` as a ``data:`` URL."""
     return f"data:{ENCODED_MEDIA_TYPES[image_format]};base64,{base64.b64encode(data).decode('ascii')}"
 
 

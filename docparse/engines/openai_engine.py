@@ -73,7 +73,7 @@ import httpx
 
 from docparse.cancellation import Cancellation, result
 from docparse.engines.base import EngineInfo, EngineOutput, EngineUnavailable, GenerationOptions, PageInput
-from docparse.engines.openai_chat import build_chat_request, encode_image, parse_chat_response
+from docparse.engines.openai_chat import build_chat_request, data_url, parse_chat_response
 from docparse.engines.openai_http import (
     LoopThread,
     RequestFailed,
@@ -84,7 +84,8 @@ from docparse.engines.openai_http import (
     send_with_retries,
 )
 from docparse.engines.specs import ModelSpec
-from docparse.image_codec import IMAGE_FORMATS, ImageFormat
+from docparse.image_codec import ENCODED_MEDIA_TYPES, IMAGE_FORMATS, ImageFormat
+from docparse.image_codec import encode_image as encode_bytes
 
 if TYPE_CHECKING:  # pragma: no cover
     from PIL import Image
@@ -265,7 +266,7 @@ class OpenAIEngine:
             )
         session = self._session()
         async with session.semaphore:
-            body = await asyncio.to_thread(self._encode_body, page.image, options)
+            body, image = await asyncio.to_thread(self._encode_body, page.image, options)
             start = time.perf_counter()
             try:
                 output = await send_with_retries(
@@ -282,8 +283,11 @@ class OpenAIEngine:
                     label=f"page {index}",
                 )
             except RequestFailed as exc:
-                return _error_output(exc.reason, latency_s=time.perf_counter() - start)
+                failed = _error_output(exc.reason, latency_s=time.perf_counter() - start)
+                failed.image = image
+                return failed
             output.latency_s = time.perf_counter() - start
+            output.image = image
         logger.debug(
             "page %d: %s in %.2fs (%s prompt / %s completion tokens)",
             index,
@@ -295,12 +299,17 @@ class OpenAIEngine:
         )
         return output
 
-    def _encode_body(self, image: Image.Image, options: GenerationOptions | None) -> bytes:
-        url = encode_image(image, self.image_format, self.jpeg_quality)
+    def _encode_body(self, image: Image.Image, options: GenerationOptions | None) -> tuple[bytes, tuple[bytes, str]]:
+        """The request body, and the page image in it (bytes, media type)."""
+        data = encode_bytes(image, self.image_format, self.jpeg_quality)
         body = build_chat_request(
-            self.spec, model=self.served_model, image_url=url, options=options, extra_body=self.extra_body
+            self.spec,
+            model=self.served_model,
+            image_url=data_url(data, self.image_format),
+            options=options,
+            extra_body=self.extra_body,
         )
-        return json.dumps(body, ensure_ascii=False).encode("utf-8")
+        return json.dumps(body, ensure_ascii=False).encode("utf-8"), (data, ENCODED_MEDIA_TYPES[self.image_format])
 
     async def _check(self) -> list[str]:
         url = f"{self.base_url}/models"

@@ -129,6 +129,27 @@ def test_other_lossless_formats_reach_the_server_pixel_exact(
     assert seen.image.convert("RGB").tobytes() == source.image.tobytes()  # type: ignore[union-attr]
 
 
+def test_the_kept_page_image_is_the_exact_image_the_server_received(
+    server: FakeOpenAIServer, make_engine: Callable[..., OpenAIEngine], tmp_path: Path
+) -> None:
+    """With page images kept, the pipeline stores the bytes the engine sent the model (the
+    default lossless PNG), not a second encoding of the page."""
+    import base64
+
+    from docparse.pipeline import ParseOptions, parse_document
+    from tests.ingest.files import make_pdf
+
+    server.default = Reply(content='<html><body><p data-bbox="10 10 200 40">Hello</p></body></html>')
+    pdf = make_pdf(tmp_path / "one.pdf", 1)
+    outcome = parse_document(pdf, make_engine(), ParseOptions(keep_page_images=True))
+
+    [seen] = server.chat_requests
+    assert seen.image_part is not None
+    url = seen.image_part["image_url"]["url"]
+    sent = base64.b64decode(url.split(",", 1)[1])
+    assert outcome.page_images[1] == (sent, "image/png")
+
+
 def test_an_unknown_image_format_is_refused(make_engine: Callable[..., OpenAIEngine]) -> None:
     with pytest.raises(ValueError, match="png, png-small, webp, jpeg"):
         make_engine(image_format="gif")
