@@ -10,7 +10,8 @@ the parser (:mod:`docparse.qwenvl`) maps it:
   ``image caption`` with ``<p>caption</p>``; the labels read inside a drawing (axis ticks,
   legends) go in a ``<p>`` (the block's OCR text), the caption then in a ``<figcaption>``;
 * table: ``<div class="table">`` with its ``<table>`` and, when tied, the caption in a ``<p>``
-  before or after it (the parser's table ``caption``);
+  before or after it (the parser's table ``caption``); a right-to-left table's columns in
+  logical order, ``<table dir="rtl">`` (:mod:`~docparse.engines.pdf_text_bidi`);
 * an untied caption ``<p class="caption">``; an author line ``<address class="author">``;
 * a form field: ``<dl class="key_value"><dt>name</dt><dd>value</dd></dl>``.
 
@@ -23,6 +24,7 @@ import math
 from collections.abc import Sequence
 from html import escape
 
+from docparse.engines.pdf_text_bidi import logical_table_html
 from docparse.engines.pdf_text_layout import Box, Element
 
 Scale = tuple[float, float]
@@ -56,7 +58,7 @@ def _image(el: Element, scale: Scale, size: Size) -> str:
 
 def _table(el: Element, scale: Scale, size: Size) -> str:
     bb = px(el.box, scale, size)
-    table = f"<table>{el.inner_html}</table>"
+    table = logical_table_html(el.inner_html)
     if el.caption is None:
         return f'<div class="table" data-bbox="{bb}">{table}</div>'
     cap = f'<p data-bbox="{px(el.caption[0], scale, size)}">{escape(el.caption[1])}</p>'

@@ -67,3 +67,17 @@ def test_right_to_left_text_stays_in_logical_order() -> None:
     pages = docparse_pages(CORPUS / "amiri-Documentation-Arabic.pdf", [1, 2])
     assert "٢٩ سبتمبر ٢٠١٩" in pages[1]  # 29 September 2019
     assert "الخط الأميري خط نسخي موجه لطباعة الـكتب و النصوص الطويلة" in pages[2]
+
+
+@pytest.mark.slow
+def test_a_right_to_left_table_has_its_columns_in_logical_order() -> None:
+    """The Amiri manual's table of Arabic number signs: its first column is the rightmost on
+    the page (the sign's name), as an Arabic reader reads it."""
+    from docparse import parse_file
+
+    document = parse_file(CORPUS / "amiri-Documentation-Arabic.pdf", engine="pdf-text", pages=[5]).document
+    table = next(b for b in document.pages[0].blocks if b.type == "table")
+    assert table.type == "table"
+    row = {c.col: c.text for c in table.cells if c.row == 1}
+    assert (row[0], row[1], row[2]) == ("علامة الرقم", "U+0600", "٤")
+    assert 'dir="rtl"' in (table.html or "")
