@@ -17,6 +17,7 @@ the notice saying how to get the model.
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from collections.abc import Mapping
@@ -47,7 +48,25 @@ def document_engine_settings(
     """The worker's environment settings overridden by the document's document-level keys
     (keys absent or ``None`` on the document keep the worker's value)."""
     updates = {k: document_settings[k] for k in DOCUMENT_ENGINE_KEYS if document_settings.get(k) is not None}
-    return (base or EngineSettings()).model_copy(update=updates)
+    return (base or environment_settings()).model_copy(update=updates)
+
+
+_environments: dict[tuple[tuple[str, str], ...], EngineSettings] = {}
+
+
+def environment_settings() -> EngineSettings:
+    """The worker's :class:`EngineSettings` from its environment, built once per distinct set of
+    ``DOCPARSE_*`` variables (building them reads the environment and the ``.env`` file, a few
+    milliseconds that every task would otherwise pay; a ``.env`` edited while the process runs is
+    read by the next process, as with every other worker setting)."""
+    key = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("DOCPARSE_")))
+    with _lock:
+        found = _environments.get(key)
+    if found is None:
+        found = EngineSettings()
+        with _lock:
+            _environments[key] = found
+    return found
 
 
 def is_remote(settings: EngineSettings) -> bool:

@@ -22,6 +22,7 @@ class LocalBlobStore:
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
+        self._made: set[Path] = set()  # folders this store created or found (one mkdir each, not one per write)
 
     @property
     def url(self) -> str:
@@ -82,20 +83,34 @@ class LocalBlobStore:
 
     # -- writing ------------------------------------------------------------------------------
 
+    def _folder(self, path: Path, *, again: bool = False) -> Path:
+        """``path``, created if needed: once per folder and store, or ``again`` when a write
+        found it gone (someone removed it since)."""
+        if again or path not in self._made:
+            path.mkdir(parents=True, exist_ok=True)
+            self._made.add(path)
+        return path
+
     def _temporary(self) -> _TempFile:
         tmp_dir = self.root / "tmp"
-        tmp_dir.mkdir(parents=True, exist_ok=True)
-        return _TempFile(tmp_dir)
+        try:
+            return _TempFile(self._folder(tmp_dir))
+        except FileNotFoundError:
+            return _TempFile(self._folder(tmp_dir, again=True))
 
     def _commit(self, tmp: Path, handle: BinaryIO, key: str) -> None:
         handle.flush()
         os.fsync(handle.fileno())
         target = self.path(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        self._folder(target.parent)
         if target.exists():
             return  # same content already there; the temporary file is removed on exit
         os.chmod(tmp, 0o644)  # mkstemp creates 0600
-        os.replace(tmp, target)
+        try:
+            os.replace(tmp, target)
+        except FileNotFoundError:  # the shard folder was removed since this store made it
+            self._folder(target.parent, again=True)
+            os.replace(tmp, target)
 
 
 class _TempFile:

@@ -207,3 +207,17 @@ def test_any_bytes_round_trip(subject: Subject, data: bytes) -> None:
     assert subject.store.get(key) == data
     with subject.store.local_copy(key) as path:
         assert path.read_bytes() == data
+
+
+def test_a_local_store_writes_again_after_its_folders_were_removed(tmp_path: Path) -> None:
+    """The local store creates each folder once, then trusts it; a folder removed since (by an
+    operator, by a clean-up) is created again on the next write instead of failing it."""
+    import shutil
+
+    store = LocalBlobStore(tmp_path / "blobs")
+    first = store.put_bytes(b"one")
+    shutil.rmtree(store.path(first).parent)  # the blob's shard folder
+    shutil.rmtree(tmp_path / "blobs" / "tmp")  # and the temporary folder
+    again = store.put_bytes(b"one")
+    other = store.put_bytes(b"two")
+    assert (store.get(again), store.get(other)) == (b"one", b"two")

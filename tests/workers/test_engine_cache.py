@@ -57,3 +57,17 @@ def test_a_remote_server_is_asked_again_every_time(monkeypatch: pytest.MonkeyPat
         with pytest.raises(EngineUnavailable):
             engine_for({"engine": "openai", "openai_base_url": "http://127.0.0.1:9/v1"})
     assert len(calls) == 2  # a server outage is transient: never remembered
+
+
+def test_environment_settings_are_read_once_per_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every task asks for the worker's engine settings: they are built once per distinct
+    ``DOCPARSE_*`` environment, and a changed variable gives settings that follow it."""
+    from workers.engines import document_engine_settings, environment_settings
+
+    monkeypatch.setenv("DOCPARSE_MODEL_SPEC", "qwen2.5-vl-7b")
+    first = environment_settings()
+    assert environment_settings() is first
+    assert first.model_spec == "qwen2.5-vl-7b"
+    monkeypatch.setenv("DOCPARSE_MODEL_SPEC", "qwen2.5-vl-3b")
+    assert environment_settings().model_spec == "qwen2.5-vl-3b"
+    assert document_engine_settings({"model_spec": "qwen2.5-vl-72b"}).model_spec == "qwen2.5-vl-72b"
