@@ -7,7 +7,8 @@ and blocks; the first to arrive leads — it waits up to ``max_wait_s`` for othe
 until ``max_pages`` are waiting), writes them all with
 :meth:`~storage.pages.PageRepository.save_results` (results, page images, lease release), runs
 each page's optional ``during`` callback in the same transaction, commits once, and wakes
-every caller with its own result. No background thread: leadership passes to a waiting caller when a group is done.
+every caller with its own result. No background thread: leadership passes to a waiting caller
+when a group is done.
 
 Crash safety is that of one page per transaction: ``save`` returns only after the commit that
 made the page durable, so a caller acknowledges its task only for pages that are stored. If the

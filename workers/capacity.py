@@ -49,9 +49,7 @@ class Plan:
     def in_flight(self) -> int:
         """Pages in flight on the host: requests at the server for a remote engine, else pages
         being processed."""
-        if self.requests_per_process is not None:
-            return self.processes * self.requests_per_process
-        return self.processes * self.threads * self.pages_per_thread
+        return self.processes * (self.requests_per_process or self.threads)
 
 
 def plan(

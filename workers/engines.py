@@ -62,11 +62,9 @@ def environment_settings() -> EngineSettings:
     key = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("DOCPARSE_")))
     with _lock:
         found = _environments.get(key)
-    if found is None:
-        found = EngineSettings()
-        with _lock:
-            _environments[key] = found
-    return found
+        if found is None:
+            found = _environments[key] = EngineSettings()
+        return found
 
 
 def is_remote(settings: EngineSettings) -> bool:

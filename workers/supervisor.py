@@ -69,12 +69,17 @@ def child_env(plan: Plan, pool: str) -> dict[str, str] | None:
     return {**os.environ, "DOCPARSE_OPENAI_MAX_IN_FLIGHT": str(plan.requests_per_process)}
 
 
-def run(plan: Plan, *, queues: str, loglevel: str = "INFO", pool: str = "threads", extra: Sequence[str] = ()) -> int:
-    """Run the worker processes until told to stop; returns the exit status."""
+def children_of(plan: Plan, queues: str, loglevel: str, pool: str, extra: Sequence[str] = ()) -> list[_Child]:
+    """The worker processes ``plan`` asks for (not started): command lines and environments."""
     tag = secrets.token_hex(3)
     count = plan.processes if pool == "threads" else 1  # prefork: one Celery worker forks the processes
     env = child_env(plan, pool)
-    children = [_Child(i, [*child_argv(i, plan, queues, loglevel, pool, tag), *extra], env) for i in range(count)]
+    return [_Child(i, [*child_argv(i, plan, queues, loglevel, pool, tag), *extra], env) for i in range(count)]
+
+
+def run(plan: Plan, *, queues: str, loglevel: str = "INFO", pool: str = "threads", extra: Sequence[str] = ()) -> int:
+    """Run the worker processes until told to stop; returns the exit status."""
+    children = children_of(plan, queues, loglevel, pool, extra)
     stopping: list[int] = []
 
     def stop(signum: int, _frame: FrameType | None) -> None:
@@ -87,7 +92,7 @@ def run(plan: Plan, *, queues: str, loglevel: str = "INFO", pool: str = "threads
     signal.signal(signal.SIGINT, stop)
     for child in children:
         child.start()
-    log.info("supervisor.started", processes=count, threads=plan.threads, pool=pool, queues=queues)
+    log.info("supervisor.started", processes=len(children), threads=plan.threads, pool=pool, queues=queues)
     while True:
         if stopping:
             for child in children:

@@ -17,22 +17,15 @@ from docparse.engines.base import EngineOutput, GenerationOptions
 from docparse.engines.openai_http import MalformedResponse, error_message
 from docparse.engines.specs import ModelSpec
 from docparse.image_codec import ENCODED_MEDIA_TYPES, ImageFormat
-from docparse.image_codec import encode_image as encode_bytes
 from schemas import StopReason
 
 if TYPE_CHECKING:  # pragma: no cover
-    from PIL import Image
+    pass
 
 logger = logging.getLogger("docparse.engines.openai")
 
 #: Finish reasons that mean the text is not a complete answer for another reason than length.
 ERROR_FINISH_REASONS = frozenset({"content_filter", "abort", "error"})
-
-
-def encode_image(image: Image.Image, image_format: ImageFormat = "png", jpeg_quality: int = 90) -> str:
-    """The image as a ``data:`` URL, pixels untouched except with ``jpeg`` (see
-    :mod:`docparse.image_codec`: the default ``png`` is lossless and costs less than the render)."""
-    return data_url(encode_bytes(image, image_format, jpeg_quality), image_format)
 
 
 def data_url(data: bytes, image_format: ImageFormat) -> str:

@@ -30,11 +30,14 @@ def test_an_openai_worker_host_keeps_a_vllm_server_full_across_its_cores() -> No
 
 
 def test_each_worker_process_is_told_its_share_of_the_servers_requests() -> None:
-    from workers.supervisor import child_env
+    from workers.supervisor import child_env, children_of
 
     remote = plan(EngineSettings(engine="openai", openai_base_url="http://gpu:8000/v1"), cpus=2, pages_per_task=4)
     env = child_env(remote, "threads")
     assert env is not None and env["DOCPARSE_OPENAI_MAX_IN_FLIGHT"] == "32"
+    started = children_of(remote, "render,infer", "INFO", "threads")  # what `docparse worker` starts
+    assert [c.env["DOCPARSE_OPENAI_MAX_IN_FLIGHT"] if c.env else None for c in started] == ["32", "32"]
+    assert all("--concurrency=12" in c.argv for c in started)
     assert child_env(plan(EngineSettings(engine="pdf-text"), cpus=2), "threads") is None
     assert child_env(remote, "prefork") is None
 
