@@ -45,22 +45,14 @@ class MappedBox:
 def parse_numbers(raw: str) -> list[float] | None:
     """The numbers of an attribute value (space, comma or bracket separated); ``None`` if any is not one."""
     if raw.isascii() and raw.replace(" ", "").replace(".", "").replace("-", "").isdigit():
-        try:  # digits, dots and minus signs only: float() gives a number or fails
-            numbers = list(map(float, raw.split()))
-        except ValueError:
-            return None
-        return numbers if all(map(math.isfinite, numbers)) else None  # a 400-digit number is inf
-    tokens = [token for token in _SEPARATORS.split(raw.strip()) if token]
-    values: list[float] = []
-    for token in tokens:
-        try:
-            value = float(token)
-        except ValueError:
-            return None
-        if not math.isfinite(value):
-            return None
-        values.append(value)
-    return values
+        tokens = raw.split()  # digits, dots and minus signs only: no other separator to split on
+    else:
+        tokens = [token for token in _SEPARATORS.split(raw.strip()) if token]
+    try:
+        values = list(map(float, tokens))
+    except ValueError:
+        return None
+    return values if all(map(math.isfinite, values)) else None  # a 400-digit number is inf
 
 
 def model_extent(geometry: PageGeometry, convention: CoordinateConvention) -> tuple[float, float]:
@@ -166,7 +158,7 @@ def map_box_fields(coords: Sequence[float], geometry: PageGeometry, convention: 
     sx, sy = page_w / width, page_h / height
     page = _capped_box(_rounded((x1 * sx, y1 * sy, x2 * sx, y2 * sy), _PAGE_DIGITS), page_w, page_h)
     norm = _capped_box(_rounded((x1 / width, y1 / height, x2 / width, y2 / height), _NORM_DIGITS), 1.0, 1.0)
-    return MappedFields(page, norm, tuple(fixes) if fixes else ())
+    return MappedFields(page, norm, tuple(fixes))
 
 
 def polygon_bounds(values: Sequence[float]) -> list[float] | None:

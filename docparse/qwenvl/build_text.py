@@ -114,18 +114,13 @@ def _items(container: Element, ctx: PageContext) -> list[_ItemFields]:
 def _list_item(li: Element, ctx: PageContext) -> _ItemFields:
     """One ``<li>`` with its box, its own text and the items of the lists nested in it."""
     mapped = ctx.box_fields(li, what="<li>", required=False)
-    if len(li) == 0:  # a plain item: its text is its own text
-        text, children, ordered = normalize_ws(li.text or ""), [], False
-    else:
-        nested = [grand for grand in li if _is_list(grand)]
-        children = [item for lst in nested for item in _items(lst, ctx)]
-        text, ordered = element_text(li, skip=_is_list), bool(nested) and tag_of(nested[0]) == "ol"
+    nested = [grand for grand in li if _is_list(grand)]
     return {
-        "text": text,
+        "text": element_text(li, skip=_is_list),  # a plain <li> takes raw_text's no-children fast path
         "bbox": mapped.bbox if mapped else None,
         "bbox_norm": mapped.bbox_norm if mapped else None,
-        "children": children,
-        "children_ordered": ordered,
+        "children": [item for lst in nested for item in _items(lst, ctx)],
+        "children_ordered": bool(nested) and tag_of(nested[0]) == "ol",
     }
 
 

@@ -138,8 +138,6 @@ def _place_unspanned(
     n_rows = len(rows)
     lengths = list(map(len, rows))
     n_cols = min(max(lengths, default=0), width_limit)
-    if n_cols and min(lengths) == n_cols == max(lengths):  # already rectangular: no row padded or cut
-        return n_rows, n_cols, _cells_of(rows), fixes
     dropped = sum(max(length - width_limit, 0) for length in lengths)
     if dropped:
         fixes.append(f"{dropped} cell(s) past column {width_limit} dropped")
@@ -158,15 +156,6 @@ def _place_unspanned(
     if padded:
         fixes.append(f"{padded} empty cell(s) added to make the rows the same length")
     return n_rows, n_cols, placed, fixes
-
-
-def _cells_of(rows: list[list[SourceCell]]) -> list[CellFields]:
-    """The cells of a rectangular table without spans, cell ``c`` of row ``r`` at ``(r, c)``."""
-    return [
-        {"row": r, "col": c, "rowspan": 1, "colspan": 1, "header": header, "text": text}
-        for r, row in enumerate(rows)
-        for c, (text, _, _, header) in enumerate(row)
-    ]
 
 
 def _place_spanned(

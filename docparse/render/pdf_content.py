@@ -89,7 +89,6 @@ class ContentMeter:
     """Bounded, cached measurement of the decompressed content of a document's pages."""
 
     def __init__(self, doc: Any, max_bytes: int) -> None:
-        self._doc = doc
         self._pdf = _pdf_document(doc)
         self._max = max_bytes
         self._sizes: dict[int, int | None] = {}

@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pymupdf
+import pytest
 from PIL import Image, ImageChops
 
 BUDGET = {"min_pixels": 512 * 28 * 28, "max_pixels": 2048 * 28 * 28}
@@ -205,3 +207,16 @@ def tiny_png() -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (1, 1), "white").save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def count_calls(monkeypatch: pytest.MonkeyPatch, owner: Any, name: str) -> list[Any]:
+    """The positional arguments of every call to ``owner.name`` from now on (the calls still run)."""
+    calls: list[Any] = []
+    original = getattr(owner, name)
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        calls.append(args)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, wrapper)
+    return calls

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from docparse.render import CorruptDocument, LimitExceeded, RenderLimits, open_document, pdf_content
 from docparse.render.isolated import PageDrawer
-from tests.render.helpers import BUDGET, deflated, raw_pdf
+from tests.render.helpers import BUDGET, count_calls, deflated, raw_pdf
 
 MiB = 1 << 20
 LIMITS = RenderLimits(max_content_bytes=MiB)
@@ -37,19 +36,6 @@ def _one_page_pdf(path: Path, page: bytes, objects: Sequence[bytes]) -> Path:
     page_dict = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] %s >>" % page
     path.write_bytes(raw_pdf([catalog, pages, page_dict, *objects]))
     return path
-
-
-def _draws(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    """Calls to the render child's draw, recorded from now on."""
-    calls: list[Any] = []
-    original = PageDrawer.draw
-
-    def draw(*args: Any, **kwargs: Any) -> Any:
-        calls.append(args)
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(PageDrawer, "draw", draw)
-    return calls
 
 
 def _refused_and_measured(path: Path, xref: int = 4) -> int | None:
@@ -132,7 +118,7 @@ def test_an_image_in_an_annotation_appearance_sends_the_page_to_the_child(
     appearance = _stream(_FORM + b" /Resources << /XObject << /Im 7 0 R >> >>", b"200 0 0 200 0 0 cm /Im Do")
     annot = b"<< /Type /Annot /Subtype /Square /Rect [0 0 200 200] /AP << /N 6 0 R >> >>"
     path = _one_page_pdf(tmp_path / "annotation.pdf", _BLANK_PAGE, [_stream(b"", b" "), annot, appearance, image])
-    drawn = _draws(monkeypatch)
+    drawn = count_calls(monkeypatch, PageDrawer, "draw")
     with open_document(path) as doc:
         content = doc._content.check(doc.fitz_document[0], 1)  # type: ignore[attr-defined]
     assert content.image_pixels == 40 * 30
@@ -148,7 +134,7 @@ def test_a_filter_not_decoded_here_sends_the_page_to_the_child(tmp_path: Path, m
     leaves the page unmeasured, so it is drawn in the child, with the same pixels."""
     content = _stream(b"/Filter [/ASCIIHexDecode 5 0 R]", b"0 0 1 rg 50 50 100 100 re f".hex().encode() + b">")
     path = _one_page_pdf(tmp_path / "unknown.pdf", b"/Contents 4 0 R", [content, b"/NoSuchDecode"])
-    drawn = _draws(monkeypatch)
+    drawn = count_calls(monkeypatch, PageDrawer, "draw")
     with open_document(path) as doc:
         isolated = doc.render_page(0, **BUDGET)
         assert len(drawn) == 1
@@ -167,7 +153,7 @@ def test_a_chain_mupdf_refuses_to_open_is_left_to_the_child(tmp_path: Path, monk
     params = b"/DecodeParms [null << /Predictor 12 /Columns 100 /Colors 60 >>]"
     content = _stream(b"/Filter [/FlateDecode /FlateDecode] " + params, data)
     path = _one_page_pdf(tmp_path / "refused.pdf", b"/Contents 4 0 R", [content])
-    drawn = _draws(monkeypatch)
+    drawn = count_calls(monkeypatch, PageDrawer, "draw")
     with open_document(path) as doc:
         assert doc._content.check(doc.fitz_document[0], 1).unmeasured  # type: ignore[attr-defined]
         with pytest.raises(CorruptDocument, match="color components"):
