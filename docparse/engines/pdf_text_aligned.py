@@ -25,7 +25,7 @@ from docparse.engines.pdf_text_extract import Line, VectorPath
 from docparse.engines.pdf_text_grid import Grid, Piece, build_grid, grid_html, looks_tabular, split_pieces
 from docparse.engines.pdf_text_layout import Element
 from docparse.engines.pdf_text_roles import CAPTION_RE
-from docparse.engines.pdf_text_rows import Box, h_overlap, union
+from docparse.engines.pdf_text_rows import Box, center, center_in, h_overlap, union, v_overlap
 
 RULE_MAX_THICK = 2.0
 RULE_MIN_WIDTH = 40.0
@@ -59,13 +59,9 @@ def _is_table_caption(text: str) -> bool:
     return bool(CAPTION_RE.match(text)) and text[:3].lower() == "tab"
 
 
-def _center(b: Box) -> tuple[float, float]:
-    return (b[0] + b[2]) / 2, (b[1] + b[3]) / 2
-
-
 def _within(b: Box, area: Box) -> bool:
-    cx, cy = _center(b)
-    return area[0] - 2 <= cx <= area[2] + 2 and area[1] <= cy <= area[3]
+    """The centre of ``b`` in ``area``, give or take two points across."""
+    return center_in(b, (area[0] - 2, area[1], area[2] + 2, area[3]))
 
 
 def _chains(rules: list[Box], lines: Sequence[Line], free: list[int], body: float) -> list[list[Box]]:
@@ -126,11 +122,11 @@ def read_aligned_tables(
         if len(chain) < 3 and caption is None:
             continue
         ids = [i for i in free if i not in taken and _within(lines[i].box, area)]
-        inner = [r[3] for r in chain[1:-1]]
-        grid = build_grid(_pieces(ids, lines), body, [(r[1] + r[3]) / 2 for r in chain[1:-1]])
+        inner = chain[1:-1]
+        grid = build_grid(_pieces(ids, lines), body, [center(r)[1] for r in inner])
         if grid is None or not looks_tabular(grid, 2):
             continue
-        above = sum(1 for rb in grid.row_boxes if inner and (rb[1] + rb[3]) / 2 < inner[0])
+        above = sum(1 for rb in grid.row_boxes if inner and center(rb)[1] < inner[0][3])
         header = above if 0 < above <= MAX_HEADER_ROWS and above < len(grid.row_boxes) else 0
         found.append(_table(grid, box, header))
         taken |= set(ids)
@@ -147,7 +143,7 @@ def read_aligned_tables(
 def _band(caption: Box, page_box: Box) -> tuple[float, float]:
     """The x-range a caption's table may take: the page, or the half the caption sits in."""
     mid = (page_box[0] + page_box[2]) / 2
-    cx = _center(caption)[0]
+    cx = center(caption)[0]
     if abs(cx - mid) <= 0.15 * (page_box[2] - page_box[0]):
         return page_box[0], page_box[2]
     return (page_box[0], mid) if cx < mid else (mid, page_box[2])
@@ -159,7 +155,7 @@ def _unruled(
     """The rule-less table right under (else over) a caption, or ``None``."""
     cbox = lines[cap].box
     lo, hi = _band(cbox, page_box)
-    band = [i for i in free if lo <= _center(lines[i].box)[0] <= hi and lines[i].block != lines[cap].block]
+    band = [i for i in free if lo <= center(lines[i].box)[0] <= hi and lines[i].block != lines[cap].block]
     for downward in (True, False):
         ids = _grow(cbox, band, lines, body, downward)
         grid = build_grid(_pieces(ids, lines), body) if ids else None
@@ -181,12 +177,7 @@ def _grow(cbox: Box, band: list[int], lines: Sequence[Line], body: float, downwa
     limit = CAPTION_REACH_EM * body
     while side:
         first = lines[side[0]].box
-        row = [
-            i
-            for i in side
-            if min(first[3], lines[i].box[3]) - max(first[1], lines[i].box[1])
-            > 0.5 * min(first[3] - first[1], lines[i].box[3] - lines[i].box[1])
-        ]
+        row = [i for i in side if v_overlap(first, lines[i].box) > 0.5]
         rbox = union(lines[i].box for i in row)
         gap = rbox[1] - edge if downward else edge - rbox[3]
         if gap > limit or len(_pieces(row, lines)) < 2:

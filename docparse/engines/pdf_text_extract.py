@@ -8,15 +8,15 @@ the same unrotated space; ``m`` (the page's original ``rotation_matrix``) maps i
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from html import escape
 from typing import Any, NamedTuple
 
 import pymupdf
 
 from docparse.engines.pdf_text_chars import line_spans, math_share
+from docparse.engines.pdf_text_grid import HtmlCell, table_html
 from docparse.engines.pdf_text_hyphens import SOFT_HYPHEN
 from docparse.engines.pdf_text_layout import Element, heading_candidate
-from docparse.engines.pdf_text_rows import Box, Row, clean_text, union
+from docparse.engines.pdf_text_rows import Box, Row, center_in, clean_text, union
 
 # One "rawdict" extraction per page, without image payloads (images come from get_image_info).
 # Ligatures are kept by MuPDF and expanded by pdf_text_chars (MuPDF's own expansion fails on
@@ -109,11 +109,6 @@ def _soft_hyphens(text: str) -> str:
     return text.replace(SOFT_HYPHEN, "") + tail
 
 
-def _center_in(box: Box, area: Box, pad: float = 0.0) -> bool:
-    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
-    return area[0] - pad <= cx <= area[2] + pad and area[1] - pad <= cy <= area[3] + pad
-
-
 def _snap(values: list[float], tol: float = 1.5) -> list[float]:
     out: list[float] = []
     for v in sorted(values):
@@ -168,15 +163,15 @@ def read_tables(
         tbox = union(c.box for c in cells)
         used: set[int] = set()
         for i, line in enumerate(lines):
-            if not _center_in(line.box, tbox):
+            if not center_in(line.box, tbox):
                 continue
             used.add(i)
-            home = next((c for c in cells if _center_in(line.box, c.box)), None)
+            home = next((c for c in cells if center_in(line.box, c.box)), None)
             if home is not None and line.box[2] <= home.box[2] + 2 and line.box[0] >= home.box[0] - 2:
                 home.parts.append((line.box, line.text, i))
                 continue
             for sbox, stext in line.spans:
-                cell = next((c for c in cells if _center_in(sbox, c.box)), None)
+                cell = next((c for c in cells if center_in(sbox, c.box)), None)
                 if cell is not None and stext.strip():
                     cell.parts.append((sbox, stext, i))
         filled = sum(1 for c in cells if c.parts)
@@ -193,30 +188,20 @@ def _table_html(cells: list[_Cell], nrows: int, ncols: int, lines: list[Line], u
             for k in range(c.col, min(c.col + c.colspan, ncols)):
                 covered[r][k] = True
     first = [c for c in cells if c.row == 0]
-    first_lines = [lines[i] for i in used if any(_center_in(lines[i].box, c.box) for c in first)]
+    first_lines = [lines[i] for i in used if any(center_in(lines[i].box, c.box) for c in first)]
     header = bool(first_lines) and all(ln.bold or heading_candidate(ln.row(), body) for ln in first_lines)
-    html_rows: list[str] = []
+    rows: list[list[HtmlCell]] = []
     for r in range(nrows):
-        tag = "th" if header and r == 0 else "td"
         starts = {c.col: c for c in cells if c.row == r}
-        out: list[str] = []
+        row: list[HtmlCell] = []
         for k in range(ncols):
             cell = starts.get(k)
-            if cell is None:
-                if not covered[r][k]:
-                    out.append(f'<{tag} class="_empty"></{tag}>')
-                continue
-            attrs = (f' colspan="{cell.colspan}"' if cell.colspan > 1 else "") + (
-                f' rowspan="{cell.rowspan}"' if cell.rowspan > 1 else ""
-            )
-            text = cell.text()
-            if not text:
-                attrs += ' class="_empty"'
-            out.append(f"<{tag}{attrs}>{escape(text)}</{tag}>")
-        html_rows.append("<tr>" + "".join(out) + "</tr>")
-    if header:
-        return "<thead>" + html_rows[0] + "</thead><tbody>" + "".join(html_rows[1:]) + "</tbody>"
-    return "<tbody>" + "".join(html_rows) + "</tbody>"
+            if cell is not None:
+                row.append((cell.text(), cell.colspan, cell.rowspan))
+            elif not covered[r][k]:
+                row.append(("", 1, 1))
+        rows.append(row)
+    return table_html(rows, 1 if header else 0)
 
 
 def _area(b: Box) -> float:
@@ -261,10 +246,10 @@ def read_figures(
             continue
         if any(_overlap_share(b, t) > 0.5 for t in taken + boxes):
             continue
-        drawn = [p for p in paths if _center_in(p.box, b)]
+        drawn = [p for p in paths if center_in(p.box, b)]
         if all(not p.filled and _on_border(p.box, b) for p in drawn):
             continue  # an empty frame, not a picture
-        inside = {i for i, ln in enumerate(lines) if i not in consumed and _center_in(ln.box, b)}
+        inside = {i for i, ln in enumerate(lines) if i not in consumed and center_in(ln.box, b)}
         if _formula_rules(drawn, [lines[i] for i in inside]):
             continue  # fraction bars and radical signs of a formula, not a picture
         text_area = sum(_area(lines[i].box) for i in inside)
@@ -280,7 +265,7 @@ def read_figures(
                     or len(ln.text) > 24
                 ):
                     continue
-                if heading_candidate(ln.row(), body) is None and _center_in(ln.box, b, pad=1.5 * ln.size):
+                if heading_candidate(ln.row(), body) is None and center_in(ln.box, b, pad=1.5 * ln.size):
                     inside.add(i)
                     b = union([b, ln.box])
         labels = [lines[i] for i in sorted(inside, key=lambda i: (round(lines[i].box[1]), lines[i].box[0]))]

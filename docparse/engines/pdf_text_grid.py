@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from html import escape
 
-from docparse.engines.pdf_text_rows import Box, union, v_overlap
+from docparse.engines.pdf_text_rows import WORD_GAP_EM, Box, is_rtl, union, v_overlap
 
 CELL_GAP_EM = 0.8
 """A horizontal gap this wide (in font sizes) between two pieces of a row separates two cells."""
@@ -68,7 +68,7 @@ def split_pieces(spans: Sequence[tuple[Box, str]], size: float, line: int) -> li
             continue
         last = out[-1] if out else None
         if last is not None and box[0] - last.box[2] < SPAN_CUT_EM * size:
-            sep = " " if box[0] - last.box[2] > 0.15 * size or text.startswith(" ") else ""
+            sep = " " if box[0] - last.box[2] > WORD_GAP_EM * size or text.startswith(" ") else ""
             last.text = (last.text.rstrip() + sep + text.lstrip()).strip()
             last.box = union([last.box, box])
             continue
@@ -97,7 +97,7 @@ def _join(row: list[Piece], body: float) -> str:
     parts = sorted(row, key=lambda p: (round(p.box[1] / (0.8 * body)), p.box[0]))
     text = parts[0].text
     for a, b in itertools.pairwise(parts):
-        tight = v_overlap(a.box, b.box) >= 0.5 and b.box[0] - a.box[2] <= 0.15 * body
+        tight = v_overlap(a.box, b.box) >= 0.5 and b.box[0] - a.box[2] <= WORD_GAP_EM * body
         text += ("" if tight else " ") + b.text
     return text
 
@@ -207,27 +207,52 @@ def looks_tabular(grid: Grid, min_rows: int) -> bool:
     return not (firsts and sum(1 for t in firsts if _MARKER.match(t.split()[0])) >= 0.5 * len(firsts))
 
 
+HtmlCell = tuple[str, int, int]
+"""A cell as :func:`table_html` writes it: text, column span, row span."""
+
+
 def grid_html(grid: Grid, header_rows: int) -> str:
-    """``<thead>`` (the first ``header_rows`` rows, cells ``th``) and ``<tbody>``; empty
-    cells are ``class="_empty"``, spanning cells carry ``colspan``."""
-    html_rows: list[str] = []
-    for r, row in enumerate(grid.cells):
-        tag = "th" if r < header_rows else "td"
-        out: list[str] = []
+    """The grid as :func:`table_html`; empty slots are empty cells."""
+    rows: list[list[HtmlCell]] = []
+    for row in grid.cells:
+        out: list[HtmlCell] = []
         col = 0
         for first, span, text in row:
-            out.extend(f'<{tag} class="_empty"></{tag}>' for _ in range(first - col))
-            attrs = f' colspan="{span}"' if span > 1 else ""
-            out.append(f"<{tag}{attrs}>{escape(text)}</{tag}>")
+            out.extend(("", 1, 1) for _ in range(first - col))
+            out.append((text, span, 1))
             col = first + span
-        out.extend(f'<{tag} class="_empty"></{tag}>' for _ in range(grid.ncols - col))
+        out.extend(("", 1, 1) for _ in range(grid.ncols - col))
+        rows.append(out)
+    return table_html(rows, header_rows)
+
+
+def table_html(rows: Sequence[Sequence[HtmlCell]], header_rows: int) -> str:
+    """``<table>`` with ``<thead>`` (the first ``header_rows`` rows, cells ``th``) and
+    ``<tbody>``; empty cells are ``class="_empty"``, spanning cells carry ``colspan`` /
+    ``rowspan``. ``rows`` are in page order, left to right; a table whose letters are mostly of
+    a right-to-left script (Arabic, Hebrew) is written in logical column order, the first
+    column the rightmost one, and marked ``dir="rtl"`` so HTML shows it as on the page: each
+    row's cells reversed, which mirrors the whole grid, row spans included, since the slots a
+    span covers mirror with it."""
+    rtl = is_rtl("".join(text for row in rows for text, _, _ in row))
+    html_rows: list[str] = []
+    for r, row in enumerate(rows):
+        tag = "th" if r < header_rows else "td"
+        out: list[str] = []
+        for text, colspan, rowspan in reversed(row) if rtl else row:
+            attrs = (f' colspan="{colspan}"' if colspan > 1 else "") + (f' rowspan="{rowspan}"' if rowspan > 1 else "")
+            if not text:
+                attrs += ' class="_empty"'
+            out.append(f"<{tag}{attrs}>{escape(text)}</{tag}>")
         html_rows.append("<tr>" + "".join(out) + "</tr>")
     if 0 < header_rows < len(html_rows):
-        return (
+        body = (
             "<thead>"
             + "".join(html_rows[:header_rows])
             + "</thead><tbody>"
             + "".join(html_rows[header_rows:])
             + "</tbody>"
         )
-    return "<tbody>" + "".join(html_rows) + "</tbody>"
+    else:
+        body = "<tbody>" + "".join(html_rows) + "</tbody>"
+    return f'<table dir="rtl">{body}</table>' if rtl else f"<table>{body}</table>"

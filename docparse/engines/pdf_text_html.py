@@ -11,7 +11,7 @@ the parser (:mod:`docparse.qwenvl`) maps it:
   legends) go in a ``<p>`` (the block's OCR text), the caption then in a ``<figcaption>``;
 * table: ``<div class="table">`` with its ``<table>`` and, when tied, the caption in a ``<p>``
   before or after it (the parser's table ``caption``); a right-to-left table's columns in
-  logical order, ``<table dir="rtl">`` (:mod:`~docparse.engines.pdf_text_bidi`);
+  logical order, ``<table dir="rtl">`` (:func:`~docparse.engines.pdf_text_grid.table_html`);
 * an untied caption ``<p class="caption">``; an author line ``<address class="author">``;
 * a form field: ``<dl class="key_value"><dt>name</dt><dd>value</dd></dl>``.
 
@@ -24,7 +24,6 @@ import math
 from collections.abc import Sequence
 from html import escape
 
-from docparse.engines.pdf_text_bidi import logical_table_html
 from docparse.engines.pdf_text_layout import Box, Element
 
 Scale = tuple[float, float]
@@ -58,7 +57,7 @@ def _image(el: Element, scale: Scale, size: Size) -> str:
 
 def _table(el: Element, scale: Scale, size: Size) -> str:
     bb = px(el.box, scale, size)
-    table = logical_table_html(el.inner_html)
+    table = el.inner_html
     if el.caption is None:
         return f'<div class="table" data-bbox="{bb}">{table}</div>'
     cap = f'<p data-bbox="{px(el.caption[0], scale, size)}">{escape(el.caption[1])}</p>'

@@ -47,7 +47,7 @@ class Element:
     text: str = ""
     items: list[tuple[Box, str]] = field(default_factory=list)
     start: int = 1
-    inner_html: str = ""  # prebuilt markup (tables)
+    inner_html: str = ""  # prebuilt markup (tables: the whole ``<table>``, pdf_text_grid.table_html)
     key: str = ""  # key_value: the field's name (``text`` holds its value)
     caption: tuple[Box, str] | None = None  # image/table: its caption (box, text); ``box`` covers both
     content_box: Box | None = None  # image/table: the picture or grid alone, when a caption widens ``box``

@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from docparse.engines.pdf_text_scripts import raised_marker, stacked
+from docparse.engines.pdf_text_scripts import raised_marker
 
 Box = tuple[float, float, float, float]
 
@@ -29,6 +29,10 @@ STACK_MAX_CHARS = 2
 """The longest index that joins the row whose exponent it is set under (or over) ..."""
 STACK_MAX_MATH = 0.3
 """... when that row is prose (less than this share of math)."""
+STACK_MIN_WIDTH = 0.5
+"""Stacked pieces share at least this share of the narrower one's width ..."""
+STACK_MAX_HEIGHT = 0.3
+"""... and at most this share of the shorter one's height."""
 
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -51,6 +55,17 @@ def h_overlap(a: Box, b: Box) -> float:
     inter = min(a[2], b[2]) - max(a[0], b[0])
     narrower = max(min(a[2] - a[0], b[2] - b[0]), 1e-6)
     return max(inter, 0.0) / narrower
+
+
+def center(b: Box) -> tuple[float, float]:
+    """The centre of a box."""
+    return (b[0] + b[2]) / 2, (b[1] + b[3]) / 2
+
+
+def center_in(box: Box, area: Box, pad: float = 0.0) -> bool:
+    """The centre of ``box`` lies in ``area`` widened by ``pad`` on every side."""
+    cx, cy = center(box)
+    return area[0] - pad <= cx <= area[2] + pad and area[1] - pad <= cy <= area[3] + pad
 
 
 def clean_text(text: str) -> str:
@@ -159,12 +174,20 @@ def attach_fragments(rows: Sequence[Row]) -> None:
 def _stacked_on(row: Row, piece: Row) -> bool:
     """``piece`` is a lone index (:data:`STACK_MAX_CHARS` characters at most) set under or over
     an exponent of ``row``, a row of prose, in a smaller size and mostly within the row's
-    height: ``L_p^{(r)}`` in a sentence."""
+    height: ``L_p^{(r)}`` in a sentence. A span of each is set right above the other, as a
+    superscript over a subscript (which starts at the same x): they share most of the narrower
+    one's width (:data:`STACK_MIN_WIDTH`) and little of the shorter one's height
+    (:data:`STACK_MAX_HEIGHT`). MuPDF may put such an index in a block of its own, which would
+    take it to another element."""
     if len(piece.text) > STACK_MAX_CHARS or row.math >= STACK_MAX_MATH or piece.size >= row.size:
         return False
     if not row.box[0] < piece.box[0] < row.box[2] or v_overlap(row.box, piece.box) < 0.5:
         return False
-    return any(stacked(a, b) for a, _ in row.spans for b, _ in piece.spans)
+    return any(
+        h_overlap(a, b) >= STACK_MIN_WIDTH and v_overlap(a, b) <= STACK_MAX_HEIGHT
+        for a, _ in row.spans
+        for b, _ in piece.spans
+    )
 
 
 COLUMN_MIN_ROWS = 3
@@ -213,15 +236,21 @@ def _margin_notes(groups: list[list[Row]]) -> list[list[Row]]:
     equation number (no letter, the text's size) or a line number is no note."""
     if len(groups) < 2:
         return []
-    main = max(groups, key=lambda g: max(r.box[2] for r in g) - min(r.box[0] for r in g))
+    main = max(groups, key=_width)
     if sum(len(r.text.split()) >= 2 for r in main) < 2:
         return []
-    width = max(r.box[2] for r in main) - min(r.box[0] for r in main)
+    width = _width(main)
     text_size = sorted(r.size for r in main)[len(main) // 2]
     notes = []
-    for group in {id(g): g for g in (groups[0], groups[-1]) if g is not main}.values():
-        narrow = max(r.box[2] for r in group) - min(r.box[0] for r in group) < NOTE_MAX_WIDTH * width
+    for group in (groups[0], groups[-1]):  # two groups at least: not the same one
+        if group is main:
+            continue
+        narrow = _width(group) < NOTE_MAX_WIDTH * width
         small = all(r.size < NOTE_MAX_SIZE * text_size for r in group)
         if narrow and small and all(any(c.isalpha() for c in r.text) for r in group):
             notes.append(group)
     return notes
+
+
+def _width(rows: Sequence[Row]) -> float:
+    return max(r.box[2] for r in rows) - min(r.box[0] for r in rows)

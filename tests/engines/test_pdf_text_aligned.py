@@ -4,6 +4,7 @@ code-like block, a references list)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pymupdf
@@ -47,20 +48,40 @@ ROWS = [
 ]
 
 
-def test_booktabs_table_with_caption(tmp_path: Path) -> None:
+def _captioned_table(
+    tmp_path: Path,
+    name: str,
+    caption: str,
+    rows: Sequence[Sequence[str]],
+    at: Callable[[int, int], tuple[float, float]],
+    rules: Sequence[tuple[float, float]] = (),
+) -> str:
+    """The HTML of a page of prose, a table caption, ``rules`` (y, width) and the cells of
+    ``rows`` (the first one bold) at ``at(row, column)``, then prose again."""
+
     def draw(page: pymupdf.Page, tw: pymupdf.TextWriter) -> None:
         _prose(tw, 60)
-        tw.append((200, 110), "Table 1: Words found per engine.", font=HELV, fontsize=10)
-        for y, w in ((120, 1.0), (137, 0.5), (190, 1.0)):  # \toprule, \midrule, \bottomrule
+        tw.append((200, 110), caption, font=HELV, fontsize=10)
+        for y, w in rules:
             page.draw_line((180, y), (420, y), width=w)
-        for r, row in enumerate(ROWS):
+        for r, row in enumerate(rows):
             for k, cell in enumerate(row):
-                tw.append(
-                    (190 + 80 * k, 132 + 14 * r + (4 if r else 0)), cell, font=BOLD if r == 0 else HELV, fontsize=10
-                )
+                tw.append(at(r, k), cell, font=BOLD if r == 0 else HELV, fontsize=10)
         _prose(tw, 220)
 
-    html, _ = run(_page(tmp_path, "booktabs.pdf", draw))
+    html, _ = run(_page(tmp_path, name, draw))
+    return html
+
+
+def test_booktabs_table_with_caption(tmp_path: Path) -> None:
+    html = _captioned_table(
+        tmp_path,
+        "booktabs.pdf",
+        "Table 1: Words found per engine.",
+        ROWS,
+        lambda r, k: (190 + 80 * k, 132 + 14 * r + (4 if r else 0)),
+        rules=((120, 1.0), (137, 0.5), (190, 1.0)),  # \toprule, \midrule, \bottomrule
+    )
     (table,) = _tables(html)
     assert _grid(table) == [
         ["*Engine", "*Words", "*Recall"],
@@ -75,16 +96,10 @@ def test_booktabs_table_with_caption(tmp_path: Path) -> None:
 
 
 def test_ruleless_aligned_table_under_its_caption(tmp_path: Path) -> None:
-    def draw(page: pymupdf.Page, tw: pymupdf.TextWriter) -> None:
-        _prose(tw, 60)
-        tw.append((200, 110), "Table 2: Pages per corpus.", font=HELV, fontsize=10)
-        data = [("Corpus", "Files", "Pages"), ("committed", "6", "47"), ("wider", "19", "143"), ("both", "25", "190")]
-        for r, row in enumerate(data):
-            for k, cell in enumerate(row):
-                tw.append((190 + 90 * k, 130 + 14 * r), cell, font=BOLD if r == 0 else HELV, fontsize=10)
-        _prose(tw, 220)
-
-    html, _ = run(_page(tmp_path, "ruleless.pdf", draw))
+    data = [("Corpus", "Files", "Pages"), ("committed", "6", "47"), ("wider", "19", "143"), ("both", "25", "190")]
+    html = _captioned_table(
+        tmp_path, "ruleless.pdf", "Table 2: Pages per corpus.", data, lambda r, k: (190 + 90 * k, 130 + 14 * r)
+    )
     (table,) = _tables(html)
     assert _grid(table) == [
         ["*Corpus", "*Files", "*Pages"],

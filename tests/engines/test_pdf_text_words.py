@@ -4,6 +4,7 @@ and the pure rules behind them."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import pymupdf
@@ -67,9 +68,14 @@ PARAGRAPH = [
 ]
 
 
+def _paragraph(path: Path, rows: Sequence[str]) -> str:
+    """The one text element of a page of ``rows`` set one under the other."""
+    (text,) = texts(write(path, [((40, 60 + 13 * k), row, 10) for k, row in enumerate(rows)]))
+    return text
+
+
 def test_line_end_hyphens_joined_compounds_kept(tmp_path: Path) -> None:
-    lines = [((40, 60 + 13 * k), text, 10) for k, text in enumerate(PARAGRAPH)]
-    (text,) = texts(write(tmp_path / "hyphens.pdf", lines))
+    text = _paragraph(tmp_path / "hyphens.pdf", PARAGRAPH)
     assert text == (
         "Lorem ipsum dolor sit amet, consectetur adipiscing elit. A well-known, self-contained and "
         "state-of-the-art result of Jean-Pierre from 1990-1995 on e-mail, as said in the well-known story "
@@ -87,8 +93,7 @@ CAPITALS = [
 
 def test_words_of_capitals_hyphenated_at_line_ends_are_joined(tmp_path: Path) -> None:
     """A licence set in capitals: ``HOLD-``/``ERS`` is the word ``HOLDERS``; ``SELF-`` stays a compound."""
-    lines = [((40, 60 + 13 * k), text, 10) for k, text in enumerate(CAPITALS)]
-    (text,) = texts(write(tmp_path / "capitals.pdf", lines))
+    text = _paragraph(tmp_path / "capitals.pdf", CAPITALS)
     assert (
         text == "THE COPYRIGHT HOLDER OR HOLDERS SHALL NOT BE LIABLE FOR ANY INDIRECT DAMAGES OR SELF-CONTAINED ONES."
     )
