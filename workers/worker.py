@@ -57,6 +57,22 @@ def _configure_structlog() -> None:
     )
 
 
+CHATTY_LOGGERS = ("celery.worker.strategy", "celery.app.trace", "httpx", "httpcore")
+"""Loggers that write a line per task or per HTTP request at INFO ("Task ... received",
+"... succeeded in", "HTTP Request: POST ..."): at a few hundred pages a second that is log
+volume and CPU without information the ``page.saved`` lines lack. Below INFO (``--loglevel
+DEBUG``) they are left as they are."""
+
+
+def _quiet_chatty_loggers(loglevel: int | str | None = None, **_: Any) -> None:
+    """Raise :data:`CHATTY_LOGGERS` to WARNING unless the worker logs at DEBUG."""
+    level = logging.getLevelName(loglevel) if isinstance(loglevel, str) else loglevel
+    if isinstance(level, int) and level <= logging.DEBUG:
+        return
+    for name in CHATTY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
 def _refuse(message: str) -> None:
     print(f"docparse worker: engine unavailable: {message}", file=sys.stderr, flush=True)
 
@@ -133,6 +149,7 @@ def _on_worker_process_init(**_: Any) -> None:
     log.info("worker.engine_ready", engine=choice.engine.info.name, model=choice.engine.info.model, pid=os.getpid())
 
 
+signals.after_setup_logger.connect(_quiet_chatty_loggers, weak=False)
 signals.worker_init.connect(_on_worker_init, weak=False)
 signals.worker_process_init.connect(_on_worker_process_init, weak=False)
 signals.worker_ready.connect(_on_worker_ready, weak=False)

@@ -7,7 +7,9 @@ Pure functions over plain values (no client, no loop); the request shape is desc
 from __future__ import annotations
 
 import base64
+import json
 import logging
+import uuid
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +33,36 @@ ERROR_FINISH_REASONS = frozenset({"content_filter", "abort", "error"})
 def data_url(data: bytes, image_format: ImageFormat) -> str:
     """Image bytes encoded in ``image_format`` as a ``data:`` URL."""
     return f"data:{ENCODED_MEDIA_TYPES[image_format]};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+_IMAGE_MARK = f"docparse-image-url-{uuid.uuid4().hex}"
+"""Stands for the image URL in the JSON of a request until the image is joined in."""
+
+
+def request_body(
+    spec: ModelSpec,
+    *,
+    model: str,
+    image: bytes,
+    image_format: ImageFormat,
+    options: GenerationOptions | None = None,
+    extra_body: Mapping[str, Any] | None = None,
+) -> bytes:
+    """The UTF-8 JSON body of :func:`build_chat_request` with ``image`` as its data URL, equal
+    to ``json.dumps(build_chat_request(..., image_url=data_url(image, image_format)))``. The
+    request is dumped with a marker in place of the URL and the base64 bytes are joined in, so
+    ``json.dumps`` never scans them (base64 needs no escaping); should the marker occur
+    elsewhere (a prompt that quotes it), the whole body is dumped instead."""
+    body = build_chat_request(spec, model=model, image_url=_IMAGE_MARK, options=options, extra_body=extra_body)
+    text = json.dumps(body, ensure_ascii=False)
+    if text.count(_IMAGE_MARK) != 1:
+        body = build_chat_request(
+            spec, model=model, image_url=data_url(image, image_format), options=options, extra_body=extra_body
+        )
+        return json.dumps(body, ensure_ascii=False).encode("utf-8")
+    head, _, tail = text.partition(_IMAGE_MARK)
+    prefix = f"{head}data:{ENCODED_MEDIA_TYPES[image_format]};base64,"
+    return b"".join((prefix.encode("utf-8"), base64.b64encode(image), tail.encode("utf-8")))
 
 
 def build_chat_request(

@@ -27,8 +27,14 @@ Design choices:
   of mostly idle requests are cheap as tasks and costly as threads, the pool is reused
   across batches, and because the loop is the engine's own, ``infer`` works the same from a
   worker thread without a loop and from a thread whose loop is running. Image encoding runs
-  in the default executor (Pillow and zlib release the GIL) once per page, inside the
-  semaphore, so at most ``max_in_flight`` encoded bodies exist at once.
+  in the default executor (numpy and ISA-L release the GIL) once per page, *before* the page
+  takes a request slot: a slot that frees is refilled at once with a body already encoded,
+  instead of sitting idle while the next page encodes (the server's slots stay full). A second
+  semaphore bounds the bodies encoded ahead to ``max_in_flight``, so at most
+  ``2 x max_in_flight`` encoded bodies exist at once. The body is written around the image:
+  the JSON of the request is dumped once with a marker where the image URL goes, and the
+  base64 bytes are joined in (base64 needs no JSON escaping), so the 100s of KB of image are
+  never scanned by ``json.dumps`` (:func:`~docparse.engines.openai_chat.request_body`).
 * **Stop strings are never appended.** ``EngineOutput.text`` is the raw model output, so the
   engine asks servers to keep the matched stop string (``include_stop_str_in_output`` for
   vLLM, ``no_stop_trim`` for SGLang) and otherwise returns what it got: a server that strips
@@ -59,7 +65,6 @@ redacted).
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import os
 import random
@@ -73,7 +78,7 @@ import httpx
 
 from docparse.cancellation import Cancellation, result
 from docparse.engines.base import EngineInfo, EngineOutput, EngineUnavailable, GenerationOptions, PageInput
-from docparse.engines.openai_chat import build_chat_request, data_url, parse_chat_response
+from docparse.engines.openai_chat import parse_chat_response, request_body
 from docparse.engines.openai_http import (
     LoopThread,
     RequestFailed,
@@ -101,6 +106,9 @@ class _Session:
 
     client: httpx.AsyncClient
     semaphore: asyncio.Semaphore
+    """Requests at the server."""
+    encoding: asyncio.Semaphore
+    """Bodies encoded (or being encoded) that wait for a request slot."""
     pid: int
 
 
@@ -233,7 +241,9 @@ class OpenAIEngine:
                     max_connections=self.max_in_flight + 2, max_keepalive_connections=self.max_in_flight
                 ),
             )
-            state = self._box.state = _Session(client, asyncio.Semaphore(self.max_in_flight), os.getpid())
+            state = self._box.state = _Session(
+                client, asyncio.Semaphore(self.max_in_flight), asyncio.Semaphore(self.max_in_flight), os.getpid()
+            )
         return state
 
     async def _infer_all(self, pages: list[PageInput], options: GenerationOptions | None) -> list[EngineOutput]:
@@ -265,8 +275,10 @@ class OpenAIEngine:
                 f"page image is {width}x{height}, expected the model size {page.model_width}x{page.model_height}"
             )
         session = self._session()
-        async with session.semaphore:
+        async with session.encoding:  # encoded ahead, ready for the next free request slot
             body, image = await asyncio.to_thread(self._encode_body, page.image, options)
+            await session.semaphore.acquire()
+        try:
             start = time.perf_counter()
             try:
                 output = await send_with_retries(
@@ -288,6 +300,8 @@ class OpenAIEngine:
                 return failed
             output.latency_s = time.perf_counter() - start
             output.image = image
+        finally:
+            session.semaphore.release()
         logger.debug(
             "page %d: %s in %.2fs (%s prompt / %s completion tokens)",
             index,
@@ -302,14 +316,15 @@ class OpenAIEngine:
     def _encode_body(self, image: Image.Image, options: GenerationOptions | None) -> tuple[bytes, tuple[bytes, str]]:
         """The request body, and the page image in it (bytes, media type)."""
         data = encode_bytes(image, self.image_format, self.jpeg_quality)
-        body = build_chat_request(
+        body = request_body(
             self.spec,
             model=self.served_model,
-            image_url=data_url(data, self.image_format),
+            image=data,
+            image_format=self.image_format,
             options=options,
             extra_body=self.extra_body,
         )
-        return json.dumps(body, ensure_ascii=False).encode("utf-8"), (data, ENCODED_MEDIA_TYPES[self.image_format])
+        return body, (data, ENCODED_MEDIA_TYPES[self.image_format])
 
     async def _check(self) -> list[str]:
         url = f"{self.base_url}/models"

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import email.utils
+import json
 import logging
 import socket
 import threading
@@ -214,6 +216,53 @@ def test_max_in_flight_caps_concurrency(server: FakeOpenAIServer, make_engine: C
     assert server.max_in_flight == 4
     assert len(outputs) == 12
     assert all(output.error is None for output in outputs)
+
+
+@pytest.mark.timeout(60)
+def test_pages_are_encoded_ahead_of_a_free_request_slot_and_bounded(
+    server: FakeOpenAIServer, make_engine: Callable[..., OpenAIEngine]
+) -> None:
+    """While every request slot is taken, the next pages are encoded already (a freed slot is
+    refilled at once), but no more than ``max_in_flight`` of them."""
+    server.default = Reply(hang=True)
+    engine = make_engine(timeout_s=600, max_retries=0, max_in_flight=2)
+    encoded: list[int] = []
+    encode = engine._encode_body
+
+    def counting(image: Image.Image, options: GenerationOptions | None) -> Any:
+        encoded.append(1)
+        return encode(image, options)
+
+    engine._encode_body = counting  # type: ignore[method-assign]
+    token = Cancellation()
+    with ThreadPoolExecutor(1) as pool:
+        call = pool.submit(engine.infer, [page(56, 56) for _ in range(8)], None, cancel=token)
+        poll(lambda: server.in_flight == 2 and len(encoded) >= 4, timeout_s=30, what="2 requests and 2 bodies ahead")
+        assert server.in_flight == 2
+        assert len(encoded) == 4, "bodies encoded ahead are bounded by max_in_flight"
+        token.set()
+        with pytest.raises(Cancelled):
+            call.result(timeout=30)
+    assert len(encoded) == 4
+
+
+def test_the_request_body_is_the_json_of_the_request_with_the_image_joined_in() -> None:
+    from docparse.engines import openai_chat
+
+    image = bytes(range(256)) * 40
+    options = GenerationOptions(temperature=0.3, top_p=0.9, max_new_tokens=77)
+    for spec, fmt, extra in [
+        (SPEC, "png", None),
+        (get_spec("qwen3-vl-8b"), "jpeg", {"priority": 3, "top_k": None}),
+        (dataclasses.replace(SPEC, user_prompt=f'quote {openai_chat._IMAGE_MARK} "ü"\n'), "webp", None),
+    ]:
+        body = openai_chat.request_body(
+            spec, model="m", image=image, image_format=fmt, options=options, extra_body=extra
+        )
+        expected = openai_chat.build_chat_request(
+            spec, model="m", image_url=openai_chat.data_url(image, fmt), options=options, extra_body=extra
+        )
+        assert json.loads(body) == expected
 
 
 def test_retries_500_503_429_then_succeeds_honouring_retry_after(

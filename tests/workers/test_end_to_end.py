@@ -101,3 +101,11 @@ def test_ingesting_the_same_folder_again_enqueues_nothing(ingested: Ingested, mo
     with stack.db.unit_of_work() as uow:
         after = {r.id: (r.status, r.updated_at) for r in uow.documents.list(limit=100)}
     assert after == before
+
+
+def test_the_worker_log_has_a_line_per_page_not_per_task_or_request(ingested: Ingested) -> None:
+    """At the default INFO level the worker logs each saved page; Celery's per-task lines and
+    the HTTP client's per-request lines are raised to WARNING (see ``workers.worker.CHATTY_LOGGERS``)."""
+    log = "\n".join(p.read_text(errors="replace") for p in sorted(ingested.stack.tmp.glob("worker-*.log")))
+    assert "page.saved" in log
+    assert "succeeded in" not in log and "] received" not in log
