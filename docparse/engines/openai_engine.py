@@ -21,20 +21,21 @@ adds top-level fields or removes them (a ``None`` value) for a strict server.
 
 Design choices:
 
-* **Concurrency: asyncio, not threads.** One ``httpx.AsyncClient`` (one connection pool)
-  lives on an event loop in a daemon thread owned by the engine; an ``asyncio.Semaphore``
-  caps requests in flight at ``max_in_flight`` across all concurrent ``infer`` calls. Tens
-  of mostly idle requests are cheap as tasks and costly as threads, the pool is reused
-  across batches, and because the loop is the engine's own, ``infer`` works the same from a
-  worker thread without a loop and from a thread whose loop is running. Image encoding runs
-  in the default executor (numpy and ISA-L release the GIL) once per page, *before* the page
-  takes a request slot: a slot that frees is refilled at once with a body already encoded,
-  instead of sitting idle while the next page encodes (the server's slots stay full). A second
-  semaphore bounds the bodies encoded ahead to ``max_in_flight``, so at most
-  ``2 x max_in_flight`` encoded bodies exist at once. The body is written around the image:
-  the JSON of the request is dumped once with a marker where the image URL goes, and the
-  base64 bytes are joined in (base64 needs no JSON escaping), so the 100s of KB of image are
-  never scanned by ``json.dumps`` (:func:`~docparse.engines.openai_chat.request_body`).
+* **Concurrency: asyncio, not threads.** A few ``httpx.AsyncClient`` (connection pools of
+  :data:`POOL_SHARD_CONNECTIONS`, each request on the least busy one) live on an event loop
+  in a daemon thread owned by the engine; an ``asyncio.Semaphore`` caps requests in flight
+  at ``max_in_flight`` across all concurrent ``infer`` calls. Tens of mostly idle requests
+  are cheap as tasks and costly as threads, the pools are reused across batches, and because
+  the loop is the engine's own, ``infer`` works the same from a worker thread without a loop
+  and from a thread whose loop is running. Image encoding runs in the default executor
+  (numpy and ISA-L release the GIL) once per page, *before* the page takes a request slot: a
+  slot that frees is refilled at once with a body already encoded, instead of sitting idle
+  while the next page encodes (the server's slots stay full). A second semaphore bounds the
+  bodies encoded ahead to ``max_in_flight``, so at most ``2 x max_in_flight`` encoded bodies
+  exist at once. The body is written around the image: the JSON of the request is dumped
+  once with a marker where the image URL goes, and the base64 bytes are joined in (base64
+  needs no JSON escaping), so the 100s of KB of image are never scanned by ``json.dumps``
+  (:func:`~docparse.engines.openai_chat.request_body`).
 * **Stop strings are never appended.** ``EngineOutput.text`` is the raw model output, so the
   engine asks servers to keep the matched stop string (``include_stop_str_in_output`` for
   vLLM, ``no_stop_trim`` for SGLang) and otherwise returns what it got: a server that strips
@@ -65,12 +66,13 @@ redacted).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import random
 import time
 import weakref
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -100,16 +102,43 @@ logger = logging.getLogger("docparse.engines.openai")
 _CHECK_TIMEOUT_S = 10.0
 
 
+POOL_SHARD_CONNECTIONS = 8
+"""Connections per ``httpx.AsyncClient`` of a session; a session holds as many clients as
+``max_in_flight`` needs. httpcore's pool scans every connection for every queued request each
+time a request starts or ends (quadratic in the pool's size): one pool of 64 connections kept a
+busy worker process's event loop so occupied that requests waited ~0.9 s for a connection
+(``make bench``, capacity scenario, 1 process); pools of 8 cost 1/64 of that per scan."""
+
+
 @dataclass
 class _Session:
-    """What lives on the engine's event loop: the client and the in-flight cap."""
+    """What lives on the engine's event loop: the clients (pools of
+    :data:`POOL_SHARD_CONNECTIONS`), how many requests each has running, and the in-flight cap."""
 
-    client: httpx.AsyncClient
+    clients: list[httpx.AsyncClient]
+    loads: list[int]
     semaphore: asyncio.Semaphore
     """Requests at the server."""
     encoding: asyncio.Semaphore
     """Bodies encoded (or being encoded) that wait for a request slot."""
     pid: int
+
+    @property
+    def client(self) -> httpx.AsyncClient:
+        """A client for one-off calls (the health check)."""
+        return self.clients[0]
+
+    @contextlib.contextmanager
+    def lease(self) -> Iterator[httpx.AsyncClient]:
+        """The least busy client, for one request and its retries. With at most ``max_in_flight``
+        leases at once (the semaphore) and ``POOL_SHARD_CONNECTIONS`` per client, that client has
+        a free connection: no request waits inside a pool."""
+        index = min(range(len(self.loads)), key=self.loads.__getitem__)
+        self.loads[index] += 1
+        try:
+            yield self.clients[index]
+        finally:
+            self.loads[index] -= 1
 
 
 class _SessionBox:
@@ -121,7 +150,8 @@ class _SessionBox:
     async def aclose(self) -> None:
         state, self.state = self.state, None
         if state is not None and state.pid == os.getpid():
-            await state.client.aclose()
+            for client in state.clients:
+                await client.aclose()
 
 
 class OpenAIEngine:
@@ -233,16 +263,26 @@ class OpenAIEngine:
         state = self._box.state
         if state is None or state.pid != os.getpid():
             headers = {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
-            client = httpx.AsyncClient(
-                transport=self._transport,
-                headers=headers,
-                timeout=httpx.Timeout(self.timeout_s, connect=min(self.timeout_s, 30.0)),
-                limits=httpx.Limits(
-                    max_connections=self.max_in_flight + 2, max_keepalive_connections=self.max_in_flight
-                ),
-            )
+            # a transport given for tests is one object: one client over it
+            shards = 1 if self._transport is not None else -(-self.max_in_flight // POOL_SHARD_CONNECTIONS)
+            size = -(-self.max_in_flight // shards)
+            clients = [
+                httpx.AsyncClient(
+                    transport=self._transport,
+                    headers=headers,
+                    timeout=httpx.Timeout(self.timeout_s, connect=min(self.timeout_s, 30.0)),
+                    # as many kept alive as allowed: httpcore closes idle connections when the pool
+                    # holds more than max_keepalive_connections in all
+                    limits=httpx.Limits(max_connections=size, max_keepalive_connections=size),
+                )
+                for _ in range(shards)
+            ]
             state = self._box.state = _Session(
-                client, asyncio.Semaphore(self.max_in_flight), asyncio.Semaphore(self.max_in_flight), os.getpid()
+                clients,
+                [0] * shards,
+                asyncio.Semaphore(self.max_in_flight),
+                asyncio.Semaphore(self.max_in_flight),
+                os.getpid(),
             )
         return state
 
@@ -281,19 +321,20 @@ class OpenAIEngine:
         try:
             start = time.perf_counter()
             try:
-                output = await send_with_retries(
-                    lambda: session.client.post(
-                        f"{self.base_url}/chat/completions",
-                        content=body,
-                        headers={"Content-Type": "application/json"},
-                    ),
-                    parse_chat_response,
-                    policy=self.retry_policy,
-                    sleep=self._sleep,
-                    rng=self._rng,
-                    secret=self._api_key,
-                    label=f"page {index}",
-                )
+                with session.lease() as client:
+                    output = await send_with_retries(
+                        lambda: client.post(
+                            f"{self.base_url}/chat/completions",
+                            content=body,
+                            headers={"Content-Type": "application/json"},
+                        ),
+                        parse_chat_response,
+                        policy=self.retry_policy,
+                        sleep=self._sleep,
+                        rng=self._rng,
+                        secret=self._api_key,
+                        label=f"page {index}",
+                    )
             except RequestFailed as exc:
                 failed = _error_output(exc.reason, latency_s=time.perf_counter() - start)
                 failed.image = image

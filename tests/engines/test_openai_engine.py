@@ -218,6 +218,25 @@ def test_max_in_flight_caps_concurrency(server: FakeOpenAIServer, make_engine: C
     assert all(output.error is None for output in outputs)
 
 
+def test_requests_spread_over_small_connection_pools(
+    server: FakeOpenAIServer, make_engine: Callable[..., OpenAIEngine]
+) -> None:
+    """``max_in_flight`` 20 gives 3 clients of at most 7 connections each; 20 requests in flight
+    at once need all three at once (a gate holds each request until 20 are in)."""
+    from docparse.engines.openai_engine import POOL_SHARD_CONNECTIONS
+
+    assert POOL_SHARD_CONNECTIONS == 8
+    server.gate = 20
+    engine = make_engine(max_in_flight=20, max_retries=0)
+    outputs = engine.infer([page(56, 56) for _ in range(40)])
+
+    assert not server.gate_timed_out
+    assert server.max_in_flight == 20
+    assert all(output.error is None for output in outputs)
+    session = engine._box.state
+    assert session is not None and len(session.clients) == 3 and session.loads == [0, 0, 0]
+
+
 @pytest.mark.timeout(60)
 def test_pages_are_encoded_ahead_of_a_free_request_slot_and_bounded(
     server: FakeOpenAIServer, make_engine: Callable[..., OpenAIEngine]
