@@ -30,8 +30,12 @@ from docparse.engines.settings import EngineSettings
 from workers.engines import is_remote
 
 MAX_DEFAULT_PROCESSES = 4
-RENDER_AHEAD = 1.5
-"""Task threads per process for a remote engine, as a multiple of those its request share needs."""
+RENDER_AHEAD = 2.0
+"""Task threads per process for a remote engine, as a multiple of those its request share needs.
+A task's pages go to the server together once all are rendered and leave it together once all
+are parsed and saved, so a thread's pages spend a third of its cycle away from the server at
+8 pages per task; with 1.5x as many threads the server's slots were 0.76 full on 2 cores
+(``make bench``, capacity scenario), with 2x 0.91-0.96."""
 
 
 @dataclass(frozen=True)

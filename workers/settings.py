@@ -24,10 +24,11 @@ class WorkerSettings(BaseSettings):
 
     broker_url: str | None = Field(default=None, description="unset: embedded mode (tasks run in process)")
     pages_per_task: int = Field(
-        default=4,
+        default=8,
         ge=1,
         description="pages one infer task claims and runs one after the other: the claim, the queue message and "
-        "the checks around them are paid once per task (cancel still stops each page)",
+        "the checks around them are paid once per task (cancel still stops each page); 8 rather than 4 cut the "
+        "worker's CPU per page by about 15% in make bench",
     )
     document_window_pages: int = Field(
         default=128,

@@ -14,30 +14,30 @@ from workers.settings import WorkerSettings
 def test_an_openai_worker_host_keeps_a_vllm_server_full_across_its_cores() -> None:
     remote = EngineSettings(engine="openai", openai_base_url="http://gpu:8000/v1")
     two_cores = plan(remote, cpus=2)
-    # each process caps its requests at its share; half again as many threads render ahead
+    # each process caps its requests at its share; twice as many threads render ahead
     assert (two_cores.processes, two_cores.requests_per_process, two_cores.threads, two_cores.in_flight) == (
         2,
         32,
-        48,
+        64,
         64,
     )
     assert plan(remote, cpus=64).processes == 4  # CPU work per page is small: a few processes suffice
     assert plan(remote.model_copy(update={"openai_max_in_flight": 256}), cpus=4).in_flight == 256
-    # A task of 4 pages sends them together: a quarter of the threads keep as many requests in flight.
-    batched = plan(remote, cpus=2, pages_per_task=4)
-    assert (batched.processes, batched.threads, batched.pages_per_thread, batched.in_flight) == (2, 12, 4, 64)
+    # A task of 8 pages sends them together: an eighth of the threads keep as many requests in flight.
+    batched = plan(remote, cpus=2, pages_per_task=8)
+    assert (batched.processes, batched.threads, batched.pages_per_thread, batched.in_flight) == (2, 8, 8, 64)
     assert plan(EngineSettings(engine="pdf-text"), cpus=2, pages_per_task=4).pages_per_thread == 1
 
 
 def test_each_worker_process_is_told_its_share_of_the_servers_requests() -> None:
     from workers.supervisor import child_env, children_of
 
-    remote = plan(EngineSettings(engine="openai", openai_base_url="http://gpu:8000/v1"), cpus=2, pages_per_task=4)
+    remote = plan(EngineSettings(engine="openai", openai_base_url="http://gpu:8000/v1"), cpus=2, pages_per_task=8)
     env = child_env(remote, "threads")
     assert env is not None and env["DOCPARSE_OPENAI_MAX_IN_FLIGHT"] == "32"
     started = children_of(remote, "render,infer", "INFO", "threads")  # what `docparse worker` starts
     assert [c.env["DOCPARSE_OPENAI_MAX_IN_FLIGHT"] if c.env else None for c in started] == ["32", "32"]
-    assert all("--concurrency=12" in c.argv for c in started)
+    assert all("--concurrency=8" in c.argv for c in started)
     assert child_env(plan(EngineSettings(engine="pdf-text"), cpus=2), "threads") is None
     assert child_env(remote, "prefork") is None
 
@@ -76,6 +76,6 @@ def test_a_remote_engines_task_sends_its_pages_together_unless_told_otherwise() 
     from workers.page_job import infer_batch
 
     defaults = WorkerSettings()
-    assert defaults.pages_per_task == 4
-    assert (infer_batch(defaults, remote=True), infer_batch(defaults, remote=False)) == (4, 1)
+    assert defaults.pages_per_task == 8
+    assert (infer_batch(defaults, remote=True), infer_batch(defaults, remote=False)) == (8, 1)
     assert infer_batch(WorkerSettings(infer_batch_pages=2), remote=True) == 2
