@@ -17,7 +17,8 @@ process count and measures what it can in turn; ``--quick`` skips the 1-process 
   baseline: one process runs on one core, so the 1-process host's own CPU-bound rate is
   measured too); at least 60 requests in flight at the server (its peak; the mean is in the note).
 * Worker CPU per page, whole process trees (supervisor, Celery, threads), against the in-process
-  floor: ``parse_document`` with the openai engine against the instant server, page images kept
+  floor: ``parse_document`` with the openai engine against the instant server, page images kept,
+  the median of 3 runs (:mod:`bench.floor`)
   (what the queue, the database and the worker machinery add). Target: at most 1.3x.
 
 Pages/s is the steady-state rate: pages finished between the 10th and 90th percentile of the
@@ -40,6 +41,7 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
+from bench.floor import in_process_ms
 from bench.inputs import REPO_ROOT, make_mixed_pdf
 from bench.report import Figure, ScenarioResult, Target
 from bench.scenarios import Context
@@ -56,7 +58,6 @@ from docparse.engines.openai_engine import OpenAIEngine
 from docparse.engines.settings import EngineSettings
 from docparse.engines.specs import DEFAULT_SPEC, get_spec
 from docparse.intake import ProcessingRequest, submit, wait
-from docparse.pipeline import ParseOptions, parse_document
 from storage import Database, LocalBlobStore
 from storage.tables import PageRow
 from workers.capacity import plan
@@ -172,10 +173,7 @@ def _floor_ms(ctx: Context, url: str) -> float:
     pdf = make_mixed_pdf(ctx.tmp / "capacity" / "floor.pdf", 8 if ctx.quick else 24, label="floor")
     spec = get_spec(DEFAULT_SPEC)
     with OpenAIEngine(spec, base_url=url, served_model="capacity-server") as engine:
-        parse_document(pdf, engine, ParseOptions(keep_page_images=True, pages=[1]))  # warm up
-        start = time.process_time()
-        outcome = parse_document(pdf, engine, ParseOptions(keep_page_images=True))
-        return (time.process_time() - start) * 1000 / max(1, len(outcome.document.pages))
+        return in_process_ms(pdf, engine)
 
 
 def _figures(result: ScenarioResult, runs: dict[str, Run], floor_ms: float, slots: int, latency: float) -> None:
