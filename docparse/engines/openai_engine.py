@@ -116,17 +116,14 @@ class _Session:
     :data:`POOL_SHARD_CONNECTIONS`), how many requests each has running, and the in-flight cap."""
 
     clients: list[httpx.AsyncClient]
+    checks: httpx.AsyncClient
+    """For health checks (:meth:`OpenAIEngine.check`), apart from the requests' pools."""
     loads: list[int]
     semaphore: asyncio.Semaphore
     """Requests at the server."""
     encoding: asyncio.Semaphore
     """Bodies encoded (or being encoded) that wait for a request slot."""
     pid: int
-
-    @property
-    def client(self) -> httpx.AsyncClient:
-        """A client for one-off calls (the health check)."""
-        return self.clients[0]
 
     @contextlib.contextmanager
     def lease(self) -> Iterator[httpx.AsyncClient]:
@@ -150,7 +147,7 @@ class _SessionBox:
     async def aclose(self) -> None:
         state, self.state = self.state, None
         if state is not None and state.pid == os.getpid():
-            for client in state.clients:
+            for client in {id(c): c for c in [*state.clients, state.checks]}.values():
                 await client.aclose()
 
 
@@ -263,22 +260,23 @@ class OpenAIEngine:
         state = self._box.state
         if state is None or state.pid != os.getpid():
             headers = {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
-            # a transport given for tests is one object: one client over it
+            timeout = httpx.Timeout(self.timeout_s, connect=min(self.timeout_s, 30.0))
+
+            def client(connections: int) -> httpx.AsyncClient:
+                # as many kept alive as allowed: httpcore closes idle connections when the pool
+                # holds more than max_keepalive_connections in all
+                limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+                return httpx.AsyncClient(transport=self._transport, headers=headers, timeout=timeout, limits=limits)
+
+            # a transport given for tests is one object: one client over it, health checks included
             shards = 1 if self._transport is not None else -(-self.max_in_flight // POOL_SHARD_CONNECTIONS)
             size = -(-self.max_in_flight // shards)
-            clients = [
-                httpx.AsyncClient(
-                    transport=self._transport,
-                    headers=headers,
-                    timeout=httpx.Timeout(self.timeout_s, connect=min(self.timeout_s, 30.0)),
-                    # as many kept alive as allowed: httpcore closes idle connections when the pool
-                    # holds more than max_keepalive_connections in all
-                    limits=httpx.Limits(max_connections=size, max_keepalive_connections=size),
-                )
-                for _ in range(shards)
-            ]
+            clients = [client(size) for _ in range(shards)]
+            # health checks get connections of their own: a check never waits behind busy requests
+            checks = clients[0] if self._transport is not None else client(2)
             state = self._box.state = _Session(
                 clients,
+                checks,
                 [0] * shards,
                 asyncio.Semaphore(self.max_in_flight),
                 asyncio.Semaphore(self.max_in_flight),
@@ -370,7 +368,7 @@ class OpenAIEngine:
     async def _check(self) -> list[str]:
         url = f"{self.base_url}/models"
         try:
-            response = await self._session().client.get(url, timeout=min(self.timeout_s, _CHECK_TIMEOUT_S))
+            response = await self._session().checks.get(url, timeout=min(self.timeout_s, _CHECK_TIMEOUT_S))
         except httpx.TransportError as exc:
             raise EngineUnavailable(
                 f"OpenAI-compatible server unreachable at {self.base_url} ({type(exc).__name__}: {exc}); "

@@ -487,6 +487,25 @@ def test_check_lists_served_models(server: FakeOpenAIServer, make_engine: Callab
     assert server.requests[-1].path == "/v1/models"
 
 
+@pytest.mark.timeout(60)
+def test_a_health_check_does_not_wait_behind_busy_requests(
+    server: FakeOpenAIServer, make_engine: Callable[..., OpenAIEngine]
+) -> None:
+    """Every request connection is taken by a request the server holds; the health check (what a
+    worker asks after a failed page) still answers at once, on connections of its own."""
+    server.default = Reply(hang=True)
+    engine = make_engine(timeout_s=600, max_retries=0, max_in_flight=2)
+    token = Cancellation()
+    with ThreadPoolExecutor(1) as pool:
+        call = pool.submit(engine.infer, [page(56, 56), page(56, 56)], None, cancel=token)
+        poll(lambda: server.in_flight == 2, timeout_s=30, what="both requests at the server")
+        with ThreadPoolExecutor(1) as checker:
+            assert checker.submit(engine.check).result(timeout=30) == [SPEC.model, "other-model"]
+        token.set()
+        with pytest.raises(Cancelled):
+            call.result(timeout=30)
+
+
 def test_check_names_the_missing_model_and_what_is_served(make_engine: Callable[..., OpenAIEngine]) -> None:
     with pytest.raises(
         EngineUnavailable, match=r"'nope' is not served at .*; served: Qwen/Qwen2.5-VL-3B-Instruct, other"
