@@ -10,7 +10,7 @@ fragment as the model wrote it (untrusted: exporters sanitize it).
 from __future__ import annotations
 
 from itertools import product
-from operator import attrgetter
+from operator import attrgetter, eq
 from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
@@ -116,7 +116,8 @@ def _one_slot_cells_cover(cells: list[TableCell], rows: int, cols: int) -> bool:
     """
     if len(cells) != rows * cols:
         return False
-    return list(map(_SHAPE, cells)) == list(product(range(rows), range(cols), (1,), (1,)))
+    # compared pair by pair as they are made: no list of every slot (the grid may hold millions)
+    return all(map(eq, map(_SHAPE, cells), product(range(rows), range(cols), (1,), (1,))))
 
 
 def _check_coverage(cells: list[TableCell], rows: int, cols: int) -> None:

@@ -46,6 +46,17 @@ def referenced(session: Session, keys: Iterable[str]) -> set[str]:
     return found
 
 
+def delete_unreferenced(db: Database, store: Any, key: str) -> bool:
+    """Delete blob ``key`` unless a row names it (identical bytes are stored once and shared);
+    whether it was deleted. A row committed after the check (another save of the same bytes
+    racing this one) loses its blob: the window is one query, as for a deleted document's blobs."""
+    with db.session() as session:
+        if referenced(session, [key]):
+            return False
+    store.delete(key)
+    return True
+
+
 def stored_blobs(store: Any) -> Iterator[tuple[str, datetime]]:
     """Every blob of a local or S3 store, with when it was written."""
     root = getattr(store, "root", None)
@@ -76,13 +87,8 @@ def collect(db: Database, store: Any, *, older_than_s: float = 3600.0, dry_run: 
             orphans = [k for k in batch if k not in referenced(session, batch)]
         result.orphans.extend(orphans)
         for key in orphans:
-            if dry_run:
-                continue
-            with db.session() as session:
-                if referenced(session, [key]):
-                    continue
-            store.delete(key)
-            result.deleted += 1
+            if not dry_run and delete_unreferenced(db, store, key):  # checked again: a new upload may use it
+                result.deleted += 1
         batch.clear()
 
     for key, written in stored_blobs(store):

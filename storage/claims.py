@@ -146,21 +146,15 @@ class PageClaims:
             .values(deliveries=PageRow.deliveries + 1)
         )
 
-    def finish(self, id: str, numbers: Sequence[int], worker: str) -> None:
-        """The pages' results are saved (in this transaction): drop ``worker``'s leases on them."""
-        self._clear(id, numbers, worker, given_back=False)
-
     def give_back(self, id: str, numbers: Sequence[int], worker: str, *, delivered: bool = True) -> None:
         """``worker`` stops on these pages without a result (fault, cancel, shutdown): drop its
         leases and take back their deliveries (``delivered``: they were counted), so the next
-        claim does not count a death."""
-        self._clear(id, numbers, worker, given_back=delivered)
-
-    def _clear(self, id: str, numbers: Sequence[int], worker: str, *, given_back: bool) -> None:
+        claim does not count a death. (A saved page's lease is dropped by the page upsert
+        itself: :meth:`storage.pages.PageRepository.save_results`.)"""
         if not numbers:
             return
         values: dict[str, object] = {"lease_until": None, "leased_by": None}
-        if given_back:
+        if delivered:
             values["deliveries"] = case((PageRow.deliveries > 0, PageRow.deliveries - 1), else_=0)
         self._session.execute(
             update(PAGES)

@@ -77,8 +77,8 @@ class PageRepository:
         (:class:`DocumentNotFound`, naming every missing id, is raised before anything is
         written, so the caller can drop those pages and retry the rest). Writers holding one
         document lock and group writers taking theirs in the same order cannot deadlock. Page
-        images recorded by :meth:`set_image` in the same unit of work go AFTER this call, so the
-        page rows are touched only under their document's lock.
+        images go in ``image_keys`` (the page upsert records them), so the page rows are touched
+        only under their document's lock.
 
         Status: for each document not ``cancelled`` whose pages 1..page_count are now all
         processed, the status derived from all its pages is set and returned; since every writer

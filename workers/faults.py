@@ -29,13 +29,12 @@ def failed_page(number: int, reason: str) -> Page:
     return Page(number=number, status="failed", issues=[Issue(code="engine_error", severity="error", message=reason)])
 
 
-def fail_claimed(rt: WorkerRuntime, worker: str, document_id: str, pending: list[int], reason: str) -> list[int]:
-    """Fail the pages ``worker`` claimed and has not saved (``pending`` is emptied); returns them."""
+def fail_claimed(rt: WorkerRuntime, document_id: str, pending: list[int], reason: str) -> list[int]:
+    """Fail the claimed pages not saved yet (``pending`` is emptied); returns them."""
     failed = list(pending)
     if failed:
         with rt.db.unit_of_work() as uow:
             status = uow.pages.save_results([(document_id, failed_page(n, reason)) for n in failed])[document_id]
-            uow.claims.finish(document_id, failed, worker)
             uow.commit()
         log.warning("pages.failed", document=document_id, pages=failed, reason=reason)
         if status is not None:  # a failed page completed the document: the document-level pass too
@@ -60,7 +59,7 @@ def fail_pages(rt: WorkerRuntime, document_id: str, numbers: Sequence[int] | Non
             among=numbers,
         )
         uow.commit()
-    return fail_claimed(rt, keeper.worker_id, document_id, list(claim.pages), reason)
+    return fail_claimed(rt, document_id, list(claim.pages), reason)
 
 
 def is_transient(exc: BaseException) -> bool:

@@ -163,7 +163,6 @@ def on_overrun(keeper: LeaseKeeper, key: PageKey, elapsed_s: float) -> None:
     try:
         with keeper.db.unit_of_work() as uow:
             uow.pages.save_results([(document_id, failed_page(number, reason))])
-            uow.claims.finish(document_id, [number], keeper.worker_id)
             for other_doc, other in keeper.held():
                 if (other_doc, other) != key:
                     uow.claims.give_back(other_doc, [other], keeper.worker_id)

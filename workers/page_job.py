@@ -158,7 +158,7 @@ def _run_claimed(
         if remote:
             raise  # the server may come back: the task retries
         log.error("infer.engine_unavailable", document=document_id, reason=str(exc))
-        return fail_claimed(rt, keeper.worker_id, document_id, pending, f"engine unavailable: {exc}")
+        return fail_claimed(rt, document_id, pending, f"engine unavailable: {exc}")
     options = stored_options(settings)
     opts = ParseOptions(
         password=options.password,
@@ -175,7 +175,7 @@ def _run_claimed(
                 open_document(path, password=options.password, limits=options.limits, backend=options.backend)
             )
         except (RenderError, FileNotFoundError) as exc:  # it opened at render time: the blob or the limits changed
-            return fail_claimed(rt, keeper.worker_id, document_id, pending, f"cannot open the document: {exc}")
+            return fail_claimed(rt, document_id, pending, f"cannot open the document: {exc}")
         size = infer_batch(rt.settings, remote)
         for index, chunk in enumerate([list(pending[i : i + size]) for i in range(0, len(pending), size)]):
             if index and cancelled(rt, document_id):  # (the claim just found the document active)
@@ -217,22 +217,14 @@ def save_page(rt: WorkerRuntime, worker: str, document_id: str, page: Page, imag
     except DocumentNotFound:
         log.info("page.document_deleted", document=document_id, page=page.number)
         if image_key is not None:
-            discard_unreferenced(rt, image_key)
+            from storage.blob_gc import delete_unreferenced
+
+            delete_unreferenced(rt.db, rt.blobs, image_key)
         return False
     log.info("page.saved", document=document_id, page=page.number, status=page.status, document_status=status)
     if status is not None:  # this page completed the document: the document-level pass
         run_document_pass(rt.db, document_id)
     return True
-
-
-def discard_unreferenced(rt: WorkerRuntime, key: str) -> None:
-    """Delete blob ``key`` unless a row names it (identical bytes are stored once and shared)."""
-    from storage.blob_gc import referenced
-
-    with rt.db.session() as session:
-        if referenced(session, [key]):
-            return
-    rt.blobs.delete(key)
 
 
 def infer_batch(settings: WorkerSettings, remote: bool) -> int:

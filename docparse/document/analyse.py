@@ -65,7 +65,9 @@ def _table(index: int, chain: Chain, logical_id: str | None) -> DocumentTable:
         caption=caption,
         header_rows=header_rows(data),
         repeated_header_rows=sum(chain.skips),
-        data=TableData(n_rows=data.n_rows, n_cols=data.n_cols, cells=data.cells),
+        # a merged grid is a TableData validated by merge_tables; a one-page table is its block
+        # (a TableData subclass with more fields): only that one is copied into a plain grid
+        data=data if type(data) is TableData else TableData(n_rows=data.n_rows, n_cols=data.n_cols, cells=data.cells),
     )
 
 

@@ -11,7 +11,7 @@ import json
 import logging
 import uuid
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 
@@ -20,9 +20,6 @@ from docparse.engines.openai_http import MalformedResponse, error_message
 from docparse.engines.specs import ModelSpec
 from docparse.image_codec import ENCODED_MEDIA_TYPES, ImageFormat
 from schemas import StopReason
-
-if TYPE_CHECKING:  # pragma: no cover
-    pass
 
 logger = logging.getLogger("docparse.engines.openai")
 

@@ -24,13 +24,12 @@ from collections.abc import Sequence
 from docparse.engines.pdf_text_extract import Line, VectorPath
 from docparse.engines.pdf_text_grid import Grid, Piece, build_grid, grid_html, looks_tabular, split_pieces
 from docparse.engines.pdf_text_layout import Element
-from docparse.engines.pdf_text_roles import CAPTION_RE
+from docparse.engines.pdf_text_roles import CAPTION_MAX_GAP_EM, is_table_caption
 from docparse.engines.pdf_text_rows import Box, center, center_in, h_overlap, union, v_overlap
 
 RULE_MAX_THICK = 2.0
 RULE_MIN_WIDTH = 40.0
 DOUBLE_RULE_GAP = 3.5  # points: two rules this close are one (a double rule)
-CAPTION_REACH_EM = 2.5
 ROW_MAX_GAP_EM = 1.2
 MAX_HEADER_ROWS = 3
 
@@ -55,10 +54,6 @@ def _same_extent(a: Box, b: Box, tol: float = 3.0) -> bool:
     return abs(a[0] - b[0]) <= tol and abs(a[2] - b[2]) <= tol
 
 
-def _is_table_caption(text: str) -> bool:
-    return bool(CAPTION_RE.match(text)) and text[:3].lower() == "tab"
-
-
 def _within(b: Box, area: Box) -> bool:
     """The centre of ``b`` in ``area``, give or take two points across."""
     return center_in(b, (area[0] - 2, area[1], area[2] + 2, area[3]))
@@ -80,7 +75,7 @@ def _chains(rules: list[Box], lines: Sequence[Line], free: list[int], body: floa
 def _joins(upper: Box, lower: Box, lines: Sequence[Line], free: list[int], body: float) -> bool:
     area = (upper[0], upper[3], upper[2], lower[1])
     inside = [i for i in free if _within(lines[i].box, area)]
-    if not inside or any(_is_table_caption(lines[i].text) for i in inside):
+    if not inside or any(is_table_caption(lines[i].text) for i in inside):
         return False
     reach = area[1]
     for b in sorted((lines[i].box for i in inside), key=lambda b: b[1]):
@@ -94,7 +89,7 @@ def _caption_near(box: Box, captions: list[int], lines: Sequence[Line], body: fl
     for i in captions:
         c = lines[i].box
         gap = max(box[1] - c[3], c[1] - box[3], 0.0)
-        if gap <= CAPTION_REACH_EM * body and h_overlap(c, box) >= 0.5:
+        if gap <= CAPTION_MAX_GAP_EM * body and h_overlap(c, box) >= 0.5:
             return i
     return None
 
@@ -112,7 +107,7 @@ def read_aligned_tables(
 ) -> list[tuple[Element, set[int]]]:
     """Booktabs-style and rule-less tables as ``(element, ids of the lines they consume)``."""
     free = [i for i in range(len(lines)) if i not in consumed]
-    captions = [i for i in free if _is_table_caption(lines[i].text)]
+    captions = [i for i in free if is_table_caption(lines[i].text)]
     found: list[tuple[Element, set[int]]] = []
     taken: set[int] = set()
     for chain in _chains(horizontal_rules(paths), lines, free, body):
@@ -174,7 +169,7 @@ def _grow(cbox: Box, band: list[int], lines: Sequence[Line], body: float, downwa
     side.sort(key=lambda i: lines[i].box[1] if downward else -lines[i].box[3])
     out: list[int] = []
     edge = cbox[3] if downward else cbox[1]
-    limit = CAPTION_REACH_EM * body
+    limit = CAPTION_MAX_GAP_EM * body
     while side:
         first = lines[side[0]].box
         row = [i for i in side if v_overlap(first, lines[i].box) > 0.5]

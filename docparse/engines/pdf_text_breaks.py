@@ -18,10 +18,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from docparse.engines.pdf_text_hyphens import join_rows, soft_break
+from docparse.engines.pdf_text_hyphens import HYPHENS, SOFT_HYPHEN, join_rows, soft_break
 from docparse.engines.pdf_text_layout import Element
 from docparse.engines.pdf_text_rows import h_overlap, union
 
+_BREAKS = (*HYPHENS, SOFT_HYPHEN)
 NEXT_LINE_EM = 0.8
 """Most vertical gap, in body sizes, between an element's last line and the next element's first."""
 
@@ -44,16 +45,18 @@ def join_broken_words(elements: Sequence[Element], body: float, words: frozenset
     above folded into that element (see the module docstring); other elements unchanged."""
     out = list(elements)
     for head in list(out):
-        if not any(head is e for e in out) or not _tail(head).endswith(("-", "\u2010", "\u00ad")):
+        if not any(head is e for e in out):  # folded into an element above
             continue
-        rest = next((e for e in out if _continues(head, e, body, words)), None)
-        if rest is None:
-            continue
-        if head.kind in ("ul", "ol"):
-            box, text = head.items[-1]
-            head.items[-1] = (union([box, rest.box]), join_rows([text, rest.text], words))
-        else:
-            head.text = join_rows([head.text, rest.text], words)
-        head.box = union([head.box, rest.box])
-        out = [e for e in out if e is not rest]
+        # the folded-in rest may end in a broken word too: keep folding (each fold removes one element)
+        while (
+            _tail(head).endswith(_BREAKS)
+            and (rest := next((e for e in out if _continues(head, e, body, words)), None)) is not None
+        ):
+            if head.kind in ("ul", "ol"):
+                box, text = head.items[-1]
+                head.items[-1] = (union([box, rest.box]), join_rows([text, rest.text], words))
+            else:
+                head.text = join_rows([head.text, rest.text], words)
+            head.box = union([head.box, rest.box])
+            out = [e for e in out if e is not rest]
     return out

@@ -44,6 +44,11 @@ _MONTHS = re.compile(
 _EMAIL = re.compile(r"\S+@\S+")
 
 
+def is_table_caption(text: str) -> bool:
+    """A caption that names a table (``Table 3: ...``, ``Tab. 2``): it ties to a table only."""
+    return bool(CAPTION_RE.match(text)) and text[:3].lower() == "tab"
+
+
 def _gap(a: Element, b: Element) -> float:
     """Vertical distance between two elements (0 when they overlap)."""
     return max(a.box[1] - b.box[3], b.box[1] - a.box[3], 0.0)
@@ -57,7 +62,7 @@ def tie_captions(elements: Sequence[Element], body: float) -> list[Element]:
         if el.kind != "p" or not CAPTION_RE.match(el.text):
             out.append(el)
             continue
-        wanted = "table" if el.text[:3].lower() == "tab" else None
+        wanted = "table" if is_table_caption(el.text) else None
         near = [
             p
             for p in pictures

@@ -22,7 +22,7 @@ from docparse.render.base import DEFAULT_LIMITS, DEFAULT_PDF_DPI, OpenedDocument
 from docparse.render.budget import check_model_pixels
 from docparse.render.errors import CorruptDocument, EncryptedDocument, LimitExceeded, RenderTimeout
 from docparse.render.isolated import draw_isolated
-from docparse.render.pdf_content import ContentMeter, PageContent
+from docparse.render.pdf_content import MUPDF_ERROR, ContentMeter, PageContent
 from docparse.render.raster import rasterize
 from docparse.render.sizing import model_input_size
 from docparse.render.sniff import PDF
@@ -33,7 +33,6 @@ __all__ = ["PdfDocument", "PdfPageSize", "open_pdf", "pdf_page_size"]
 Rotation = Literal[0, 90, 180, 270]
 
 pymupdf: Any = _pymupdf  # PyMuPDF ships partial annotations; treat its API as dynamic
-_MUPDF_ERROR: type[Exception] = getattr(getattr(_pymupdf, "mupdf", None), "FzErrorBase", RuntimeError)
 
 
 def _mupdf_messages_since(before: str) -> str:
@@ -54,7 +53,7 @@ def open_pdf(path: Path, password: str | None) -> Any:
     before = cast(str, pymupdf.TOOLS.mupdf_warnings(reset=False))
     try:
         doc = pymupdf.open(path, filetype="pdf")
-    except (RuntimeError, _MUPDF_ERROR) as exc:  # FileDataError and MuPDF's own errors
+    except (RuntimeError, MUPDF_ERROR) as exc:  # FileDataError and MuPDF's own errors
         detail = _mupdf_messages_since(before) or str(exc)
         raise CorruptDocument(f"{path.name} is not a readable PDF (damaged beyond repair): {detail}") from exc
     try:
@@ -69,7 +68,7 @@ def open_pdf(path: Path, password: str | None) -> Any:
                 )
         try:
             count = int(doc.page_count)
-        except (RuntimeError, _MUPDF_ERROR) as exc:  # e.g. a page tree claiming /Count 1000000000
+        except (RuntimeError, MUPDF_ERROR) as exc:  # e.g. a page tree claiming /Count 1000000000
             raise CorruptDocument(
                 f"{path.name} is not a readable PDF: its page tree is invalid{_declared_count(doc)} ({exc})"
             ) from exc
@@ -87,7 +86,7 @@ def _declared_count(doc: Any) -> str:
     try:
         _, pages = doc.xref_get_key(doc.pdf_catalog(), "Pages")
         kind, count = doc.xref_get_key(int(pages.split()[0]), "Count")
-    except (RuntimeError, _MUPDF_ERROR, ValueError, IndexError):
+    except (RuntimeError, MUPDF_ERROR, ValueError, IndexError):
         return ""
     return f": it claims {count} pages but holds {doc.xref_length() - 1} objects" if kind == "int" else ""
 
@@ -214,7 +213,7 @@ class PdfDocument(OpenedDocument):
             )
             content = self._content.check(page, number)
             image = self._draw(page, index0, size, content, cancel)
-        except (RuntimeError, _MUPDF_ERROR) as exc:
+        except (RuntimeError, MUPDF_ERROR) as exc:
             raise CorruptDocument(f"page {number} of {self.path.name} cannot be rendered: {exc}") from exc
         image = _exact_size(image, size.model_width, size.model_height)
         return RenderedPage(

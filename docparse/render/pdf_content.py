@@ -46,7 +46,8 @@ from docparse.render.errors import LimitExceeded
 __all__ = ["IN_PROCESS_IMAGE_PIXELS", "WORST_CONTENT_BYTES_PER_S", "ContentMeter", "PageContent"]
 
 _mupdf: Any = _pymupdf.mupdf
-_MUPDF_ERROR: type[Exception] = getattr(_mupdf, "FzErrorBase", RuntimeError)
+MUPDF_ERROR: type[Exception] = getattr(_mupdf, "FzErrorBase", RuntimeError)
+"""The exception class of MuPDF's own errors (``RuntimeError`` where the low-level API lacks one)."""
 _CHUNK = 1 << 20
 _FLATE = frozenset({"FlateDecode", "Fl"})
 _STREAMING_FILTERS = _FLATE | {
@@ -147,7 +148,7 @@ class ContentMeter:
         (parameters it refuses: left to the child)."""
         try:
             stream = _mupdf.pdf_open_stream_number(self._pdf, xref)
-        except _MUPDF_ERROR:
+        except MUPDF_ERROR:
             return None
         produced = 0
         while produced <= self._max:

@@ -110,10 +110,12 @@ def test_ruleless_aligned_table_under_its_caption(tmp_path: Path) -> None:
     assert table.find("p").text_content() == "Table 2: Pages per corpus."
 
 
-def _no_table(tmp_path: Path, name: str, texts: list[tuple[float, float, str]], caption: str | None) -> str:
+def _no_table(
+    tmp_path: Path, name: str, texts: list[tuple[float, float, str]], caption: str | None, caption_x: float = 60
+) -> str:
     def draw(page: pymupdf.Page, tw: pymupdf.TextWriter) -> None:
         if caption:
-            tw.append((60, 100), caption, font=HELV, fontsize=10)
+            tw.append((caption_x, 100), caption, font=HELV, fontsize=10)
         for x, y, t in texts:
             tw.append((x, y), t, font=HELV, fontsize=10)
 
@@ -138,7 +140,8 @@ RIGHT = [
 
 def test_two_column_prose_under_a_caption_is_not_a_table(tmp_path: Path) -> None:
     texts = [(60, 120 + 13 * k, t) for k, t in enumerate(LEFT)] + [(315, 120 + 13 * k, t) for k, t in enumerate(RIGHT)]
-    _no_table(tmp_path, "prose.pdf", texts, "Table 3: Two columns of prose follow.")
+    # centred over both columns, so both are candidates and only the prose rule keeps them apart
+    _no_table(tmp_path, "prose.pdf", texts, "Table 3: Two columns of prose follow.", caption_x=215)
 
 
 def test_bulleted_list_is_not_a_table(tmp_path: Path) -> None:
@@ -150,7 +153,7 @@ def test_bulleted_list_is_not_a_table(tmp_path: Path) -> None:
 
 def test_code_block_is_not_a_table(tmp_path: Path) -> None:
     code = ["def read(path):", "    with open(path) as f:", "        data = f.read()", "    return data"]
-    _no_table(tmp_path, "code.pdf", [(60, 120 + 13 * k, t) for k, t in enumerate(code)], "Listing 1: Reading a file.")
+    _no_table(tmp_path, "code.pdf", [(60, 120 + 13 * k, t) for k, t in enumerate(code)], "Table 6: Reading a file.")
 
 
 def test_references_list_is_not_a_table(tmp_path: Path) -> None:

@@ -34,6 +34,16 @@ def test_list_item_continued_by_a_paragraph() -> None:
     assert joined.items[-1][1] == "pari-dev: suggestions, technical questions."
 
 
+def test_a_word_broken_again_in_the_folded_element_keeps_joining() -> None:
+    """Three elements, two line-end breaks: the element folded in ends in a broken word too."""
+    first = _p((50, 100, 250, 110), "a talk at the confer-")
+    second = _p((50, 111, 250, 121), "ence on tech-")
+    third = _p((50, 122, 250, 132), "nical things")
+    (joined,) = join_broken_words([first, second, third], 10.0)
+    assert joined.text == "a talk at the conference on technical things"
+    assert joined.box == (50, 100, 250, 132)
+
+
 def test_compounds_far_elements_and_other_columns_stay_apart() -> None:
     compound = [_p((50, 100, 250, 110), "a talk by Jean-"), _p((50, 111, 250, 121), "Pierre and others")]
     assert len(join_broken_words(compound, 10.0)) == 2
@@ -51,6 +61,15 @@ def test_raised_marker_rule() -> None:
     assert not raised_marker((136.4, 709.9, 138.6, 715.8), "x", word, "y")  # not a mark
     assert not raised_marker((136.4, 709.9, 138.6, 715.8), "1", word, "(a)")  # no word after it
     assert not raised_marker((136.4, 711.3, 138.6, 719.2), "1", word, "Also")  # same size and baseline
+
+
+def test_a_raised_mark_in_its_own_piece_of_a_row_stays_apart_from_the_word() -> None:
+    """MuPDF may give the mark and the footnote's text as two rows of one line: merged, they keep
+    the space the mark's raised baseline stands for (``_joined``)."""
+    mark = Row((136.4, 709.9, 138.6, 715.8), "1", 6.0, False, block=3)
+    text = Row((139.1, 711.3, 280.6, 719.2), "Normally the field", 8.0, False, block=3)
+    (row,) = merge_rows([mark, text])
+    assert row.text == "1 Normally the field"
 
 
 def test_footnote_mark_is_not_glued_to_the_first_word(tmp_path: Path) -> None:

@@ -109,3 +109,16 @@ def test_a_table_past_the_schemas_grid_bound_is_cut_to_fit_and_reported(monkeypa
     assert [row[0] for row in block.grid()[1:]] == ["r1", "r2", "r3", "r4"]
     detail = next(i.detail or "" for i in result.issues if i.code == "table_normalized")
     assert "first 5 of 8 rows" in detail and "5 cell(s) past column 10 dropped" in detail
+
+
+@pytest.mark.parametrize(
+    ("widths", "limit"),
+    [([3, 3, 3], 8), ([3, 1, 0, 4], 8), ([0, 0], 8), ([5, 2, 7], 4), ([], 8), ([1], 1)],
+)
+def test_the_span_free_fast_path_places_cells_like_the_general_one(widths: list[int], limit: int) -> None:
+    """``_place_unspanned`` (tables without spans) gives the grid, cells, order and fixes of
+    ``_place_spanned`` for ragged, empty and too-wide rows."""
+    from docparse.qwenvl.tables import _place_spanned, _place_unspanned
+
+    rows = [[(f"r{r}c{c}", 1, 1, c == 0) for c in range(width)] for r, width in enumerate(widths)]
+    assert _place_unspanned(rows, limit, []) == _place_spanned(rows, limit, [])

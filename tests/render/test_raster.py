@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import io
 from pathlib import Path
+from typing import Any
 
 import pymupdf
 import pytest
@@ -67,3 +68,20 @@ def test_image_over_the_pixmap_outlives_page_and_document_and_matches_a_copy(bus
     mapped.paste((1, 2, 3), (0, 0, 4, 4))  # writable, like any new image
     assert mapped.getpixel((1, 1)) == (1, 2, 3) and copied.getpixel((1, 1)) != (1, 2, 3)
     assert mapped.copy().tobytes() == mapped.tobytes()
+
+
+@pytest.mark.skipif(not raster.MAPS_RGB, reason="this Pillow cannot map RGBX memory as RGB: the fast path copies")
+def test_the_fast_path_image_is_the_pixmaps_memory_not_a_copy(busy_pdf: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    drawn: list[Any] = []
+    draw = raster._draw_rgbx
+
+    def keep(page: Any, sx: float, sy: float) -> Any:
+        drawn.append(draw(page, sx, sy))
+        return drawn[-1]
+
+    monkeypatch.setattr(raster, "_draw_rgbx", keep)
+    with pymupdf.open(busy_pdf) as doc:
+        image = rasterize(doc[0], 1.0, 1.0, fast=True)
+    assert image.getpixel((0, 0)) != (0, 0, 0)
+    raster._mupdf.fz_clear_pixmap_with_value(drawn[0], 0)  # write into MuPDF's pixmap ...
+    assert image.getextrema() == ((0, 0), (0, 0), (0, 0))  # ... and the image shows it

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from pydantic import ValidationError
 
@@ -72,3 +74,21 @@ def test_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         False,
     )
     assert not settings.embedded
+
+
+@pytest.mark.parametrize(("loglevel", "quieted"), [("INFO", True), (logging.WARNING, True), ("DEBUG", False)])
+def test_per_task_and_per_request_loggers_are_quiet_unless_debugging(loglevel: str | int, quieted: bool) -> None:
+    from workers.worker import CHATTY_LOGGERS, _quiet_chatty_loggers
+
+    assert {"httpx", "httpcore", "celery.app.trace", "celery.worker.strategy"} <= set(CHATTY_LOGGERS)
+    loggers = [logging.getLogger(name) for name in CHATTY_LOGGERS]
+    before = [logger.level for logger in loggers]
+    try:
+        for logger in loggers:
+            logger.setLevel(logging.NOTSET)
+        _quiet_chatty_loggers(loglevel=loglevel)
+        expected = logging.WARNING if quieted else logging.NOTSET
+        assert [logger.level for logger in loggers] == [expected] * len(loggers)
+    finally:
+        for logger, level in zip(loggers, before, strict=True):
+            logger.setLevel(level)

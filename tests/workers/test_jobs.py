@@ -228,3 +228,27 @@ def test_a_cancel_interrupts_the_page_in_progress_and_gives_it_back(rt: WorkerRu
     assert [tuple(p) for p in pages] == [(False, 0, None)] * 2
     assert attempts == 0
     assert keeper.held() == []
+
+
+def test_a_page_image_saved_after_its_document_was_deleted_is_removed_unless_shared(
+    rt: WorkerRuntime, tmp_path: Path
+) -> None:
+    """The image goes to the blob store before the page's transaction; when that transaction
+    finds the document deleted, the image is deleted again — unless another row uses the same
+    bytes (blobs are stored once per content)."""
+    from tests.storage.factories import make_page
+    from workers.page_job import save_page
+
+    kept_id, deleted_id = (_queued(rt, make_pdf(tmp_path / f"{n}.pdf", 1, label=n)) for n in "KD")
+    shared, own = b"\x89PNG shared bytes", b"\x89PNG bytes of the deleted document only"
+    assert save_page(rt, "w1", kept_id, make_page(kept_id, 1), (shared, "image/png"))
+    with rt.db.unit_of_work() as uow:
+        uow.documents.lock(deleted_id)
+        uow.documents.delete(deleted_id)
+        uow.commit()
+    shared_key, own_key = rt.blobs.put_bytes(shared), rt.blobs.put_bytes(own)  # the keys of those bytes
+
+    assert not save_page(rt, "w1", deleted_id, make_page(deleted_id, 1), (shared, "image/png"))
+    assert not save_page(rt, "w1", deleted_id, make_page(deleted_id, 1), (own, "image/png"))
+    assert rt.blobs.exists(shared_key), "another page's image: kept"
+    assert not rt.blobs.exists(own_key), "only the deleted document's page named it: removed"
