@@ -38,7 +38,7 @@ from storage.errors import (
     ReviewConflict,
     StorageError,
 )
-from storage.group_commit import GroupCommitter
+from storage.group_commit import GroupCommitter, Saved
 from storage.records import (
     DocumentRecord,
     NewDocument,
@@ -74,6 +74,7 @@ __all__ = [
     "ReviewConflict",
     "ReviewState",
     "S3BlobStore",
+    "Saved",
     "SchemaOutdated",
     "StorageError",
     "StorageSettings",

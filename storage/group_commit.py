@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from schemas import DocumentStatus, Page
@@ -30,6 +30,17 @@ from storage.unit_of_work import UnitOfWork
 During = Callable[[UnitOfWork, "DocumentStatus | None"], None]
 """Called inside the page's transaction after its result is written, with the document status
 this page derived (``None`` unless it completed the document)."""
+
+
+@dataclass(frozen=True)
+class Saved:
+    """What became of one page given to :meth:`GroupCommitter.save_all`."""
+
+    number: int
+    status: DocumentStatus | None
+    """The document's derived status when this page completed it, else ``None``."""
+    error: BaseException | None
+    """What writing the page (alone, after its group failed) raised; ``None``: it is stored."""
 
 
 @dataclass
@@ -63,10 +74,27 @@ class GroupCommitter:
         the document status it derived, like ``save_result``; raises what writing it alone raised.
         ``image_key``: the page image, already in the blob store, recorded with the page."""
         item = _Item(document_id, page, during, image_key)
+        self._commit([item])
+        if item.error is not None:
+            raise item.error
+        return item.status
+
+    def save_all(self, document_id: str, pages: Sequence[tuple[Page, str | None]]) -> list[Saved]:
+        """Store several finished pages of one document (with their image keys) together: in one
+        transaction when they fit in a group (``max_pages``), shared with whatever other threads
+        are saving. Returns once every one of them is committed or failed: per page, in order,
+        the document status it derived (on the last page of the document in the group) or the
+        error writing it alone raised. Never raises for a page: one bad page fails only itself."""
+        items = [_Item(document_id, page, None, image_key) for page, image_key in pages]
+        self._commit(items)
+        return [Saved(item.page.number, item.status, item.error) for item in items]
+
+    def _commit(self, items: list[_Item]) -> None:
+        """Queue ``items``; lead groups (or wait for the leader) until every one is done."""
         with self._cond:
-            self._pending.append(item)
+            self._pending.extend(items)
             self._cond.notify_all()
-            while not item.done:
+            while not all(item.done for item in items):
                 if self._leading:
                     self._cond.wait()
                     continue
@@ -79,9 +107,6 @@ class GroupCommitter:
                     self._cond.acquire()
                     self._leading = False
                     self._cond.notify_all()
-        if item.error is not None:
-            raise item.error
-        return item.status
 
     def _gather(self) -> list[_Item]:
         """(Lock held.) Wait for up to ``max_wait_s`` or ``max_pages`` pages; take the group."""

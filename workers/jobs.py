@@ -10,11 +10,12 @@
 from __future__ import annotations
 
 from workers.faults import fail_pages, is_transient
-from workers.page_job import StepResult, cancelled, run_pages, save_page
+from workers.page_job import SavedPages, StepResult, cancelled, run_pages, save_pages
 from workers.reconciler import reconcile
 from workers.render_job import render_document
 
 __all__ = [
+    "SavedPages",
     "StepResult",
     "cancelled",
     "fail_pages",
@@ -22,5 +23,5 @@ __all__ = [
     "reconcile",
     "render_document",
     "run_pages",
-    "save_page",
+    "save_pages",
 ]

@@ -31,6 +31,7 @@ Guarantees:
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -177,54 +178,131 @@ def _run_claimed(
         except (RenderError, FileNotFoundError) as exc:  # it opened at render time: the blob or the limits changed
             return fail_claimed(rt, document_id, pending, f"cannot open the document: {exc}")
         size = infer_batch(rt.settings, remote)
-        for index, chunk in enumerate([list(pending[i : i + size]) for i in range(0, len(pending), size)]):
-            if index and cancelled(rt, document_id):  # (the claim just found the document active)
-                log.info("infer.cancelled", document=document_id)
-                break
-            results: list[tuple[Page, tuple[bytes, str] | None]] = []
-            interrupted: str | None = None
-            with keeper.holding(document_id, chunk) as cancel:
-                try:
-                    results.extend(process_pages(opened, chunk, choice.engine, opts, document_id, cancel=cancel))
-                except Cancelled as exc:
-                    interrupted = exc.reason
-            for page, image in results:
-                if remote and _engine_failed(page):
-                    check_server(choice.engine)  # server down: raise (the page is given back, the task retries)
-                if not save_page(rt, keeper.worker_id, document_id, page, image):
+        chunks = [list(pending[i : i + size]) for i in range(0, len(pending), size)]
+        held = _Held(rt.settings.save_within_s)
+        try:
+            for index, chunk in enumerate(chunks):
+                if index and cancelled(rt, document_id):  # (the claim just found the document active)
+                    log.info("infer.cancelled", document=document_id)
+                    break
+                results: list[tuple[Page, tuple[bytes, str] | None]] = []
+                interrupted: str | None = None
+                started = time.monotonic()
+                with keeper.holding(document_id, chunk) as cancel:
+                    try:
+                        results.extend(process_pages(opened, chunk, choice.engine, opts, document_id, cancel=cancel))
+                    except Cancelled as exc:
+                        interrupted = exc.reason
+                down = _server_down(choice.engine, results) if remote else None
+                if down is not None:  # keep what the server answered; the rest is given back, the task retries
+                    results = [(page, image) for page, image in results if not _engine_failed(page)]
+                held.add(results, time.monotonic() - started)
+                save_now = index == len(chunks) - 1 or interrupted is not None or down is not None or held.due()
+                if save_now and not _save_held(rt, document_id, held, pending, saved):
                     return saved  # the document was deleted meanwhile
-                pending.remove(page.number)
-                saved.append(page.number)
-            if interrupted is not None:  # the rest is given back by the caller, like pages never started
-                log.info("infer.interrupted", document=document_id, pages=list(pending), reason=interrupted)
-                break
+                if down is not None:
+                    raise down
+                if interrupted is not None:  # the rest is given back by the caller, like pages never started
+                    log.info("infer.interrupted", document=document_id, pages=list(pending), reason=interrupted)
+                    break
+        except BaseException:
+            with contextlib.suppress(Exception):  # keep the pages that finished before the fault
+                _save_held(rt, document_id, held, pending, saved)
+            raise
+        _save_held(rt, document_id, held, pending, saved)  # pages held when a cancel ended the loop
     return saved
 
 
-def save_page(rt: WorkerRuntime, worker: str, document_id: str, page: Page, image: tuple[bytes, str] | None) -> bool:
-    """Persist one finished page: its result, its image and the release of its lease, in one
-    transaction shared with the other pages this process finishes meanwhile
-    (:meth:`WorkerRuntime.committer`; the document lock is taken there). The image goes to the
-    blob store first, outside the lock (like a large raw output); when the document was deleted
-    meanwhile, the image is removed again unless another row uses the same bytes, so nothing is
-    left behind (a crash in between leaves it to ``docparse db gc``). Returns once the
-    transaction has committed; ``False`` when the document is gone."""
+class _Held:
+    """Finished pages of a task not saved yet, so that pages finished close together share a
+    transaction (see ``WorkerSettings.save_within_s``)."""
+
+    def __init__(self, within_s: float) -> None:
+        self.within_s = within_s
+        self.pages: list[tuple[Page, tuple[bytes, str] | None]] = []
+        self._first: float | None = None  # when the oldest held page finished
+        self._last_chunk_s = 0.0
+
+    def add(self, finished: Sequence[tuple[Page, tuple[bytes, str] | None]], took_s: float) -> None:
+        if finished and not self.pages:
+            self._first = time.monotonic()
+        self.pages.extend(finished)
+        self._last_chunk_s = took_s
+
+    def due(self) -> bool:
+        """Whether to save now: holding on while the next chunk runs (assumed to take as long as
+        the last) would keep the oldest page unsaved for longer than ``within_s``."""
+        if not self.pages or self._first is None:
+            return False
+        return time.monotonic() - self._first + self._last_chunk_s > self.within_s
+
+    def take(self) -> list[tuple[Page, tuple[bytes, str] | None]]:
+        taken, self.pages, self._first = self.pages, [], None
+        return taken
+
+
+def _save_held(rt: WorkerRuntime, document_id: str, held: _Held, pending: list[int], saved: list[int]) -> bool:
+    """Save the held pages together; each saved page leaves ``pending`` for ``saved``. ``False``
+    when the document is gone. Raises the first error of a page that could not be written (the
+    pages saved stay saved; the rest are given back by the caller)."""
+    finished = held.take()
+    if not finished:
+        return True
+    result = save_pages(rt, document_id, finished)
+    for number in result.stored:
+        pending.remove(number)
+        saved.append(number)
+    if result.error is not None:
+        raise result.error
+    return not result.gone
+
+
+@dataclass(frozen=True)
+class SavedPages:
+    """What :func:`save_pages` stored."""
+
+    stored: list[int]
+    """The page numbers committed."""
+    gone: bool = False
+    """The document was deleted meanwhile (its pages were not stored)."""
+    error: BaseException | None = None
+    """The first error of a page that could not be written, other than the document being gone."""
+
+
+def save_pages(
+    rt: WorkerRuntime, document_id: str, finished: Sequence[tuple[Page, tuple[bytes, str] | None]]
+) -> SavedPages:
+    """Persist finished pages of one document together: their results, images and the release
+    of their leases, in one transaction (shared with the other pages this process finishes
+    meanwhile: :meth:`WorkerRuntime.committer`; the document lock is taken there). The images go
+    to the blob store first, outside the lock (like a large raw output); when the document was
+    deleted meanwhile, they are removed again unless another row uses the same bytes, so nothing
+    is left behind (a crash in between leaves it to ``docparse db gc``). Returns once the
+    transaction has committed. The page that completed the document runs the document-level pass."""
     from storage import DocumentNotFound
 
-    image_key = rt.blobs.put_bytes(image[0]) if image is not None else None
-    try:
-        status = rt.committer().save(document_id, page, image_key=image_key)
-    except DocumentNotFound:
-        log.info("page.document_deleted", document=document_id, page=page.number)
-        if image_key is not None:
-            from storage.blob_gc import delete_unreferenced
+    keys = [rt.blobs.put_bytes(image[0]) if image is not None else None for _, image in finished]
+    with_keys = [(page, key) for (page, _), key in zip(finished, keys, strict=True)]
+    stored: list[int] = []
+    gone, error = False, None
+    for (page, key), outcome in zip(with_keys, rt.committer().save_all(document_id, with_keys), strict=True):
+        if outcome.error is None:
+            stored.append(page.number)
+            log.info(
+                "page.saved", document=document_id, page=page.number, status=page.status, document_status=outcome.status
+            )
+            if outcome.status is not None:  # this page completed the document: the document-level pass
+                run_document_pass(rt.db, document_id)
+        elif isinstance(outcome.error, DocumentNotFound):
+            log.info("page.document_deleted", document=document_id, page=page.number)
+            gone = True
+            if key is not None:
+                from storage.blob_gc import delete_unreferenced
 
-            delete_unreferenced(rt.db, rt.blobs, image_key)
-        return False
-    log.info("page.saved", document=document_id, page=page.number, status=page.status, document_status=status)
-    if status is not None:  # this page completed the document: the document-level pass
-        run_document_pass(rt.db, document_id)
-    return True
+                delete_unreferenced(rt.db, rt.blobs, key)
+        else:
+            error = error or outcome.error
+    return SavedPages(stored, gone, error)
 
 
 def infer_batch(settings: WorkerSettings, remote: bool) -> int:
@@ -252,6 +330,17 @@ def check_server(engine: object) -> None:
         check()
 
 
+def _server_down(engine: object, results: Sequence[tuple[Page, object]]) -> EngineUnavailable | None:
+    """When a page failed on engine errors only, whether the server is down (its health check)."""
+    if not any(_engine_failed(page) for page, _ in results):
+        return None
+    try:
+        check_server(engine)
+    except EngineUnavailable as exc:
+        return exc
+    return None
+
+
 def cancelled(rt: WorkerRuntime, document_id: str) -> bool:
     """Whether the document was cancelled (or deleted) meanwhile."""
     with rt.db.unit_of_work() as uow:
@@ -259,4 +348,4 @@ def cancelled(rt: WorkerRuntime, document_id: str) -> bool:
     return status is None or status == "cancelled"
 
 
-__all__ = ["StepResult", "cancelled", "check_server", "run_pages", "save_page"]
+__all__ = ["SavedPages", "StepResult", "cancelled", "check_server", "run_pages", "save_pages"]

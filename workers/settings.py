@@ -59,6 +59,14 @@ class WorkerSettings(BaseSettings):
         description="finished pages one transaction may store together: pages that finish while a commit is "
         "under way share the next one (group commit; nobody waits for a group to fill). 1: a transaction per page",
     )
+    save_within_s: float = Field(
+        default=1.0,
+        ge=0,
+        description="a task's finished page may wait this long for the task's next pages, to share their "
+        "transaction: pages finished within this time of each other are stored together (a page is held only "
+        "while the last one took less than what is left of it, so a slow engine's pages are stored one by one). "
+        "Pages of one chunk (an openai task's requests) are always stored together. 0: each chunk as it finishes",
+    )
     task_time_limit_s: int = Field(default=3600, gt=0, description="hard limit: the task's process is killed")
     task_soft_time_limit_s: int | None = Field(
         default=None, gt=0, description="soft limit (default: hard limit minus 5%, at least 1 s less)"

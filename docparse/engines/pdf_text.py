@@ -26,8 +26,6 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-import pymupdf
-
 from docparse.engines.base import EngineInfo, EngineOutput, GenerationOptions, PageInput
 from docparse.engines.pdf_text_aligned import read_aligned_tables
 from docparse.engines.pdf_text_breaks import join_broken_words
@@ -56,6 +54,7 @@ from docparse.engines.pdf_text_order import reading_order
 from docparse.engines.pdf_text_roles import mark_authors, merge_formulas, tie_captions
 from docparse.engines.pdf_text_rows import attach_fragments, split_columns
 from docparse.engines.specs import COOKBOOK_MAX_PIXELS, COOKBOOK_MIN_PIXELS, PDF_TEXT_VERSION
+from docparse.mupdf import pymupdf
 
 ENGINE_NAME = "pdf-text"
 PROMPT_VERSION = PDF_TEXT_VERSION

@@ -10,13 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-import pymupdf
-
 from docparse.engines.pdf_text_chars import line_spans, math_share
 from docparse.engines.pdf_text_grid import HtmlCell, table_html
 from docparse.engines.pdf_text_hyphens import SOFT_HYPHEN
 from docparse.engines.pdf_text_layout import Element, heading_candidate
 from docparse.engines.pdf_text_rows import Box, Row, center_in, clean_text, union
+from docparse.mupdf import pymupdf
 
 # One "rawdict" extraction per page, without image payloads (images come from get_image_info).
 # Ligatures are kept by MuPDF and expanded by pdf_text_chars (MuPDF's own expansion fails on

@@ -15,11 +15,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import pymupdf
-
 from docparse.engines.pdf_text_chars import expand_ligatures
 from docparse.engines.pdf_text_layout import Element
 from docparse.engines.pdf_text_rows import Box, clean_text, union
+from docparse.mupdf import pymupdf
 
 _SKIPPED = {"button", "signature"}  # field_type_string, lower-cased
 

@@ -14,10 +14,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal, cast
 
-import pymupdf as _pymupdf
 from PIL import Image
 
 from docparse.cancellation import Cancellation
+from docparse.mupdf import pymupdf as _pymupdf
 from docparse.render.base import DEFAULT_LIMITS, DEFAULT_PDF_DPI, OpenedDocument, RenderedPage, RenderLimits
 from docparse.render.budget import check_model_pixels
 from docparse.render.errors import CorruptDocument, EncryptedDocument, LimitExceeded, RenderTimeout

@@ -39,8 +39,7 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
-import pymupdf as _pymupdf
-
+from docparse.mupdf import pymupdf as _pymupdf
 from docparse.render.errors import LimitExceeded
 
 __all__ = ["IN_PROCESS_IMAGE_PIXELS", "WORST_CONTENT_BYTES_PER_S", "ContentMeter", "PageContent"]

@@ -17,9 +17,10 @@ from __future__ import annotations
 import ctypes
 from typing import Any
 
-import pymupdf as _pymupdf
 from PIL import Image
 from PIL import _imaging as _pillow_core  # Pillow's C core: ``map_buffer`` maps memory as an image
+
+from docparse.mupdf import pymupdf as _pymupdf
 
 __all__ = ["rasterize"]
 

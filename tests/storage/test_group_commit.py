@@ -101,6 +101,31 @@ def test_a_bad_page_fails_only_its_caller(db: Database, queued: Queued) -> None:
     assert {n for n, key in keys.items() if key is not None} == {1, 2, 4, 6, 7, 8}
 
 
+def test_save_all_stores_one_callers_pages_in_one_transaction_and_reports_each(db: Database, queued: Queued) -> None:
+    document_id = _started(db, queued, 3)
+    committer = GroupCommitter(db, max_pages=32, max_wait_s=0.0)  # nobody waits: the caller's pages are the group
+    commits = _commits(db)
+    pages = [(make_page(document_id, n, attempts=1), sha(f"image {n}") if n != 2 else None) for n in (1, 2, 3)]
+    saved = committer.save_all(document_id, pages)
+    assert committer.transactions == 1 == len(commits)
+    assert [(s.number, s.status, s.error) for s in saved] == [(1, None, None), (2, None, None), (3, "done", None)]
+    with db.unit_of_work() as uow:
+        keys = [uow.pages.image_key(document_id, n) for n in (1, 2, 3)]
+    assert keys == [sha("image 1"), None, sha("image 3")]
+
+
+def test_save_all_beyond_a_group_takes_several_transactions_and_a_gone_document_fails_each_page(
+    db: Database, queued: Queued
+) -> None:
+    document_id = _started(db, queued, 5)
+    committer = GroupCommitter(db, max_pages=2, max_wait_s=0.0)
+    saved = committer.save_all(document_id, [(make_page(document_id, n), None) for n in range(1, 6)])
+    assert committer.transactions == 3  # 2 + 2 + 1
+    assert [s.status for s in saved] == [None, None, None, None, "done"]
+    gone = committer.save_all("missing-document", [(make_page("missing-document", n), None) for n in (1, 2)])
+    assert [type(s.error) for s in gone] == [DocumentNotFound, DocumentNotFound]
+
+
 def test_settings_are_checked(db: Database) -> None:
     with pytest.raises(ValueError, match="max_pages"):
         GroupCommitter(db, max_pages=0)

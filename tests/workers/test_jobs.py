@@ -69,7 +69,63 @@ def test_a_chain_step_claims_the_next_pages_and_says_whether_more_remain(rt: Wor
     assert (last.saved, last.more) == ([3], False)
     assert jobs.run_pages(rt, doc_id, None, engines=_bench).saved == []
     assert _record(rt, doc_id).status == "done"
-    assert rt.committer().transactions == 3  # every page went through the process's group committer
+    # every page went through the process's group committer; a task's pages that finished close
+    # together (the instant engine) shared one transaction: pages 1-2, then page 3
+    assert rt.committer().transactions == 2
+
+
+def _with(rt: WorkerRuntime, **settings: Any) -> WorkerRuntime:
+    return WorkerRuntime(rt.settings.model_copy(update=settings), rt.db, rt.blobs, os.getpid(), owned=False)
+
+
+@pytest.mark.parametrize(
+    ("latency_s", "within_s", "transactions"),
+    [
+        (0.0, 60.0, 1),  # pages finished close together: one transaction for the task
+        (0.0, 0.0, 4),  # holding disabled: a transaction per chunk (here a page)
+        (0.05, 0.01, 4),  # each page takes longer than a page may wait: saved as it finishes
+    ],
+)
+def test_a_tasks_pages_share_a_transaction_only_when_they_finish_within_save_within_s(
+    rt: WorkerRuntime, tmp_path: Path, latency_s: float, within_s: float, transactions: int
+) -> None:
+    rt = _with(rt, pages_per_task=4, save_within_s=within_s)
+    doc_id = _queued(rt, make_pdf(tmp_path / "four.pdf", 4))
+    jobs.render_document(rt, doc_id)
+    engine = BenchSleepEngine(latency_s, min_pixels=64 * 28 * 28, max_pixels=256 * 28 * 28)
+    assert jobs.run_pages(rt, doc_id, None, engines=lambda _: EngineChoice(engine)).saved == [1, 2, 3, 4]
+    assert rt.committer().transactions == transactions
+    assert _record(rt, doc_id).status == "done"
+
+
+class _Abort(BaseException):
+    """Escapes the engine's no-raise guard, like a shutdown in the middle of a task."""
+
+
+def test_pages_held_for_a_shared_transaction_are_saved_when_the_task_fails_after_them(
+    rt: WorkerRuntime, tmp_path: Path
+) -> None:
+    rt = _with(rt, pages_per_task=4, save_within_s=60.0)
+    doc_id = _queued(rt, make_pdf(tmp_path / "four.pdf", 4))
+    jobs.render_document(rt, doc_id)
+    bench = BenchSleepEngine(0.0, min_pixels=64 * 28 * 28, max_pixels=256 * 28 * 28)
+
+    class AbortOnThird:
+        info = bench.info
+
+        def infer(self, pages: Sequence[PageInput], options: GenerationOptions | None = None) -> list[EngineOutput]:
+            if pages[0].pdf_page_index == 2:
+                raise _Abort
+            return bench.infer(pages, options)
+
+    with pytest.raises(_Abort):
+        jobs.run_pages(rt, doc_id, None, engines=lambda _: EngineChoice(AbortOnThird()))  # type: ignore[arg-type]
+    with rt.db.session() as session:
+        rows = session.execute(
+            sqlalchemy.text("SELECT number, processed, leased_by FROM pages WHERE document_id = :id ORDER BY number"),
+            {"id": doc_id},
+        ).all()
+    assert [tuple(row) for row in rows] == [(1, True, None), (2, True, None), (3, False, None), (4, False, None)]
 
 
 def test_a_file_that_does_not_open_fails_its_document_at_render(rt: WorkerRuntime) -> None:
@@ -237,18 +293,18 @@ def test_a_page_image_saved_after_its_document_was_deleted_is_removed_unless_sha
     finds the document deleted, the image is deleted again — unless another row uses the same
     bytes (blobs are stored once per content)."""
     from tests.storage.factories import make_page
-    from workers.page_job import save_page
+    from workers.page_job import save_pages
 
     kept_id, deleted_id = (_queued(rt, make_pdf(tmp_path / f"{n}.pdf", 1, label=n)) for n in "KD")
     shared, own = b"\x89PNG shared bytes", b"\x89PNG bytes of the deleted document only"
-    assert save_page(rt, "w1", kept_id, make_page(kept_id, 1), (shared, "image/png"))
+    assert save_pages(rt, kept_id, [(make_page(kept_id, 1), (shared, "image/png"))]).stored == [1]
     with rt.db.unit_of_work() as uow:
         uow.documents.lock(deleted_id)
         uow.documents.delete(deleted_id)
         uow.commit()
     shared_key, own_key = rt.blobs.put_bytes(shared), rt.blobs.put_bytes(own)  # the keys of those bytes
 
-    assert not save_page(rt, "w1", deleted_id, make_page(deleted_id, 1), (shared, "image/png"))
-    assert not save_page(rt, "w1", deleted_id, make_page(deleted_id, 1), (own, "image/png"))
+    for image in (shared, own):
+        assert save_pages(rt, deleted_id, [(make_page(deleted_id, 1), (image, "image/png"))]).gone
     assert rt.blobs.exists(shared_key), "another page's image: kept"
     assert not rt.blobs.exists(own_key), "only the deleted document's page named it: removed"

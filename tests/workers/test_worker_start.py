@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import socket
+from pathlib import Path
 
+import psutil
 import pytest
 
+from tests.waiting import poll
 from tests.workers.conftest import Stack
 
 pytestmark = [pytest.mark.services, pytest.mark.timeout(120)]
@@ -39,3 +42,20 @@ def test_worker_whose_server_does_not_answer_exits_nonzero_with_the_message(stac
     assert "docparse worker: engine unavailable" in log
     assert "127.0.0.1" in log
     assert "ready." not in log
+
+
+def _mapped_libraries(pid: int) -> str:
+    return "\n".join(line.rsplit(None, 1)[-1] for line in Path(f"/proc/{pid}/maps").read_text().splitlines())
+
+
+@pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="needs /proc")
+def test_a_ready_worker_has_loaded_the_pdf_backend_but_no_layout_models(stack: Stack) -> None:
+    """What the first page would import is imported before the worker consumes (not by the first
+    tasks' threads), and PyMuPDF comes without its ONNX layout add-on (docparse/mupdf.py)."""
+    stack.configure()
+    proc = stack.start_worker("bench-sleep")
+    poll(lambda: "ready." in stack.logs() or None, timeout_s=90, what="the worker to be ready")
+    (child,) = psutil.Process(proc.pid).children()  # the supervisor's one worker process
+    libraries = _mapped_libraries(child.pid)
+    assert "libmupdf" in libraries, libraries
+    assert "onnxruntime" not in libraries

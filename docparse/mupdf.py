@@ -1,0 +1,50 @@
+"""PyMuPDF, imported without the add-ons docparse does not use.
+
+Since PyMuPDF 1.27, ``import pymupdf`` also imports ``pymupdf4llm`` and ``pymupdf.layout``
+when they are installed (PyMuPDF's wheels depend on them), and ``pymupdf.layout`` builds its
+ONNX layout models at import: measured here, 0.6 s of CPU and about 100 MB of memory in every
+process that renders a page — each worker process, each ``docparse parse``, each test run.
+docparse never calls them (its own layout comes from the model or from the text layer), so the
+first import of PyMuPDF goes through :func:`load`, which makes both add-ons look absent for
+that one import: PyMuPDF's own ``try: import …`` falls back as on an installation without
+them (``Page.get_layout`` does nothing, ``pymupdf.to_markdown`` raises). Every module of ours
+imports PyMuPDF as ``from docparse.mupdf import pymupdf``.
+
+Nothing else changes: the blocking entries are removed again, so a program that imports
+``pymupdf.layout`` itself afterwards gets it (and activates it). If PyMuPDF was imported
+before docparse, it is used as it is.
+"""
+
+from __future__ import annotations
+
+import sys
+from types import ModuleType
+from typing import TYPE_CHECKING
+
+__all__ = ["UNUSED_ADDONS", "load", "pymupdf"]
+
+UNUSED_ADDONS = ("pymupdf.layout", "pymupdf4llm")
+"""Modules ``import pymupdf`` would import on its own and docparse does not use."""
+
+
+def load() -> ModuleType:
+    """The ``pymupdf`` module, imported (the first time) without :data:`UNUSED_ADDONS`."""
+    loaded = sys.modules.get("pymupdf")
+    if loaded is not None:
+        return loaded
+    blocked = [name for name in UNUSED_ADDONS if name not in sys.modules]
+    for name in blocked:
+        sys.modules[name] = None  # type: ignore[assignment]  # import raises ModuleNotFoundError
+    try:
+        import pymupdf as module
+    finally:
+        for name in blocked:
+            if name in sys.modules and sys.modules[name] is None:
+                del sys.modules[name]
+    return module
+
+
+if TYPE_CHECKING:  # the module itself, for annotations such as ``pymupdf.Page``
+    import pymupdf as pymupdf
+else:
+    pymupdf = load()
