@@ -44,6 +44,10 @@ class ListItem(StrictModel):
     """One entry of a list, with its own box; ``children`` hold a nested list, if any."""
 
     text: str = ""
+    label: str | None = Field(default=None, max_length=32)
+    """The marker printed before the item ("(a)", "iv.", "3)", "•") when the source gave it (the
+    text layer does; the model's ``<li>`` carries it as ``data-label``); ``None``: unknown, the
+    list's kind and ``start`` number it."""
     bbox: BBox | None = None
     bbox_norm: BBox | None = None
     children: list[ListItem] = Field(default_factory=list)
@@ -51,7 +55,8 @@ class ListItem(StrictModel):
 
 
 class ListBlock(_Block):
-    """An ordered (``<ol>``) or unordered (``<ul>``) list; ``text`` is the items joined by newlines."""
+    """An ordered (``<ol>``) or unordered (``<ul>``) list; ``text`` is the items joined by newlines,
+    each after its ``label`` when it has one (so the text reads as printed)."""
 
     type: Literal["list"] = "list"
     ordered: bool = False

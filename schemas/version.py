@@ -1,3 +1,3 @@
 """The version of the output contract. Bump the minor for additive changes, the major for breaking ones."""
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"

@@ -206,7 +206,7 @@ def _page_elements(page: pymupdf.Page, m: pymupdf.Matrix, page_box: Box, figures
     if page.number == 0:
         mark_authors(elements)
     elements.extend(read_fields(page, lambda rect: to_display(rect, m)))
-    return merge_lists(reading_order(elements))
+    return merge_lists(reading_order(elements), body, words)
 
 
 def _looks_scanned(page: pymupdf.Page, m: pymupdf.Matrix, page_box: Box, lines: list[Line]) -> bool:

@@ -65,12 +65,18 @@ def _table(el: Element, scale: Scale, size: Size) -> str:
     return f'<div class="table" data-bbox="{bb}">{cap + table if above else table + cap}</div>'
 
 
+def _label(label: str | None) -> str:
+    return f' data-label="{escape(label, quote=True)}"' if label else ""
+
+
 def element_html(el: Element, scale: Scale, size: Size) -> str:
     """One element as QwenVL HTML."""
     bb = px(el.box, scale, size)
     if el.kind in ("ul", "ol"):
         start = f' start="{el.start}"' if el.kind == "ol" and el.start != 1 else ""
-        items = "".join(f'<li data-bbox="{px(b, scale, size)}">{escape(t)}</li>' for b, t in el.items)
+        items = "".join(
+            f'<li data-bbox="{px(b, scale, size)}"{_label(label)}>{escape(t)}</li>' for b, t, label in el.items
+        )
         return f'<{el.kind} data-bbox="{bb}"{start}>{items}</{el.kind}>'
     if el.kind == "table":
         return _table(el, scale, size)

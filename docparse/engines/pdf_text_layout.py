@@ -13,7 +13,7 @@ import statistics
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from docparse.engines.pdf_text_hyphens import join_rows
 from docparse.engines.pdf_text_rows import Box, Row, merge_rows, union, v_overlap
@@ -38,6 +38,15 @@ DISPLAY_MATH_MIN = 0.5  # a row with this share of math characters is (part of) 
 _PROSE_WORD = re.compile(r"[^\W\d_]{4,}")
 
 
+class Item(NamedTuple):
+    """One list item: its box, its text (without the marker) and the marker as printed
+    ("(a)", "3.", "iv)"; ``None`` for a bullet)."""
+
+    box: Box
+    text: str
+    label: str | None = None
+
+
 @dataclass
 class Element:
     """One top-level element of the output, in displayed page points."""
@@ -45,7 +54,7 @@ class Element:
     kind: Kind
     box: Box
     text: str = ""
-    items: list[tuple[Box, str]] = field(default_factory=list)
+    items: list[Item] = field(default_factory=list)
     start: int = 1
     inner_html: str = ""  # prebuilt markup (tables: the whole ``<table>``, pdf_text_grid.table_html)
     key: str = ""  # key_value: the field's name (``text`` holds its value)
@@ -110,16 +119,26 @@ def display_math(row: Row) -> bool:
     return any(unicodedata.category(c) == "Sm" for c in row.text) and not _PROSE_WORD.search(row.text)
 
 
-def list_marker(text: str) -> tuple[Literal["ul", "ol"], str, int] | None:
-    """``(kind, text without marker, number)`` when a row starts a list item, else ``None``."""
+class Marker(NamedTuple):
+    """A row's list marker: the list's kind, the row's text after it, the item's number (a
+    letter counts from a = 1) and the marker as printed (``None`` for a bullet)."""
+
+    kind: Literal["ul", "ol"]
+    text: str
+    number: int
+    label: str | None
+
+
+def list_marker(text: str) -> Marker | None:
+    """The list marker a row starts with, if it starts a list item."""
     m = _BULLET_RE.match(text)
     if m:
-        return "ul", text[m.end() :], 1
+        return Marker("ul", text[m.end() :], 1, None)
     m = _NUMBER_RE.match(text)
     if m:
         token = m.group(1)
         number = int(token) if token.isdigit() else ord(token) - ord("a") + 1
-        return "ol", text[m.end() :], number
+        return Marker("ol", text[m.end() :], number, m.group(0).strip())
     return None
 
 
@@ -127,7 +146,7 @@ def list_marker(text: str) -> tuple[Literal["ul", "ol"], str, int] | None:
 class _Group:
     kind: Kind
     rows: list[Row]
-    items: list[tuple[list[Row], str]] = field(default_factory=list)
+    items: list[tuple[list[Row], str, str | None]] = field(default_factory=list)  # rows, first text, label
     start: int = 1
 
 
@@ -135,8 +154,8 @@ def _finish(group: _Group, words: frozenset[str]) -> Element:
     box = union(r.box for r in group.rows)
     if group.kind in ("ul", "ol"):
         items = [
-            (union(r.box for r in rows), join_rows([first, *(r.text for r in rows[1:])], words))
-            for rows, first in group.items
+            Item(union(r.box for r in rows), join_rows([first, *(r.text for r in rows[1:])], words), label)
+            for rows, first, label in group.items
         ]
         return Element(group.kind, box, items=items, start=group.start)
     if group.kind == "formula":
@@ -175,12 +194,12 @@ def segment_block(rows: Sequence[Row], body: float, words: frozenset[str] = froz
             else:
                 groups.append(_Group(role, [row]))
         elif marker:
-            kind, text, number = marker
-            if cur and cur.kind == kind and near:
+            if cur and cur.kind == marker.kind and near:
                 cur.rows.append(row)
-                cur.items.append(([row], text))
+                cur.items.append(([row], marker.text, marker.label))
             else:
-                groups.append(_Group(kind, [row], items=[([row], text)], start=number))
+                item = ([row], marker.text, marker.label)
+                groups.append(_Group(marker.kind, [row], items=[item], start=marker.number))
         elif (
             cur
             and cur.kind in ("ul", "ol")
@@ -206,12 +225,18 @@ def _new_paragraph(prev: Row, row: Row, group: _Group) -> bool:
     return indented and prev.box[2] < right - 1.5 * row.size
 
 
-def merge_lists(elements: Sequence[Element]) -> list[Element]:
-    """Consecutive list elements of one kind, aligned and close together, become one list."""
+def merge_lists(elements: Sequence[Element], body: float = 10.0, words: frozenset[str] = frozenset()) -> list[Element]:
+    """Consecutive list elements of one kind, aligned and close together, become one list; a
+    paragraph right under a list item and indented past its marker is the rest of that item
+    (the text layer often puts an item's wrapped lines in a block of their own)."""
     out: list[Element] = []
     for el in elements:
         last = out[-1] if out else None
-        if (
+        if last is not None and last.kind in ("ul", "ol") and last.items and _rest_of_item(last.items[-1], el, body):
+            box, text, label = last.items[-1]
+            last.items[-1] = Item(union([box, el.box]), join_rows([text, el.text], words), label)
+            last.box = union([last.box, el.box])
+        elif (
             last is not None
             and el.kind in ("ul", "ol")
             and last.kind == el.kind
@@ -223,3 +248,15 @@ def merge_lists(elements: Sequence[Element]) -> list[Element]:
         else:
             out.append(el)
     return out
+
+
+def _rest_of_item(item: Item, el: Element, body: float) -> bool:
+    """``el`` continues ``item``: a paragraph starting within a line below it, indented past the
+    item's marker by less than a hanging indent (4 body sizes), where the item's text is not
+    finished (no sentence-final punctuation) or the paragraph starts in lower case."""
+    if el.kind != "p" or not el.text:
+        return False
+    gap = el.box[1] - item.box[3]
+    indent = el.box[0] - item.box[0]
+    unfinished = not item.text.rstrip().endswith((".", ":", ";", "!", "?")) or el.text[0].islower()
+    return -2 < gap < body and 0.3 * body < indent < 4 * body and unfinished

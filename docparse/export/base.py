@@ -7,12 +7,12 @@ only code that touches the filesystem is :func:`docparse.export.writer.write_exp
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import IO, Protocol
 
 from docparse.document import FlowOptions, reading_flow, structure_of
-from schemas import BBox, Block, Document, Page
+from schemas import BBox, Block, Document, ListItem, Page
 
 Chunks = Iterator[str]
 """Text output produced lazily, piece by piece."""
@@ -121,6 +121,15 @@ def norm_box(page: Page, block: Block) -> BBox | None:
         x1=min(max(b.x1 / g.width, 0.0), 1.0),
         y1=min(max(b.y1 / g.height, 0.0), 1.0),
     )
+
+
+_NUMBERED = re.compile(r"\d{1,9}[.)]")
+
+
+def labels_printed(items: Sequence[ListItem]) -> bool:
+    """Whether a list's items need their printed labels shown: some item has a label that a
+    numbered (``1.``) or bulleted list cannot render — a letter, a roman numeral, ``(1)``."""
+    return any(item.label is not None and not _NUMBERED.fullmatch(item.label) for item in items)
 
 
 def anchor(block: Block) -> str:

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from docparse.export._html import Markup, css_class, esc, h, join, table_html, text_with_breaks
-from docparse.export.base import Chunks, ExportOptions, anchor, flow
+from docparse.export.base import Chunks, ExportOptions, anchor, flow, labels_printed
 from docparse.export.html_overlay import OVERLAY_CSS, legend, page_view
 from schemas import Block, Document, ListItem, Page
 
@@ -42,17 +42,24 @@ figure{margin:.5rem 0;border:1px dashed #bbb;padding:.5rem}
 .image-placeholder{color:#888;font-style:italic}
 header.page-header,footer.page-footer,.page-number{color:#888;font-size:.85rem}
 .unknown{color:#555}
+ol.labelled,ul.labelled{list-style:none;padding-left:1.5rem}
 :target{outline:3px solid #f0a020}
 """
 
 
 def _list_items(items: list[ListItem]) -> Markup:
+    """``<li>`` elements; each keeps its printed label as ``data-label``, shown before the text
+    when the list's numbering cannot render it (see :func:`labels_printed`; the list is then
+    ``class="labelled"``, without markers of its own)."""
+    shown = labels_printed(items)
     parts: list[Markup] = []
     for item in items:
         nested = None
         if item.children:
-            nested = h("ol" if item.children_ordered else "ul", _list_items(item.children))
-        parts.append(h("li", text_with_breaks(item.text), nested))
+            kind = "ol" if item.children_ordered else "ul"
+            nested = h(kind, _list_items(item.children), class_="labelled" if labels_printed(item.children) else None)
+        label = join([h("span", item.label, class_="label"), Markup(" ")]) if shown and item.label else None
+        parts.append(h("li", label, text_with_breaks(item.text), nested, data_label=item.label))
     return join(parts)
 
 
@@ -66,7 +73,8 @@ def block_html(block: Block) -> Markup:
     if block.type == "list":
         tag = "ol" if block.ordered else "ul"
         start = block.start if block.ordered and block.start not in (None, 1) else None
-        return h(tag, _list_items(block.items), id=ident, start=start)
+        labelled = "labelled" if labels_printed(block.items) else None
+        return h(tag, _list_items(block.items), id=ident, start=start, class_=labelled)
     if block.type == "table":
         return table_html(block, block.caption, id=ident)
     if block.type == "chart":

@@ -28,7 +28,7 @@ import re
 from collections.abc import Iterator
 
 from docparse.export._html import has_spans, table_html
-from docparse.export.base import Chunks, ExportOptions, anchor, flow, fmt_num, unit_of
+from docparse.export.base import Chunks, ExportOptions, anchor, flow, fmt_num, labels_printed, unit_of
 from docparse.export.md_escape import md_cell, md_inline, md_lines, md_one_line
 from schemas import Block, Document, ListItem, Page, TableData
 
@@ -52,16 +52,28 @@ def fence(content: str, info: str) -> str:
 
 
 def _list(items: list[ListItem], ordered: bool, start: int, indent: str) -> list[str]:
+    """Markdown list lines; items whose printed labels Markdown cannot number (``(a)``, ``iv.``)
+    become bullets that start with their label, so the text reads as printed."""
+    labelled = labels_printed(items)
     out: list[str] = []
     for i, item in enumerate(items):
-        marker = f"{start + i}." if ordered else "-"
+        marker = f"{start + i}." if ordered and not labelled else "-"
         pad = " " * (len(marker) + 1)
         lines = md_lines(item.text) or [""]
+        if labelled and item.label:
+            lines[0] = f"{_label_md(item.label)} {lines[0]}".rstrip()
         out.append(f"{indent}{marker} {lines[0]}".rstrip())
         out.extend(f"{indent}{pad}{line}" for line in lines[1:])
         if item.children:
             out.extend(_list(item.children, item.children_ordered, 1, indent + pad))
     return out
+
+
+def _label_md(label: str) -> str:
+    """A label written at the start of a bullet item's text: a number with its delimiter (``1.``)
+    is escaped there, or Markdown would read it as the marker of a nested list."""
+    text = md_inline(label)
+    return f"{text[:-1]}\\{text[-1]}" if re.fullmatch(r"\d{1,9}[.)]", text) else text
 
 
 def table_md(table: TableData, caption: str | None = None) -> str:

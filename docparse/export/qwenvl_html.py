@@ -83,7 +83,9 @@ def _items(items: Sequence[ListItem], geometry: PageGeometry, convention: Coordi
         if item.children:
             tag = "ol" if item.children_ordered else "ul"
             inner += f"<{tag}>{_items(item.children, geometry, convention)}</{tag}>"
-        out.append(_boxed("li", model_box(_norm(item.bbox, item.bbox_norm, geometry), geometry, convention), inner))
+        label = f' data-label="{_attr(item.label)}"' if item.label else ""
+        box = model_box(_norm(item.bbox, item.bbox_norm, geometry), geometry, convention)
+        out.append(_boxed("li", box, inner, extra=label))
     return "".join(out)
 
 

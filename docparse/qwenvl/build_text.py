@@ -74,6 +74,7 @@ class _ItemFields(TypedDict):
     """The fields of a :class:`schemas.ListItem`, validated in one go with the list block."""
 
     text: str
+    label: str | None
     bbox: dict[str, float] | None
     bbox_norm: dict[str, float] | None
     children: list[_ItemFields]
@@ -81,7 +82,13 @@ class _ItemFields(TypedDict):
 
 
 def _item(text: str) -> _ItemFields:
-    return {"text": text, "bbox": None, "bbox_norm": None, "children": [], "children_ordered": False}
+    return {"text": text, "label": None, "bbox": None, "bbox_norm": None, "children": [], "children_ordered": False}
+
+
+def _label(li: Element) -> str | None:
+    """The item's printed marker from ``data-label`` (whitespace normalised; at most 32 characters)."""
+    label = normalize_ws(li.get("data-label") or "")
+    return label[:32] or None
 
 
 def _items(container: Element, ctx: PageContext) -> list[_ItemFields]:
@@ -117,6 +124,7 @@ def _list_item(li: Element, ctx: PageContext) -> _ItemFields:
     nested = [grand for grand in li if _is_list(grand)]
     return {
         "text": element_text(li, skip=_is_list),  # a plain <li> takes raw_text's no-children fast path
+        "label": _label(li),
         "bbox": mapped.bbox if mapped else None,
         "bbox_norm": mapped.bbox_norm if mapped else None,
         "children": [item for lst in nested for item in _items(lst, ctx)],
@@ -127,7 +135,8 @@ def _list_item(li: Element, ctx: PageContext) -> _ItemFields:
 def _item_lines(items: list[_ItemFields], depth: int = 0) -> list[str]:
     lines: list[str] = []
     for item in items:
-        lines.append("  " * depth + item["text"])
+        label = item["label"]
+        lines.append("  " * depth + " ".join(part for part in (label, item["text"]) if part))
         lines.extend(_item_lines(item["children"], depth + 1))
     return lines
 

@@ -17,8 +17,10 @@ from PIL import Image
 
 from docparse.engines.base import Engine, PageInput
 from docparse.engines.pdf_text import NO_TEXT_LAYER, PdfTextEngine
-from docparse.engines.pdf_text_layout import Row, attach_markers, segment_block
+from docparse.engines.pdf_text_layout import Element, Item, Row, attach_markers, merge_lists, segment_block
 from docparse.engines.specs import COOKBOOK_MAX_PIXELS, COOKBOOK_MIN_PIXELS
+from docparse.qwenvl import parse_qwenvl_html
+from schemas.geometry import PageGeometry
 from tests.engines.pdf_text_helpers import (
     assert_close,
     bbox,
@@ -313,6 +315,61 @@ def test_numbered_list_start_and_bullets(tmp_path: Path) -> None:
     assert top[1].get("start") == "3"
     assert [li.text_content() for li in top[1]] == ["mix the flour", "bake for an hour", "let it cool"]
     assert [li.text_content() for li in top[3]] == ["apples", "pears"]
+    assert [li.get("data-label") for li in top[1]] == ["3.", "4.", "5."]  # the markers as printed
+    assert [li.get("data-label") for li in top[3]] == [None, None]  # bullets carry no label
+
+
+def test_letter_items_keep_their_labels_and_their_hanging_indent_lines(tmp_path: Path) -> None:
+    """GPL-style items: "(a)" markers, wrapped lines indented under the text after the marker
+    (MuPDF puts each of those lines in a text block of its own); then a paragraph that is not
+    part of the list."""
+    doc = pymupdf.open()
+    page = doc.new_page(width=420, height=400)
+    font = pymupdf.Font("helv")
+    tw = pymupdf.TextWriter(page.rect)
+    tw.append((40, 50), "provided that you also meet all of these conditions:", font=font, fontsize=10)
+    lines = [
+        (40, "(a) You must cause the modified files to carry prominent notices stating"),
+        (58, "that you changed the files and the date of any change."),
+        (40, "(b) You must cause any work that you distribute or publish, that in whole"),
+        (58, "or in part contains or is derived from the Program, to be licensed."),
+    ]
+    for k, (x, text) in enumerate(lines):
+        tw.append((x, 70 + 12 * k), text, font=font, fontsize=10)
+    tw.append((40, 140), "These requirements apply to the modified work as a whole.", font=font, fontsize=10)
+    tw.write_text(page)
+    path = tmp_path / "letters.pdf"
+    doc.save(path)
+    html, pin = run(path)
+    top = elements(html)
+    assert [el.tag for el in top] == ["p", "ol", "p"]
+    items = [(li.get("data-label"), li.text_content()) for li in top[1]]
+    assert items == [
+        (
+            "(a)",
+            "You must cause the modified files to carry prominent notices stating that you changed the files "
+            "and the date of any change.",
+        ),
+        (
+            "(b)",
+            "You must cause any work that you distribute or publish, that in whole or in part contains or is "
+            "derived from the Program, to be licensed.",
+        ),
+    ]
+    geometry = PageGeometry(
+        unit="pt",
+        width=420,
+        height=400,
+        pixel_width=pin.model_width,
+        pixel_height=pin.model_height,
+        model_width=pin.model_width,
+        model_height=pin.model_height,
+        dpi=72 * pin.model_width / 420,
+    )
+    parsed = parse_qwenvl_html(html, geometry, "qwen2.5-absolute", page=1, document_id="doc")
+    (block,) = [b for b in parsed.blocks if b.type == "list"]
+    assert [i.label for i in block.items] == ["(a)", "(b)"]
+    assert block.text.splitlines()[1].startswith("(b) You must cause any work")  # the text reads as printed
 
 
 def test_a_lone_marker_in_its_own_block_joins_its_item() -> None:
@@ -320,6 +377,37 @@ def test_a_lone_marker_in_its_own_block_joins_its_item() -> None:
     attach_markers(rows)
     (ul,) = segment_block([r for r in rows if r.block == 1], 10)
     assert (ul.kind, ul.items[0][1], ul.box) == ("ul", "first point", (40, 100, 200, 112))
+
+
+@pytest.mark.parametrize(
+    ("item_text", "para_box", "para_text", "joined"),
+    [
+        ("carry notices stating", (58, 113, 300, 122), "that you changed the files.", True),
+        ("publish the notice.", (58, 113, 300, 122), "that you changed the files.", True),  # lower case: unfinished
+        ("publish the notice.", (58, 113, 300, 122), "You may charge a fee.", False),  # a new sentence
+        ("carry notices stating", (40, 113, 300, 122), "that you changed the files.", False),  # not indented
+        (
+            "carry notices stating",
+            (120, 113, 300, 122),
+            "that you changed the files.",
+            False,
+        ),  # beyond a hanging indent
+        ("carry notices stating", (58, 135, 300, 144), "that you changed the files.", False),  # a line apart
+    ],
+)
+def test_a_paragraph_continues_the_list_item_above_only_when_it_is_its_wrapped_line(
+    item_text: str, para_box: tuple[float, float, float, float], para_text: str, joined: bool
+) -> None:
+    items = [Item((40, 100, 300, 110), item_text, "(a)")]
+    lst = Element("ol", (40, 100, 300, 110), items=items)
+    out = merge_lists([lst, Element("p", para_box, text=para_text)], body=10)
+    if joined:
+        assert [(e.kind, [(i.text, i.label) for i in e.items]) for e in out] == [
+            ("ol", [(f"{item_text} {para_text}", "(a)")])
+        ]
+        assert out[0].box == (40, 100, 300, para_box[3])
+    else:
+        assert [e.kind for e in out] == ["ol", "p"]
 
 
 def test_frames_and_shaded_boxes_are_not_figures(tmp_path: Path) -> None:

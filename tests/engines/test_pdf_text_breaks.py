@@ -9,7 +9,7 @@ from pathlib import Path
 import pymupdf
 
 from docparse.engines.pdf_text_breaks import join_broken_words
-from docparse.engines.pdf_text_layout import Element
+from docparse.engines.pdf_text_layout import Element, Item
 from docparse.engines.pdf_text_rows import Row, attach_fragments, merge_rows
 from docparse.engines.pdf_text_scripts import raised_marker
 from tests.engines.pdf_text_helpers import elements, run
@@ -28,7 +28,7 @@ def test_hyphenated_word_across_elements_is_joined() -> None:
 
 
 def test_list_item_continued_by_a_paragraph() -> None:
-    items = Element("ul", (94, 594, 540, 605), items=[((94, 594, 540, 605), "pari-dev: suggestions, tech-")])
+    items = Element("ul", (94, 594, 540, 605), items=[Item((94, 594, 540, 605), "pari-dev: suggestions, tech-")])
     rest = _p((72, 608, 540, 631), "nical questions.")
     (joined,) = join_broken_words([items, rest], 10.0)
     assert joined.items[-1][1] == "pari-dev: suggestions, technical questions."
