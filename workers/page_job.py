@@ -2,7 +2,9 @@
 
 :func:`run_pages` claims up to ``pages_per_task`` pages of one document (under the document
 lock; see :mod:`storage.claims`), runs each through :func:`docparse.pipeline.process_pages`
-and saves it in its own transaction, then says whether unclaimed pages remain (the task then
+and saves the pages that finish close together in one transaction (an ``openai`` task's pages,
+back from the server together, always; an in-process engine's within ``save_within_s`` of each
+other), then says whether unclaimed pages remain (the task then
 sends the next step of the chain). Many such steps run at once in one worker process (its
 thread pool): that is how a worker keeps many pages in flight.
 
@@ -12,6 +14,8 @@ Guarantees:
   cleared) in one transaction that locks the document row first — the same lock order as
   the API's reprocess, cancel and delete; pages finishing together in one process share that
   transaction (group commit), and a page counts as saved only once it has committed. A
+  finished page the task holds for the next ones is saved before the task ends, also when it
+  fails after it; a worker killed meanwhile leaves it leased, like a page in progress. A
   worker killed mid-page leaves the page leased; once the lease runs out it is claimable
   again and redone; what was saved stays saved.
 - **Poison pages end.** A page a worker died on runs alone in its process
