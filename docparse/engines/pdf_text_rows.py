@@ -96,21 +96,80 @@ class Row:
     math: float = 0.0
     pieces: list[tuple[Box, str]] = field(default_factory=list, repr=False)
     spans: list[tuple[Box, str]] = field(default_factory=list, repr=False)
-    """The spans of the row's source line, for an index stacked on its last one."""
+    """The spans of the row's source line (of its pieces, once merged), for an index stacked
+    on its last one and for scripts stacked where two pieces meet (:func:`_joined`)."""
+    piece_spans: list[list[tuple[Box, str]]] = field(default_factory=list, repr=False)
 
     def _pieces(self) -> list[tuple[Box, str]]:
         return self.pieces or [(self.box, self.text)]
 
+    def _piece_spans(self) -> list[list[tuple[Box, str]]]:
+        return self.piece_spans or [self.spans]
 
-def _joined(pieces: list[tuple[Box, str]], size: float) -> str:
+
+def _joined(pieces: list[tuple[Box, str]], size: float, spans: Sequence[Sequence[tuple[Box, str]]] = ()) -> str:
     """Pieces of one row in reading order (right to left for a right-to-left row), a space
-    where they stand apart."""
+    where they stand apart. Where a left-to-right piece starts under or over the end of the
+    one before it, the two overlapping parts set one above the other (:func:`_stacked`) —
+    MuPDF ends a line at a script stacked over another (``l_i^2``) and starts the next line
+    with the other one — are read one after the other, in the order of their left edges (the
+    first piece's on a tie), a space between them (``spans``: each piece's spans, when
+    known): ``li 2)``, not ``l2i)``; the other one stays with neither its base nor its row's
+    next symbol (a fraction ``x`` over ``y`` is ``x y``, not ``xy``)."""
     rtl = is_rtl("".join(t for _, t in pieces))
-    ordered = sorted(pieces, key=lambda p: -p[0][2] if rtl else p[0][0])
+    if rtl:
+        return _concat(sorted(pieces, key=lambda p: -p[0][2]), size, rtl=True)
+    known = list(spans) if len(spans) == len(pieces) else [[] for _ in pieces]
+    chunks: list[list[tuple[Box, str]]] = []  # each piece's texts: whole, or span by span
+    split = False  # the last chunk is span by span
+    last: tuple[Box, list[tuple[Box, str]]] | None = None  # the previous piece: box, spans
+    for (box, text), parts in sorted(zip(pieces, known, strict=True), key=lambda p: p[0][0][0]):
+        junction = _junction(last, box, parts) if last is not None else None
+        if last is None or junction is None:
+            chunks.append([(box, text)])
+        else:
+            tail, head, rest = junction
+            previous = chunks[-1] if split else last[1]
+            chunks[-1] = [s for s in previous if not any(s is t for t in tail)]
+            first, second = (head, tail) if _left(head) < _left(tail) else (tail, head)
+            apart = (second[0][0], " ")  # one stands above the other: a space between them
+            chunks.append([*first, apart, *second, *rest])
+        split = junction is not None
+        last = (box, list(parts))
+    return _concat([u for chunk in chunks for u in chunk], size, rtl=False)
+
+
+def _left(spans: Sequence[tuple[Box, str]]) -> float:
+    return min(b[0] for b, _ in spans)
+
+
+def _junction(
+    last: tuple[Box, list[tuple[Box, str]]], box: Box, parts: Sequence[tuple[Box, str]]
+) -> tuple[list[tuple[Box, str]], list[tuple[Box, str]], list[tuple[Box, str]]] | None:
+    """``(tail, head, rest)`` where the piece of ``parts`` (at ``box``) starts under or over the
+    end of the previous piece: the spans of each in the stretch where they overlap (half the
+    narrower of span and stretch, or more): the previous piece's (``tail``) and its own
+    (``head``), and its other spans (``rest``); ``None``
+    where the two do not meet so (spans unknown, apart, or overlapping by half the narrower
+    one or more: two lines, not a script beside another)."""
+    prev_box, prev_parts = last
+    if not parts or not prev_parts or box[0] >= prev_box[2] or h_overlap(prev_box, box) >= 0.5:
+        return None
+    zone = (box[0], prev_box[1], prev_box[2], prev_box[3])  # where the two pieces overlap
+    tail = [s for s in prev_parts if h_overlap(s[0], zone) >= 0.5]
+    head = [s for s in parts if h_overlap(s[0], zone) >= 0.5]
+    if not tail or not head or not _stacked(union(b for b, _ in tail), union(b for b, _ in head)):
+        return None
+    return tail, head, [s for s in parts if not any(s is h for h in head)]
+
+
+def _concat(units: Sequence[tuple[Box, str]], size: float, *, rtl: bool) -> str:
+    """Texts in the order given, a space where one stands apart from the one before it or
+    follows a raised note mark (:func:`~docparse.engines.pdf_text_scripts.raised_marker`)."""
     out = ""
     prev: Box | None = None
     prev_text = ""
-    for box, text in ordered:
+    for box, text in units:
         if prev is not None:
             gap = prev[0] - box[2] if rtl else box[0] - prev[2]
             apart = gap > WORD_GAP_EM * size or (not rtl and raised_marker(prev, prev_text, box, text))
@@ -138,14 +197,15 @@ def merge_rows(rows: Sequence[Row]) -> list[Row]:
     for row in sorted(rows, key=lambda r: (r.box[1], r.box[0])):
         same = next((o for o in out if _belongs(o, row)), None)
         if same is None:
-            out.append(Row(row.box, row.text, row.size, row.bold, row.block, row.math))
+            out.append(Row(row.box, row.text, row.size, row.bold, row.block, row.math, spans=list(row.spans)))
             continue
         pieces = [*same._pieces(), (row.box, row.text)]
+        same.piece_spans = [*same._piece_spans(), list(row.spans)]
         chars = len(same.text) + len(row.text)
         same.math = (same.math * len(same.text) + row.math * len(row.text)) / max(chars, 1)
         main = max(same, row, key=lambda r: len(r.text))
         script = v_overlap(same.box, row.box) < 0.5
-        same.text = _joined(pieces, main.size)
+        same.text = _joined(pieces, main.size, same.piece_spans)
         same.pieces = pieces
         same.box = union([same.box, row.box])
         same.size = main.size if script else max(same.size, row.size)
@@ -166,9 +226,26 @@ def attach_fragments(rows: Sequence[Row]) -> None:
             if left.block == row.block:
                 continue
             touches = abs(left.box[2] - row.box[0]) <= reach and h_overlap(left.box, row.box) < 0.5
+            touches = touches or _meet_stacked(left, row)
             if v_overlap(left.box, row.box) >= SCRIPT_MIN_OVERLAP and (touches or _stacked_on(left, row)):
                 row.block = left.block
                 break
+
+
+def _meet_stacked(left: Row, row: Row) -> bool:
+    """``row`` starts where ``left`` ends, under or over its last span, the two set one above
+    the other like a subscript and a superscript (:func:`_stacked`): MuPDF ends a line of a
+    formula at a script stacked on another (``g_Z^2``, ``l_i^2``) and starts the next line,
+    which it may put in a block of its own, with the other script."""
+    if not left.spans or not row.spans or h_overlap(left.box, row.box) >= 0.5:
+        return False
+    return _stacked(left.spans[-1][0], row.spans[0][0])
+
+
+def _stacked(a: Box, b: Box) -> bool:
+    """Two spans set one right above the other: sharing most of the narrower one's width
+    (:data:`STACK_MIN_WIDTH`) and little of the shorter one's height (:data:`STACK_MAX_HEIGHT`)."""
+    return h_overlap(a, b) >= STACK_MIN_WIDTH and v_overlap(a, b) <= STACK_MAX_HEIGHT
 
 
 def _stacked_on(row: Row, piece: Row) -> bool:
@@ -183,11 +260,7 @@ def _stacked_on(row: Row, piece: Row) -> bool:
         return False
     if not row.box[0] < piece.box[0] < row.box[2] or v_overlap(row.box, piece.box) < 0.5:
         return False
-    return any(
-        h_overlap(a, b) >= STACK_MIN_WIDTH and v_overlap(a, b) <= STACK_MAX_HEIGHT
-        for a, _ in row.spans
-        for b, _ in piece.spans
-    )
+    return any(_stacked(a, b) for a, _ in row.spans for b, _ in piece.spans)
 
 
 COLUMN_MIN_ROWS = 3

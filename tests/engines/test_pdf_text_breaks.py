@@ -114,3 +114,97 @@ def test_index_stacked_under_an_exponent_stays_with_its_row() -> None:
     far = Row((300.0, 434.5, 304.1, 440.7), "p", 7.0, False, block=6, spans=[((300.0, 434.5, 304.1, 440.7), "p")])
     attach_fragments([line, far])  # under the start of the row, under no exponent: not an index of it
     assert far.block == 6
+
+
+def _stacked_formula(path: Path) -> None:
+    """``M = ig_Z^2(4E) + l_i^2)`` as TeX sets it: each pair of scripts one above the other at
+    one x, the superscript first in the content stream for ``g``, the subscript for ``l``."""
+    doc = pymupdf.open()
+    page = doc.new_page(width=420, height=300)
+    font = pymupdf.Font("helv")
+    tw = pymupdf.TextWriter(page.rect)
+    tw.append((40, 60), "Some body text of the page, set in a paragraph.", font=font, fontsize=10)
+    _, end = tw.append((100, 120), "M = ig", font=font, fontsize=10)
+    _, sup = tw.append((end.x, 116), "2", font=font, fontsize=7)
+    _, sub = tw.append((end.x, 123), "Z", font=font, fontsize=7)
+    _, end = tw.append((max(sup.x, sub.x) + 1, 120), "(4E) + l", font=font, fontsize=10)
+    _, sub = tw.append((end.x, 123), "i", font=font, fontsize=7)
+    _, sup = tw.append((end.x, 116), "2", font=font, fontsize=7)
+    tw.append((max(sup.x, sub.x) + 0.5, 120), ")", font=font, fontsize=10)
+    tw.write_text(page)
+    doc.save(path)
+
+
+def test_a_formula_row_cut_at_stacked_scripts_is_read_in_order(tmp_path: Path) -> None:
+    """MuPDF ends a line (and a block) at a script stacked over another and starts the next one
+    with the other script: the row is put back together, each script once, the two stacked
+    ones apart (aipsamp's ``M = ig_Z^2 (4E_1E_2)^{1/2} (l_i^2)^{-1}``)."""
+    path = tmp_path / "stacked.pdf"
+    _stacked_formula(path)
+    html, _ = run(path)
+    texts = [el.text_content() for el in elements(html)]
+    assert texts[-1] == "M = ig2 Z(4E) + li 2)"
+
+
+def test_a_line_starting_under_the_script_ending_a_line_of_another_block_joins_it() -> None:
+    """``attach_fragments``: the line that starts with the subscript set under the superscript
+    ending a line of another block (the two overlapping by a script's width) joins that block."""
+    left = Row(
+        (100.0, 108.5, 131.4, 123.0),
+        "M = ig2",
+        10.0,
+        False,
+        block=1,
+        spans=[((100.0, 109.2, 127.5, 123.0), "M = ig"), ((127.5, 108.5, 131.4, 118.1), "2")],
+    )
+    right = Row(
+        (127.5, 109.2, 166.9, 125.1),
+        "Z(4E)",
+        10.0,
+        False,
+        block=2,
+        spans=[((127.5, 115.5, 131.8, 125.1), "Z"), ((132.8, 109.2, 165.3, 123.0), "(4E)")],
+    )
+    attach_fragments([left, right])
+    assert right.block == 1
+    beside = Row(
+        (128.0, 109.2, 166.9, 123.0), "(4E)", 10.0, False, block=2, spans=[((128.0, 109.2, 166.9, 123.0), "(4E)")]
+    )
+    attach_fragments([left, beside])  # text of the row's size over the 2, not a script under it
+    assert beside.block == 2
+
+
+def test_stacked_scripts_where_two_pieces_meet_are_read_one_after_the_other() -> None:
+    """``merge_rows``: a piece that starts under the superscript ending the piece before it (the
+    subscript of one base) is read after it, a space between the two; the lower one first
+    where it starts further left (``l_i^2`` in an italic font); no symbol twice."""
+    first = Row(
+        (100.0, 108.5, 131.4, 123.0),
+        "M = ig2",
+        10.0,
+        False,
+        block=1,
+        spans=[((100.0, 109.2, 127.5, 123.0), "M = ig"), ((127.5, 108.5, 131.4, 118.1), "2")],
+    )
+    second = Row(
+        (127.5, 109.2, 166.9, 125.1),
+        "Z(4E) + li",
+        10.0,
+        False,
+        block=1,
+        spans=[
+            ((127.5, 115.5, 131.8, 125.1), "Z"),
+            ((132.8, 109.2, 165.3, 123.0), "(4E) + l"),
+            ((165.3, 115.5, 166.9, 125.1), "i"),
+        ],
+    )
+    third = Row(
+        (165.5, 108.5, 173.0, 123.0),
+        "2)",
+        10.0,
+        False,
+        block=1,
+        spans=[((165.5, 108.5, 169.2, 118.1), "2"), ((169.7, 109.2, 173.0, 123.0), ")")],
+    )
+    (row,) = merge_rows([first, second, third])
+    assert row.text == "M = ig2 Z(4E) + li 2)"
