@@ -146,10 +146,9 @@ def test_a_formula_row_cut_at_stacked_scripts_is_read_in_order(tmp_path: Path) -
     assert texts[-1] == "M = ig2 Z(4E) + li 2)"
 
 
-def test_a_line_starting_under_the_script_ending_a_line_of_another_block_joins_it() -> None:
-    """``attach_fragments``: the line that starts with the subscript set under the superscript
-    ending a line of another block (the two overlapping by a script's width) joins that block."""
-    left = Row(
+def _ending_in_a_superscript() -> Row:
+    """A formula line of block 1 ending in the superscript of ``g_Z^2``."""
+    return Row(
         (100.0, 108.5, 131.4, 123.0),
         "M = ig2",
         10.0,
@@ -157,6 +156,12 @@ def test_a_line_starting_under_the_script_ending_a_line_of_another_block_joins_i
         block=1,
         spans=[((100.0, 109.2, 127.5, 123.0), "M = ig"), ((127.5, 108.5, 131.4, 118.1), "2")],
     )
+
+
+def test_a_line_starting_under_the_script_ending_a_line_of_another_block_joins_it() -> None:
+    """``attach_fragments``: the line that starts with the subscript set under the superscript
+    ending a line of another block (the two overlapping by a script's width) joins that block."""
+    left = _ending_in_a_superscript()
     right = Row(
         (127.5, 109.2, 166.9, 125.1),
         "Z(4E)",
@@ -178,14 +183,7 @@ def test_stacked_scripts_where_two_pieces_meet_are_read_one_after_the_other() ->
     """``merge_rows``: a piece that starts under the superscript ending the piece before it (the
     subscript of one base) is read after it, a space between the two; the lower one first
     where it starts further left (``l_i^2`` in an italic font); no symbol twice."""
-    first = Row(
-        (100.0, 108.5, 131.4, 123.0),
-        "M = ig2",
-        10.0,
-        False,
-        block=1,
-        spans=[((100.0, 109.2, 127.5, 123.0), "M = ig"), ((127.5, 108.5, 131.4, 118.1), "2")],
-    )
+    first = _ending_in_a_superscript()
     second = Row(
         (127.5, 109.2, 166.9, 125.1),
         "Z(4E) + li",
