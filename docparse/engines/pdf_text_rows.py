@@ -115,7 +115,8 @@ def _joined(pieces: list[tuple[Box, str]], size: float, spans: Sequence[Sequence
     with the other one — are read one after the other, in the order of their left edges (the
     first piece's on a tie), a space between them (``spans``: each piece's spans, when
     known): ``li 2)``, not ``l2i)``; the other one stays with neither its base nor its row's
-    next symbol (a fraction ``x`` over ``y`` is ``x y``, not ``xy``)."""
+    next word (a fraction ``x`` over ``y`` is ``x y``, not ``xy``; ``a^†_x a_x`` is ``a† x ax``,
+    not ``a† xax``)."""
     rtl = is_rtl("".join(t for _, t in pieces))
     if rtl:
         return _concat(sorted(pieces, key=lambda p: -p[0][2]), size, rtl=True)
@@ -133,7 +134,8 @@ def _joined(pieces: list[tuple[Box, str]], size: float, spans: Sequence[Sequence
             chunks[-1] = [s for s in previous if not any(s is t for t in tail)]
             first, second = (head, tail) if _left(head) < _left(tail) else (tail, head)
             apart = (second[0][0], " ")  # one stands above the other: a space between them
-            chunks.append([*first, apart, *second, *rest])
+            after = [(rest[0][0], " ")] if rest and rest[0][1][:1].isalnum() else []  # and the next word
+            chunks.append([*first, apart, *second, *after, *rest])
         split = junction is not None
         last = (box, list(parts))
     return _concat([u for chunk in chunks for u in chunk], size, rtl=False)
@@ -181,13 +183,47 @@ def _concat(units: Sequence[tuple[Box, str]], size: float, *, rtl: bool) -> str:
 
 def _belongs(row: Row, piece: Row) -> bool:
     if v_overlap(row.box, piece.box) >= 0.5:
-        return True  # the same row (a formula and its number, a line cut in two)
+        return not _under_or_over(row, piece)  # the same row (a formula and its number, a line cut in two)
     if v_overlap(row.box, piece.box) < SCRIPT_MIN_OVERLAP:
         return False
     near = max(row.size, piece.size)
     beside = all(h_overlap(b, piece.box) < 0.3 for b, _ in row._pieces())
     adjacent = piece.box[0] <= row.box[2] + near and piece.box[2] >= row.box[0] - near
     return beside and adjacent
+
+
+def _under_or_over(row: Row, piece: Row) -> bool:
+    """``piece`` lies mostly under or over a piece of ``row`` (by half the narrower one's width or
+    more) and the text of each stands on other heights (their bands, :func:`_band`, overlapping
+    by less than half the shorter one): a line under or over the row whose box a tall glyph
+    stretches — a big delimiter or a product sign, which MuPDF's line box covers whole, reaches
+    into the line above — not a piece of the row. An index set under a script of the row stands
+    within the row's band. Spans unknown: no."""
+    if not piece.spans:
+        return False
+    theirs = _band([b for b, _ in piece.spans])
+    for (box, _), spans in zip(row._pieces(), row._piece_spans(), strict=True):
+        if spans and h_overlap(box, piece.box) >= 0.5 and v_overlap(_band([b for b, _ in spans]), theirs) < 0.5:
+            return True
+    return False
+
+
+def _band(boxes: Sequence[Box]) -> Box:
+    """The heights most of ``boxes`` stand on: the medians of their tops and bottoms, each box
+    weighted by its width (so that one tall glyph does not stretch it); their full width."""
+    order = sorted(boxes, key=lambda b: b[0])
+
+    def median(edge: int) -> float:
+        ranked = sorted(boxes, key=lambda b: b[edge])
+        half = sum(b[2] - b[0] for b in boxes) / 2
+        seen = 0.0
+        for b in ranked:
+            seen += b[2] - b[0]
+            if seen >= half:
+                return b[edge]
+        return ranked[-1][edge]
+
+    return (order[0][0], median(1), max(b[2] for b in boxes), median(3))
 
 
 def merge_rows(rows: Sequence[Row]) -> list[Row]:

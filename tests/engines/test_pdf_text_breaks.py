@@ -206,3 +206,71 @@ def test_stacked_scripts_where_two_pieces_meet_are_read_one_after_the_other() ->
     )
     (row,) = merge_rows([first, second, third])
     assert row.text == "M = ig2 Z(4E) + li 2)"
+
+
+def test_the_stacked_script_read_second_stays_apart_from_the_next_word() -> None:
+    """``merge_rows``: ``a^†_x a_x`` (elstest's Hamiltonian), MuPDF's line ending at the dagger and
+    the next one starting with the index under it: that index, read after the dagger, is not
+    glued to the row's next word (``a† x ax``, not ``a† xax``)."""
+    first = Row(
+        (90.0, 717.2, 114.1, 730.4),
+        "ω a†",
+        10.0,
+        False,
+        block=1,
+        spans=[
+            ((90.0, 719.2, 99.7, 729.1), "ω "),
+            ((105.6, 719.5, 110.6, 729.5), "a"),
+            ((110.6, 717.3, 114.1, 724.3), "†"),
+        ],
+    )
+    second = Row(
+        (110.9, 719.5, 123.0, 731.3),
+        "xax",
+        7.0,
+        False,
+        block=1,
+        spans=[
+            ((110.9, 724.3, 114.0, 731.3), "x"),
+            ((114.6, 719.5, 119.6, 729.5), "a"),
+            ((119.9, 723.3, 123.0, 730.3), "x"),
+        ],
+    )
+    (row,) = merge_rows([first, second])
+    assert row.text == "ω a† x ax"
+
+
+def test_a_line_under_a_row_joins_it_not_for_a_tall_glyph() -> None:
+    """``merge_rows``: a tall delimiter (``/`` of ``γ/2``) stretches the box of the piece of a
+    line it starts up into the line above, by more than half that line's height; the piece still
+    stands under the line above (its text on other heights), not beside it: it joins the rest of
+    its own line (elstest's ``simply`` / ``given by``, read as ``simplygiven`` before)."""
+    above = Row(
+        (306.6, 383.3, 557.7, 393.2),
+        "ton. At resonance, the width is simply",
+        10.0,
+        False,
+        block=1,
+        spans=[((306.6, 383.3, 557.7, 393.2), "ton. At resonance, the width is simply")],
+    )
+    tail = Row(
+        (402.0, 387.9, 557.7, 406.7),
+        "/2. Where γ is the QE and",
+        10.0,
+        False,
+        block=1,
+        spans=[((402.0, 387.9, 411.4, 404.7), "/"), ((411.4, 395.2, 557.7, 405.2), "2. Where γ is the QE and")],
+    )
+    head = Row(
+        (306.6, 394.8, 401.5, 405.9),
+        "given by γ = γ1",
+        10.0,
+        False,
+        block=1,
+        spans=[((306.6, 395.2, 401.5, 405.2), "given by γ = γ1")],
+    )
+    rows = merge_rows([above, tail, head])
+    assert [r.text for r in rows] == [
+        "ton. At resonance, the width is simply",
+        "given by γ = γ1/2. Where γ is the QE and",
+    ]
