@@ -87,8 +87,8 @@ def _item(text: str) -> _ItemFields:
 
 def _label(li: Element) -> str | None:
     """The item's printed marker from ``data-label`` (whitespace normalised; at most 32 characters)."""
-    label = normalize_ws(li.get("data-label") or "")
-    return label[:32] or None
+    label = li.get("data-label")
+    return (normalize_ws(label)[:32] or None) if label else None
 
 
 def _items(container: Element, ctx: PageContext) -> list[_ItemFields]:
@@ -135,8 +135,8 @@ def _list_item(li: Element, ctx: PageContext) -> _ItemFields:
 def _item_lines(items: list[_ItemFields], depth: int = 0) -> list[str]:
     lines: list[str] = []
     for item in items:
-        label = item["label"]
-        lines.append("  " * depth + " ".join(part for part in (label, item["text"]) if part))
+        label, text = item["label"], item["text"]
+        lines.append("  " * depth + (f"{label} {text}" if label and text else label or text))
         lines.extend(_item_lines(item["children"], depth + 1))
     return lines
 
