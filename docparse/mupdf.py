@@ -10,9 +10,14 @@ that one import: PyMuPDF's own ``try: import …`` falls back as on an installat
 them (``Page.get_layout`` does nothing, ``pymupdf.to_markdown`` raises). Every module of ours
 imports PyMuPDF as ``from docparse.mupdf import pymupdf``.
 
-Nothing else changes: the blocking entries are removed again, so a program that imports
-``pymupdf.layout`` itself afterwards gets it (and activates it). If PyMuPDF was imported
-before docparse, it is used as it is.
+The blocking entries are removed again, so a program that imports ``pymupdf.layout`` itself
+afterwards gets it (and activates it). One thing does not come back: PyMuPDF binds
+``pymupdf4llm`` once, at its own import, so in a process whose first import of PyMuPDF was
+docparse's, ``Document.to_markdown``/``to_text``/``to_json`` raise ``NotImplementedError``. A
+program that wants them imports ``pymupdf4llm`` (or ``pymupdf``) before docparse: if PyMuPDF
+was imported first, docparse uses it as it is. While the import runs, another thread that
+imports one of the add-ons gets ``ModuleNotFoundError`` (the entries are process-wide):
+docparse's own threads import PyMuPDF only through this module, under its import lock.
 """
 
 from __future__ import annotations

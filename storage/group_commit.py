@@ -13,7 +13,9 @@ when a group is done.
 Crash safety is that of one page per transaction: ``save`` returns only after the commit that
 made the page durable, so a caller acknowledges its task only for pages that are stored. If the
 group's transaction fails, each of its pages is written again in a transaction of its own, so
-one bad page (a document deleted meanwhile, a failing callback) fails only its own caller.
+one bad page (a document deleted meanwhile, a failing callback) fails only its own caller;
+a fault of the database itself (connection refused or dropped) fails every page of the group
+with it at once, rather than once per page.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from schemas import DocumentStatus, Page
 from storage.database import Database
@@ -52,6 +56,12 @@ class _Item:
     done: bool = False
     status: DocumentStatus | None = None
     error: BaseException | None = field(default=None, repr=False)
+
+
+def _not_about_a_page(exc: BaseException) -> bool:
+    """A fault of the connection or the server (unreachable, restarting, dropped): writing each
+    page alone would only meet it once per page."""
+    return isinstance(exc, OperationalError | InterfaceError | OSError)
 
 
 class GroupCommitter:
@@ -131,10 +141,11 @@ class GroupCommitter:
                 uow.commit()
                 self.transactions += 1
         except Exception as exc:
-            if len(group) > 1:
+            if len(group) > 1 and not _not_about_a_page(exc):
                 for item in group:
                     self._write([item])
                 return
-            group[0].status, group[0].error = None, exc
+            for item in group:  # one page, or a fault of the database itself: every page fails with it
+                item.status, item.error = None, exc
         for item in group:
             item.done = True

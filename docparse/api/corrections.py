@@ -70,10 +70,12 @@ def grid_text(data: TableData) -> str:
 
 
 def list_text(items: Sequence[ListItem], depth: int = 0) -> str:
-    """A list as text: one item per line, nested items indented by two spaces per level."""
+    """A list as text, as the parser builds it: one item per line after its label (when it has
+    one), nested items indented by two spaces per level."""
     lines: list[str] = []
     for item in items:
-        lines.append("  " * depth + item.text)
+        label, text = item.label, item.text
+        lines.append("  " * depth + (f"{label} {text}" if label and text else label or text))
         if item.children:
             lines.append(list_text(item.children, depth + 1))
     return "\n".join(lines)

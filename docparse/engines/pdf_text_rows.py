@@ -259,11 +259,10 @@ def attach_fragments(rows: Sequence[Row]) -> None:
     for i, row in enumerate(ordered):
         reach = 2 * WORD_GAP_EM * row.size
         for left in ordered[:i]:
-            if left.block == row.block:
-                continue
+            if left.block == row.block or v_overlap(left.box, row.box) < SCRIPT_MIN_OVERLAP:
+                continue  # (the cheap test first: this loop is quadratic in a page's lines)
             touches = abs(left.box[2] - row.box[0]) <= reach and h_overlap(left.box, row.box) < 0.5
-            touches = touches or _meet_stacked(left, row)
-            if v_overlap(left.box, row.box) >= SCRIPT_MIN_OVERLAP and (touches or _stacked_on(left, row)):
+            if touches or _meet_stacked(left, row) or _stacked_on(left, row):
                 row.block = left.block
                 break
 

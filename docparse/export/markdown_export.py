@@ -70,10 +70,18 @@ def _list(items: list[ListItem], ordered: bool, start: int, indent: str) -> list
 
 
 def _label_md(label: str) -> str:
-    """A label written at the start of a bullet item's text: a number with its delimiter (``1.``)
-    is escaped there, or Markdown would read it as the marker of a nested list."""
-    text = md_inline(label)
-    return f"{text[:-1]}\\{text[-1]}" if re.fullmatch(r"\d{1,9}[.)]", text) else text
+    """A label written at the start of a bullet item's text, on one line: a character that
+    would start a block there (``#``, ``>``, ``*``, ``-``, ``+``, …) or a number with its
+    delimiter (``1.``: a nested list) is escaped, so the label shows as printed."""
+    text = md_one_line(label)
+    if re.fullmatch(r"\d{1,9}[.)]", text):
+        return f"{text[:-1]}\\{text[-1]}"
+    return "\\" + text if text[:1] in _BLOCK_STARTS else text
+
+
+_BLOCK_STARTS = frozenset("#>*-+=|`~_<")
+"""Characters that can open a block at the start of a line (headings, quotes, lists, rules,
+setext underlines, tables, fences, HTML)."""
 
 
 def table_md(table: TableData, caption: str | None = None) -> str:

@@ -8,7 +8,8 @@ import math
 import pytest
 
 from docparse.api.corrections import human_attempt, normalize_blocks
-from schemas import BBox, FormulaBlock, PageGeometry, ParagraphBlock, TableBlock, TableCell
+from docparse.qwenvl import parse_qwenvl_html
+from schemas import BBox, FormulaBlock, ListBlock, ListItem, PageGeometry, ParagraphBlock, TableBlock, TableCell
 
 GEOMETRY = PageGeometry(
     unit="pt", width=600, height=800, pixel_width=1200, pixel_height=1600, model_width=1204, model_height=1596
@@ -55,6 +56,19 @@ def test_derived_text_is_rebuilt() -> None:
     attempt = human_attempt(out, GEOMETRY, "qwen3-relative", "rita")
     assert attempt.kind == "human" and attempt.reviewer == "rita" and attempt.convention == "qwen3-relative"
     assert attempt.output.startswith("<html><body>") and "Head" in attempt.output
+
+
+def test_a_corrected_lists_text_is_rebuilt_as_the_parser_builds_it_labels_included() -> None:
+    items = [
+        ListItem(text="first", label="(a)", children=[ListItem(text="inner", label="i.")]),
+        ListItem(text="second", label="(b)"),
+        ListItem(text="third"),
+    ]
+    block = ListBlock(id="l", page=1, order=0, text="stale", ordered=True, items=items)
+    (out,) = normalize_blocks("doc", 1, [block], GEOMETRY, "qwen2.5-absolute")
+    assert out.text == "(a) first\n  i. inner\n(b) second\nthird"
+    parsed = parse_qwenvl_html(out.html, GEOMETRY, "qwen2.5-absolute", document_id="doc").blocks[0]
+    assert parsed.text == out.text  # what the parser makes of the block's own html
 
 
 def test_non_finite_boxes_are_refused() -> None:

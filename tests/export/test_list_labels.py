@@ -67,3 +67,15 @@ def test_html_keeps_labels_as_data_and_shows_the_ones_numbering_cannot() -> None
     assert numbered.get("class") is None  # the browser's numbers say it
     assert numbered.findall("li")[0].text_content() == "You must cause the files to carry notices"
     assert [li.get("data-label") for li in numbered.findall("li")] == ["1.", "2.", "3."]
+
+
+def test_a_label_never_opens_a_block_of_its_own_in_markdown() -> None:
+    """Labels come from reviewers' corrections too: whatever they hold, Markdown shows them as
+    text at the start of their item, on one line."""
+    labels = ["*", "-", "+", "#", ">", "=", "`", "<b>x</b>", "(a)\n# Injected"]
+    items = [ListItem(text=f"item {n}", label=label) for n, label in enumerate(labels)]
+    block = ListBlock(id=block_id("d", 1, 0), page=1, order=0, text="", ordered=True, items=items)
+    root = lxml.html.fromstring(f"<div>{MD.render(block_md(block))}</div>")
+    assert [child.tag for child in root] == ["ul"]
+    shown = [" ".join(label.split()) for label in labels]
+    assert [li.text_content() for li in root.findall("ul/li")] == [f"{s} item {n}" for n, s in enumerate(shown)]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+import sqlalchemy.exc
 from sqlalchemy import event
 
 from schemas import DocumentStatus
@@ -124,6 +126,22 @@ def test_save_all_beyond_a_group_takes_several_transactions_and_a_gone_document_
     assert [s.status for s in saved] == [None, None, None, None, "done"]
     gone = committer.save_all("missing-document", [(make_page("missing-document", n), None) for n in (1, 2)])
     assert [type(s.error) for s in gone] == [DocumentNotFound, DocumentNotFound]
+
+
+def test_a_database_that_does_not_answer_fails_the_group_at_once_not_page_by_page() -> None:
+    """A fault of the database itself is met once, not once more per page of the group."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # closed once the block ends: nothing listens there
+    down = Database(f"postgresql+psycopg://postgres@127.0.0.1:{port}/test")
+    attempts: list[int] = []
+    event.listen(down.engine, "do_connect", lambda *_: attempts.append(1))
+    saved = GroupCommitter(down, max_pages=32, max_wait_s=0.0).save_all(
+        "doc", [(make_page("doc", n), None) for n in range(1, 9)]
+    )
+    assert len(attempts) == 1  # one transaction tried, no retry page by page
+    assert all(isinstance(s.error, sqlalchemy.exc.OperationalError) for s in saved)
+    down.dispose()
 
 
 def test_settings_are_checked(db: Database) -> None:

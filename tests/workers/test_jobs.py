@@ -51,6 +51,10 @@ def _run(rt: WorkerRuntime, doc_id: str, numbers: list[int] | None, engines: Any
     return jobs.run_pages(rt, doc_id, numbers, engines=engines or _bench).saved
 
 
+def _with(rt: WorkerRuntime, **settings: Any) -> WorkerRuntime:
+    return WorkerRuntime(rt.settings.model_copy(update=settings), rt.db, rt.blobs, os.getpid(), owned=False)
+
+
 def test_render_creates_pending_pages_and_returns_the_unprocessed_ones(rt: WorkerRuntime, tmp_path: Path) -> None:
     doc_id = _queued(rt, make_pdf(tmp_path / "five.pdf", 5))
     assert jobs.render_document(rt, doc_id) == [1, 2, 3, 4, 5]
@@ -61,6 +65,7 @@ def test_render_creates_pending_pages_and_returns_the_unprocessed_ones(rt: Worke
 
 
 def test_a_chain_step_claims_the_next_pages_and_says_whether_more_remain(rt: WorkerRuntime, tmp_path: Path) -> None:
+    rt = _with(rt, save_within_s=60.0)  # however slow this machine, a task's pages share a transaction
     doc_id = _queued(rt, make_pdf(tmp_path / "three.pdf", 3))
     jobs.render_document(rt, doc_id)
     first = jobs.run_pages(rt, doc_id, None, engines=_bench)  # pages_per_task=2
@@ -72,10 +77,6 @@ def test_a_chain_step_claims_the_next_pages_and_says_whether_more_remain(rt: Wor
     # every page went through the process's group committer; a task's pages that finished close
     # together (the instant engine) shared one transaction: pages 1-2, then page 3
     assert rt.committer().transactions == 2
-
-
-def _with(rt: WorkerRuntime, **settings: Any) -> WorkerRuntime:
-    return WorkerRuntime(rt.settings.model_copy(update=settings), rt.db, rt.blobs, os.getpid(), owned=False)
 
 
 @pytest.mark.parametrize(
