@@ -28,6 +28,7 @@ from schemas.blocks import (
     TableData,
     UnknownBlock,
     block_id,
+    item_line,
 )
 from schemas.document import TERMINAL_STATUSES, Document, DocumentStatus, derive_document_status, document_key
 from schemas.geometry import BBox, CoordinateConvention, PageGeometry, Size, Unit
@@ -96,4 +97,5 @@ __all__ = [
     "block_id",
     "derive_document_status",
     "document_key",
+    "item_line",
 ]

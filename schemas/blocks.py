@@ -54,6 +54,11 @@ class ListItem(StrictModel):
     children_ordered: bool = False
 
 
+def item_line(label: str | None, text: str) -> str:
+    """An item as :attr:`ListBlock.text` shows it: its text after its label, when it has one."""
+    return f"{label} {text}" if label and text else label or text
+
+
 class ListBlock(_Block):
     """An ordered (``<ol>``) or unordered (``<ul>``) list; ``text`` is the items joined by newlines,
     each after its ``label`` when it has one (so the text reads as printed)."""

@@ -201,7 +201,7 @@ def _run_claimed(
                 if down is not None:  # keep what the server answered; the rest is given back, the task retries
                     results = [(page, image) for page, image in results if not _engine_failed(page)]
                 held.add(results, time.monotonic() - started)
-                save_now = index == len(chunks) - 1 or interrupted is not None or down is not None or held.due()
+                save_now = interrupted is not None or down is not None or held.due()
                 if save_now and not _save_held(rt, document_id, held, pending, saved):
                     return saved  # the document was deleted meanwhile
                 if down is not None:
@@ -213,7 +213,7 @@ def _run_claimed(
             with contextlib.suppress(Exception):  # keep the pages that finished before the fault
                 _save_held(rt, document_id, held, pending, saved)
             raise
-        _save_held(rt, document_id, held, pending, saved)  # pages held when a cancel ended the loop
+        _save_held(rt, document_id, held, pending, saved)  # what the last chunks left held
     return saved
 
 

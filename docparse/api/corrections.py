@@ -22,7 +22,7 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from docparse.export.qwenvl_html import block_html, page_html
-from schemas import Attempt, BBox, Block, CoordinateConvention, ListItem, PageGeometry, TableData, block_id
+from schemas import Attempt, BBox, Block, CoordinateConvention, ListItem, PageGeometry, TableData, block_id, item_line
 
 _BLOCK: TypeAdapter[Block] = TypeAdapter(Block)
 HUMAN_ENGINE = "human"
@@ -74,8 +74,7 @@ def list_text(items: Sequence[ListItem], depth: int = 0) -> str:
     one), nested items indented by two spaces per level."""
     lines: list[str] = []
     for item in items:
-        label, text = item.label, item.text
-        lines.append("  " * depth + (f"{label} {text}" if label and text else label or text))
+        lines.append("  " * depth + item_line(item.label, item.text))
         if item.children:
             lines.append(list_text(item.children, depth + 1))
     return "\n".join(lines)

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from docparse.engines.pdf_text_hyphens import HYPHENS, SOFT_HYPHEN, join_rows, soft_break
-from docparse.engines.pdf_text_layout import Element, Item
+from docparse.engines.pdf_text_layout import Element
 from docparse.engines.pdf_text_rows import h_overlap, union
 
 _BREAKS = (*HYPHENS, SOFT_HYPHEN)
@@ -53,8 +53,9 @@ def join_broken_words(elements: Sequence[Element], body: float, words: frozenset
             and (rest := next((e for e in out if _continues(head, e, body, words)), None)) is not None
         ):
             if head.kind in ("ul", "ol"):
-                box, text, label = head.items[-1]
-                head.items[-1] = Item(union([box, rest.box]), join_rows([text, rest.text], words), label)
+                item = head.items[-1]
+                text = join_rows([item.text, rest.text], words)
+                head.items[-1] = item._replace(box=union([item.box, rest.box]), text=text)
             else:
                 head.text = join_rows([head.text, rest.text], words)
             head.box = union([head.box, rest.box])

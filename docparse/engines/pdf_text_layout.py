@@ -233,8 +233,8 @@ def merge_lists(elements: Sequence[Element], body: float = 10.0, words: frozense
     for el in elements:
         last = out[-1] if out else None
         if last is not None and last.kind in ("ul", "ol") and last.items and _rest_of_item(last.items[-1], el, body):
-            box, text, label = last.items[-1]
-            last.items[-1] = Item(union([box, el.box]), join_rows([text, el.text], words), label)
+            item = last.items[-1]
+            last.items[-1] = item._replace(box=union([item.box, el.box]), text=join_rows([item.text, el.text], words))
             last.box = union([last.box, el.box])
         elif (
             last is not None

@@ -123,13 +123,14 @@ def norm_box(page: Page, block: Block) -> BBox | None:
     )
 
 
-_NUMBERED = re.compile(r"\d{1,9}[.)]")
+NUMBERED_LABEL = re.compile(r"\d{1,9}[.)]")
+"""A label a numbered list renders itself: a number and its delimiter (``3.``, ``3)``)."""
 
 
 def labels_printed(items: Sequence[ListItem]) -> bool:
     """Whether a list's items need their printed labels shown: some item has a label that a
     numbered (``1.``) or bulleted list cannot render — a letter, a roman numeral, ``(1)``."""
-    return any(item.label is not None and not _NUMBERED.fullmatch(item.label) for item in items)
+    return any(item.label is not None and not NUMBERED_LABEL.fullmatch(item.label) for item in items)
 
 
 def anchor(block: Block) -> str:

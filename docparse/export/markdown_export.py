@@ -28,7 +28,16 @@ import re
 from collections.abc import Iterator
 
 from docparse.export._html import has_spans, table_html
-from docparse.export.base import Chunks, ExportOptions, anchor, flow, fmt_num, labels_printed, unit_of
+from docparse.export.base import (
+    NUMBERED_LABEL,
+    Chunks,
+    ExportOptions,
+    anchor,
+    flow,
+    fmt_num,
+    labels_printed,
+    unit_of,
+)
 from docparse.export.md_escape import md_cell, md_inline, md_lines, md_one_line
 from schemas import Block, Document, ListItem, Page, TableData
 
@@ -74,7 +83,7 @@ def _label_md(label: str) -> str:
     would start a block there (``#``, ``>``, ``*``, ``-``, ``+``, …) or a number with its
     delimiter (``1.``: a nested list) is escaped, so the label shows as printed."""
     text = md_one_line(label)
-    if re.fullmatch(r"\d{1,9}[.)]", text):
+    if NUMBERED_LABEL.fullmatch(text):
         return f"{text[:-1]}\\{text[-1]}"
     return "\\" + text if text[:1] in _BLOCK_STARTS else text
 

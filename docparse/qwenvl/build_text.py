@@ -23,6 +23,7 @@ from schemas import (
     ParagraphBlock,
     UnknownBlock,
     block_id,
+    item_line,
 )
 
 _LANGUAGE = re.compile(r"(?:^|\s)(?:language|lang)-([\w+#.-]+)")
@@ -135,8 +136,7 @@ def _list_item(li: Element, ctx: PageContext) -> _ItemFields:
 def _item_lines(items: list[_ItemFields], depth: int = 0) -> list[str]:
     lines: list[str] = []
     for item in items:
-        label, text = item["label"], item["text"]
-        lines.append("  " * depth + (f"{label} {text}" if label and text else label or text))
+        lines.append("  " * depth + item_line(item["label"], item["text"]))
         lines.extend(_item_lines(item["children"], depth + 1))
     return lines
 

@@ -10,7 +10,7 @@ import pymupdf
 
 from docparse.engines.pdf_text_breaks import join_broken_words
 from docparse.engines.pdf_text_layout import Element, Item
-from docparse.engines.pdf_text_rows import Row, attach_fragments, merge_rows
+from docparse.engines.pdf_text_rows import Row, attach_fragments, merge_rows, union
 from docparse.engines.pdf_text_scripts import raised_marker
 from tests.engines.pdf_text_helpers import elements, run
 
@@ -146,35 +146,32 @@ def test_a_formula_row_cut_at_stacked_scripts_is_read_in_order(tmp_path: Path) -
     assert texts[-1] == "M = ig2 Z(4E) + li 2)"
 
 
+Box = tuple[float, float, float, float]
+Span = tuple[Box, str]
+
+
+def _row(spans: list[Span], *, box: Box | None = None, size: float = 10.0, block: int = 1) -> Row:
+    """A line of ``spans`` (its box their union unless given: MuPDF's line box may be wider)."""
+    return Row(box or union(b for b, _ in spans), "".join(t for _, t in spans), size, False, block=block, spans=spans)
+
+
 def _ending_in_a_superscript() -> Row:
     """A formula line of block 1 ending in the superscript of ``g_Z^2``."""
-    return Row(
-        (100.0, 108.5, 131.4, 123.0),
-        "M = ig2",
-        10.0,
-        False,
-        block=1,
-        spans=[((100.0, 109.2, 127.5, 123.0), "M = ig"), ((127.5, 108.5, 131.4, 118.1), "2")],
-    )
+    return _row([((100.0, 109.2, 127.5, 123.0), "M = ig"), ((127.5, 108.5, 131.4, 118.1), "2")])
 
 
 def test_a_line_starting_under_the_script_ending_a_line_of_another_block_joins_it() -> None:
     """``attach_fragments``: the line that starts with the subscript set under the superscript
     ending a line of another block (the two overlapping by a script's width) joins that block."""
     left = _ending_in_a_superscript()
-    right = Row(
-        (127.5, 109.2, 166.9, 125.1),
-        "Z(4E)",
-        10.0,
-        False,
+    right = _row(
+        [((127.5, 115.5, 131.8, 125.1), "Z"), ((132.8, 109.2, 165.3, 123.0), "(4E)")],
+        box=(127.5, 109.2, 166.9, 125.1),
         block=2,
-        spans=[((127.5, 115.5, 131.8, 125.1), "Z"), ((132.8, 109.2, 165.3, 123.0), "(4E)")],
     )
     attach_fragments([left, right])
     assert right.block == 1
-    beside = Row(
-        (128.0, 109.2, 166.9, 123.0), "(4E)", 10.0, False, block=2, spans=[((128.0, 109.2, 166.9, 123.0), "(4E)")]
-    )
+    beside = _row([((128.0, 109.2, 166.9, 123.0), "(4E)")], block=2)
     attach_fragments([left, beside])  # text of the row's size over the 2, not a script under it
     assert beside.block == 2
 
@@ -184,26 +181,14 @@ def test_stacked_scripts_where_two_pieces_meet_are_read_one_after_the_other() ->
     subscript of one base) is read after it, a space between the two; the lower one first
     where it starts further left (``l_i^2`` in an italic font); no symbol twice."""
     first = _ending_in_a_superscript()
-    second = Row(
-        (127.5, 109.2, 166.9, 125.1),
-        "Z(4E) + li",
-        10.0,
-        False,
-        block=1,
-        spans=[
+    second = _row(
+        [
             ((127.5, 115.5, 131.8, 125.1), "Z"),
             ((132.8, 109.2, 165.3, 123.0), "(4E) + l"),
             ((165.3, 115.5, 166.9, 125.1), "i"),
-        ],
+        ]
     )
-    third = Row(
-        (165.5, 108.5, 173.0, 123.0),
-        "2)",
-        10.0,
-        False,
-        block=1,
-        spans=[((165.5, 108.5, 169.2, 118.1), "2"), ((169.7, 109.2, 173.0, 123.0), ")")],
-    )
+    third = _row([((165.5, 108.5, 169.2, 118.1), "2"), ((169.7, 109.2, 173.0, 123.0), ")")])
     (row,) = merge_rows([first, second, third])
     assert row.text == "M = ig2 Z(4E) + li 2)"
 
@@ -212,29 +197,14 @@ def test_the_stacked_script_read_second_stays_apart_from_the_next_word() -> None
     """``merge_rows``: ``a^†_x a_x`` (elstest's Hamiltonian), MuPDF's line ending at the dagger and
     the next one starting with the index under it: that index, read after the dagger, is not
     glued to the row's next word (``a† x ax``, not ``a† xax``)."""
-    first = Row(
-        (90.0, 717.2, 114.1, 730.4),
-        "ω a†",
-        10.0,
-        False,
-        block=1,
-        spans=[
-            ((90.0, 719.2, 99.7, 729.1), "ω "),
-            ((105.6, 719.5, 110.6, 729.5), "a"),
-            ((110.6, 717.3, 114.1, 724.3), "†"),
-        ],
+    first = _row(
+        [((90.0, 719.2, 99.7, 729.1), "ω "), ((105.6, 719.5, 110.6, 729.5), "a"), ((110.6, 717.3, 114.1, 724.3), "†")],
+        box=(90.0, 717.2, 114.1, 730.4),
     )
-    second = Row(
-        (110.9, 719.5, 123.0, 731.3),
-        "xax",
-        7.0,
-        False,
-        block=1,
-        spans=[
-            ((110.9, 724.3, 114.0, 731.3), "x"),
-            ((114.6, 719.5, 119.6, 729.5), "a"),
-            ((119.9, 723.3, 123.0, 730.3), "x"),
-        ],
+    second = _row(
+        [((110.9, 724.3, 114.0, 731.3), "x"), ((114.6, 719.5, 119.6, 729.5), "a"), ((119.9, 723.3, 123.0, 730.3), "x")],
+        box=(110.9, 719.5, 123.0, 731.3),
+        size=7.0,
     )
     (row,) = merge_rows([first, second])
     assert row.text == "ω a† x ax"
@@ -245,30 +215,12 @@ def test_a_line_under_a_row_joins_it_not_for_a_tall_glyph() -> None:
     line it starts up into the line above, by more than half that line's height; the piece still
     stands under the line above (its text on other heights), not beside it: it joins the rest of
     its own line (elstest's ``simply`` / ``given by``, read as ``simplygiven`` before)."""
-    above = Row(
-        (306.6, 383.3, 557.7, 393.2),
-        "ton. At resonance, the width is simply",
-        10.0,
-        False,
-        block=1,
-        spans=[((306.6, 383.3, 557.7, 393.2), "ton. At resonance, the width is simply")],
+    above = _row([((306.6, 383.3, 557.7, 393.2), "ton. At resonance, the width is simply")])
+    tail = _row(
+        [((402.0, 387.9, 411.4, 404.7), "/"), ((411.4, 395.2, 557.7, 405.2), "2. Where γ is the QE and")],
+        box=(402.0, 387.9, 557.7, 406.7),
     )
-    tail = Row(
-        (402.0, 387.9, 557.7, 406.7),
-        "/2. Where γ is the QE and",
-        10.0,
-        False,
-        block=1,
-        spans=[((402.0, 387.9, 411.4, 404.7), "/"), ((411.4, 395.2, 557.7, 405.2), "2. Where γ is the QE and")],
-    )
-    head = Row(
-        (306.6, 394.8, 401.5, 405.9),
-        "given by γ = γ1",
-        10.0,
-        False,
-        block=1,
-        spans=[((306.6, 395.2, 401.5, 405.2), "given by γ = γ1")],
-    )
+    head = _row([((306.6, 395.2, 401.5, 405.2), "given by γ = γ1")], box=(306.6, 394.8, 401.5, 405.9))
     rows = merge_rows([above, tail, head])
     assert [r.text for r in rows] == [
         "ton. At resonance, the width is simply",

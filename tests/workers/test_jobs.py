@@ -97,6 +97,8 @@ def test_a_tasks_pages_share_a_transaction_only_when_they_finish_within_save_wit
     assert jobs.run_pages(rt, doc_id, None, engines=lambda _: EngineChoice(engine)).saved == [1, 2, 3, 4]
     assert rt.committer().transactions == transactions
     assert _record(rt, doc_id).status == "done"
+    with rt.db.unit_of_work() as uow:  # the page that completed the document ran the document pass
+        assert uow.structures.get(doc_id) is not None
 
 
 class _Abort(BaseException):
