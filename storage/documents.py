@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, defer
 from schemas import (
     TERMINAL_STATUSES,
     Attempt,
+    Block,
     Document,
     DocumentStatus,
     derive_document_status,
@@ -22,6 +23,7 @@ from schemas import (
 from storage import mapping
 from storage.errors import DocumentExists, DocumentNotFound
 from storage.raw_outputs import RawOutputs, read_output
+from storage.recent_blocks import RecentBlocks
 from storage.records import DocumentRecord, NewDocument
 from storage.sql import upsert
 from storage.status import IllegalTransition, allowed, check_status
@@ -151,12 +153,17 @@ class DocumentRepository:
         document = self._pages(id, attempts=True, include_raw=include_raw)
         return None if document is None else self._with_structure(document)
 
-    def load_for_pass(self, id: str) -> Document | None:
+    def load_for_pass(self, id: str, recent: RecentBlocks | None = None) -> Document | None:
         """What the document-level pass reads: the document with its pages and their blocks,
-        without attempts or a stored pass result (three queries)."""
-        return self._pages(id, attempts=False, include_raw=False)
+        without attempts or a stored pass result (three queries at most). ``recent``: the blocks
+        of pages this process wrote, taken from there (no longer held) and used for each page
+        whose row was not written since (:mod:`storage.recent_blocks`); only the other pages'
+        blocks are read."""
+        return self._pages(id, attempts=False, include_raw=False, recent=recent)
 
-    def _pages(self, id: str, *, attempts: bool, include_raw: bool) -> Document | None:
+    def _pages(
+        self, id: str, *, attempts: bool, include_raw: bool, recent: RecentBlocks | None = None
+    ) -> Document | None:
         row = self._session.execute(
             select(DocumentRow).where(DocumentRow.id == id).execution_options(populate_existing=True)
         ).scalar_one_or_none()
@@ -169,17 +176,29 @@ class DocumentRepository:
             .execution_options(populate_existing=True)
         ).all()
         by_page = self._attempts(id, include_raw) if attempts else {}
-        texts: defaultdict[int, builtins.list[str]] = defaultdict(builtins.list)
-        for number, attributes in self._session.execute(
+        held = recent.take(id) if recent is not None else {}
+        blocks: dict[int, builtins.list[Block]] = {
+            p.number: held[p.number][1] for p in pages if p.number in held and held[p.number][0] == p.updated_at
+        }
+        query = (
             select(BlockRow.page_number, cast(BlockRow.attributes, Text))
             .where(BlockRow.document_id == id)
             .order_by(BlockRow.page_number, BlockRow.order)
-        ):
-            texts[number].append(attributes)
+        )
+        if blocks:  # only the pages not held
+            query = query.where(BlockRow.page_number.not_in(builtins.list(blocks)))
+        texts: defaultdict[int, builtins.list[str]] = defaultdict(builtins.list)
+        if len(blocks) < len(pages):
+            for number, attributes in self._session.execute(query):
+                texts[number].append(attributes)
         return mapping.to_document(
             row,
             [
-                mapping.to_page(p, mapping.blocks_from_json(texts.get(p.number, [])), by_page.get(p.number, []))
+                mapping.to_page(
+                    p,
+                    blocks[p.number] if p.number in blocks else mapping.blocks_from_json(texts.get(p.number, [])),
+                    by_page.get(p.number, []),
+                )
                 for p in pages
             ],
         )

@@ -29,6 +29,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 from schemas import DocumentStatus, Page
 from storage.database import Database
+from storage.recent_blocks import RecentBlocks
 from storage.unit_of_work import UnitOfWork
 
 During = Callable[[UnitOfWork, "DocumentStatus | None"], None]
@@ -67,10 +68,13 @@ def _not_about_a_page(exc: BaseException) -> bool:
 class GroupCommitter:
     """Shared by the threads of one process; see the module docstring."""
 
-    def __init__(self, db: Database, *, max_pages: int = 32, max_wait_s: float = 0.01) -> None:
+    def __init__(
+        self, db: Database, *, max_pages: int = 32, max_wait_s: float = 0.01, recent: RecentBlocks | None = None
+    ) -> None:
+        """``recent``: where the blocks written are remembered for this process's document pass."""
         if max_pages < 1 or max_wait_s < 0:
             raise ValueError("max_pages must be >= 1 and max_wait_s >= 0")
-        self.db, self.max_pages, self.max_wait_s = db, max_pages, max_wait_s
+        self.db, self.max_pages, self.max_wait_s, self.recent = db, max_pages, max_wait_s, recent
         self._cond = threading.Condition()
         self._pending: list[_Item] = []
         self._leading = False
@@ -132,7 +136,7 @@ class GroupCommitter:
         try:
             with self.db.unit_of_work() as uow:
                 images = {(i.document_id, i.page.number): i.image_key for i in group if i.image_key is not None}
-                derived = uow.pages.save_results([(i.document_id, i.page) for i in group], images)
+                derived = uow.pages.save_results([(i.document_id, i.page) for i in group], images, recent=self.recent)
                 last = {i.document_id: i for i in group}  # the status goes to one caller per document
                 for item in group:
                     item.status = derived.get(item.document_id) if last[item.document_id] is item else None

@@ -19,12 +19,12 @@ from typing import Any
 from sqlalchemy import bindparam, delete, select, tuple_
 from sqlalchemy.orm import Session
 
-from schemas import Page
+from schemas import Block, Page
 from storage import mapping
 from storage.errors import DocumentNotFound
 from storage.raw_outputs import RawOutputs
 from storage.sql import bulk_insert, upsert_returning
-from storage.tables import ATTEMPTS, BLOCKS, PAGES, BlockRow, DocumentRow
+from storage.tables import ATTEMPTS, BLOCKS, PAGES, BlockRow, DocumentRow, RawJson
 
 PAGE_KEY = ("document_id", "number")
 ATTEMPT_KEY = ("document_id", "page_number", "index")
@@ -51,6 +51,9 @@ class PreparedPage:
     page: dict[str, Any]
     attempts: list[dict[str, Any]]
     blocks: list[dict[str, Any]] = field(default_factory=list)
+    exact_blocks: list[Block] | None = None
+    """The page's blocks when their stored JSON is exactly their serialization (no NUL character
+    replaced): what reading them back would give (see :mod:`storage.recent_blocks`)."""
 
 
 def prepare(
@@ -76,7 +79,8 @@ def prepare(
             )
         blocks = [mapping.block_values(document_id, number, b) for b in page.blocks]
         values = mapping.page_values(document_id, page, now, images.get((document_id, number)))
-        prepared.append(PreparedPage(document_id, number, values, attempts, blocks))
+        exact = all(isinstance(row["attributes"], RawJson) for row in blocks)
+        prepared.append(PreparedPage(document_id, number, values, attempts, blocks, page.blocks if exact else None))
     return prepared
 
 

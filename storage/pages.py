@@ -17,6 +17,7 @@ from storage import page_results
 from storage.documents import transition
 from storage.errors import DocumentNotFound
 from storage.raw_outputs import RawOutputs
+from storage.recent_blocks import RecentBlocks
 from storage.records import PageState
 from storage.sql import upsert
 from storage.tables import ATTEMPTS, BLOCKS, PAGES, AttemptRow, BlockRow, DocumentRow, PageRow, utcnow
@@ -57,7 +58,11 @@ class PageRepository:
         return self.save_results([(id, page)])[id]
 
     def save_results(
-        self, items: Sequence[tuple[str, Page]], image_keys: Mapping[tuple[str, int], str] | None = None
+        self,
+        items: Sequence[tuple[str, Page]],
+        image_keys: Mapping[tuple[str, int], str] | None = None,
+        *,
+        recent: RecentBlocks | None = None,
     ) -> dict[str, DocumentStatus | None]:
         """Write several finished pages — of one or several documents — in the caller's
         transaction (the caller commits once for all of them: group commit). Returns, for each
@@ -93,12 +98,21 @@ class PageRepository:
         Attempt indices: after :meth:`reset` kept earlier attempts, a run whose attempts start at
         0 again is stored after them (at ``attempt_base + index``); indices already at or above
         the base are taken as given, so callers may number either way.
+
+        ``recent``: remember the blocks written, with the pages' new ``updated_at``, for the
+        document pass of this process (:mod:`storage.recent_blocks`; a page of a transaction that
+        rolls back is never read from there, its row keeping its earlier ``updated_at``).
         """
         if not items:
             return {}
-        prepared = page_results.prepare(items, self._outputs, utcnow(), image_keys)
+        now = utcnow()
+        prepared = page_results.prepare(items, self._outputs, now, image_keys)
         documents = page_results.lock_documents(self._session, (id for id, _ in items))
         page_results.write(self._session, prepared)
+        if recent is not None:
+            for p in prepared:
+                if p.exact_blocks is not None:
+                    recent.remember(p.document_id, p.number, now, p.exact_blocks)
         derived: dict[str, DocumentStatus | None] = {}
         for id, (status, page_count) in documents.items():
             complete = status != "cancelled" and page_count is not None

@@ -27,20 +27,22 @@ from schemas import TERMINAL_STATUSES, DocumentStructure
 
 if TYPE_CHECKING:  # pragma: no cover
     from storage import Database
+    from storage.recent_blocks import RecentBlocks
 
 log = structlog.get_logger("docparse.workers")
 
 
-def run_document_pass(db: Database, document_id: str) -> DocumentStructure | None:
+def run_document_pass(db: Database, document_id: str, recent: RecentBlocks | None = None) -> DocumentStructure | None:
     """Run the pass on a terminal document and store the result, replacing any earlier one;
     ``None`` (nothing stored) when the document is missing or not terminal (reset meanwhile: its
     own last page runs the pass again), or when the pass failed (logged; the stored result stays
-    stale). Never raises."""
+    stale). Never raises. ``recent``: the blocks of pages this process wrote, which are not read
+    back while their pages are unchanged (:mod:`storage.recent_blocks`)."""
     try:
         with db.unit_of_work() as uow:
             if uow.documents.lock(document_id) not in TERMINAL_STATUSES:
                 return None
-            document = uow.documents.load_for_pass(document_id)
+            document = uow.documents.load_for_pass(document_id, recent)
             if document is None:  # pragma: no cover - the row is locked
                 return None
             structure = analyse(document)

@@ -38,7 +38,7 @@ def fail_claimed(rt: WorkerRuntime, document_id: str, pending: list[int], reason
             uow.commit()
         log.warning("pages.failed", document=document_id, pages=failed, reason=reason)
         if status is not None:  # a failed page completed the document: the document-level pass too
-            run_document_pass(rt.db, document_id)
+            run_document_pass(rt.db, document_id, rt.recent)
     pending.clear()
     return failed
 

@@ -296,7 +296,7 @@ def save_pages(
                 "page.saved", document=document_id, page=page.number, status=page.status, document_status=outcome.status
             )
             if outcome.status is not None:  # this page completed the document: the document-level pass
-                run_document_pass(rt.db, document_id)
+                run_document_pass(rt.db, document_id, rt.recent)
         elif isinstance(outcome.error, DocumentNotFound):
             log.info("page.document_deleted", document=document_id, page=page.number)
             gone = True

@@ -19,6 +19,7 @@ from workers.settings import WorkerSettings
 
 if TYPE_CHECKING:  # pragma: no cover
     from storage import BlobStore, Database, GroupCommitter
+    from storage.recent_blocks import RecentBlocks
     from workers.leases import LeaseKeeper
 
 
@@ -34,6 +35,13 @@ class WorkerRuntime:
     _keeper: LeaseKeeper | None = field(default=None, repr=False)
     _keeper_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _committer: GroupCommitter | None = field(default=None, repr=False)
+    recent: RecentBlocks = field(init=False, repr=False)
+    """The blocks of pages this process wrote lately, for its document passes (``pass_cache_pages``)."""
+
+    def __post_init__(self) -> None:
+        from storage.recent_blocks import RecentBlocks
+
+        self.recent = RecentBlocks(self.settings.pass_cache_pages)
 
     def leases(self) -> LeaseKeeper:
         """This runtime's :class:`~workers.leases.LeaseKeeper` (its worker id and heartbeat),
@@ -52,7 +60,9 @@ class WorkerRuntime:
             if self._committer is None:
                 from storage import GroupCommitter
 
-                self._committer = GroupCommitter(self.db, max_pages=self.settings.save_group_pages, max_wait_s=0.0)
+                self._committer = GroupCommitter(
+                    self.db, max_pages=self.settings.save_group_pages, max_wait_s=0.0, recent=self.recent
+                )
             return self._committer
 
 

@@ -67,6 +67,13 @@ class WorkerSettings(BaseSettings):
         "while the last one took less than what is left of it, so a slow engine's pages are stored one by one). "
         "Pages of one chunk (an openai task's requests) are always stored together. 0: each chunk as it finishes",
     )
+    pass_cache_pages: int = Field(
+        default=128,
+        ge=0,
+        description="pages whose blocks a worker process keeps after writing them, so that the document pass "
+        "run when a document's last page lands need not read them back (a dense page's blocks take about 0.3 MB). "
+        "A page written since by anyone else is read again. 0: the pass reads every page",
+    )
     task_time_limit_s: int = Field(default=3600, gt=0, description="hard limit: the task's process is killed")
     task_soft_time_limit_s: int | None = Field(
         default=None, gt=0, description="soft limit (default: hard limit minus 5%, at least 1 s less)"

@@ -101,6 +101,26 @@ def test_a_tasks_pages_share_a_transaction_only_when_they_finish_within_save_wit
         assert uow.structures.get(doc_id) is not None
 
 
+def test_the_document_pass_takes_the_blocks_its_own_process_wrote(rt: WorkerRuntime, tmp_path: Path) -> None:
+    """Each process remembers the blocks it wrote (``pass_cache_pages``); the pass run by the
+    process that stores the last page takes its own, and reads the others from the database."""
+    rt = _with(rt, save_within_s=60.0)
+    other = _with(rt)  # another worker process: its own memory
+    doc_id = _queued(rt, make_pdf(tmp_path / "three.pdf", 3))
+    jobs.render_document(rt, doc_id)
+    assert jobs.run_pages(other, doc_id, None, engines=_bench).saved == [1, 2]
+    assert (len(other.recent), len(rt.recent)) == (2, 0)
+    assert jobs.run_pages(rt, doc_id, None, engines=_bench).saved == [3]
+    assert (len(other.recent), len(rt.recent)) == (2, 0)  # page 3 taken by the pass; pages 1-2 read
+    with rt.db.unit_of_work() as uow:
+        assert uow.structures.get(doc_id) is not None
+    off = _with(rt, pass_cache_pages=0)
+    doc_id = _queued(off, make_pdf(tmp_path / "two.pdf", 2))
+    jobs.render_document(off, doc_id)
+    assert _run(off, doc_id, [1]) == [1]
+    assert len(off.recent) == 0  # not remembered (with the default, page 1 would be held)
+
+
 class _Abort(BaseException):
     """Escapes the engine's no-raise guard, like a shutdown in the middle of a task."""
 
