@@ -15,7 +15,9 @@ made the page durable, so a caller acknowledges its task only for pages that are
 group's transaction fails, each of its pages is written again in a transaction of its own, so
 one bad page (a document deleted meanwhile, a failing callback) fails only its own caller;
 a fault of the database itself (connection refused or dropped) fails every page of the group
-with it at once, rather than once per page.
+with it at once, rather than once per page. A leader interrupted mid-write (``KeyboardInterrupt``,
+``SystemExit``) fails the other callers' pages with :class:`GroupWriteInterrupted` (transient:
+they are given back and redone), so no thread is left waiting for a group nobody writes.
 """
 
 from __future__ import annotations
@@ -57,6 +59,11 @@ class _Item:
     done: bool = False
     status: DocumentStatus | None = None
     error: BaseException | None = field(default=None, repr=False)
+
+
+class GroupWriteInterrupted(RuntimeError):
+    """The thread writing a group was interrupted before the group committed: this page was not
+    stored (its caller gives it back; it is transient, like a lost connection)."""
 
 
 def _not_about_a_page(exc: BaseException) -> bool:
@@ -132,7 +139,19 @@ class GroupCommitter:
         return group
 
     def _write(self, group: list[_Item]) -> None:
-        """Write ``group`` in one transaction; on failure, each page alone. Marks every item done."""
+        """Write ``group`` in one transaction; on failure, each page alone. Marks every item done,
+        also when the leader is interrupted (``KeyboardInterrupt``, ``SystemExit``, a hard stop of
+        its task): the other callers' pages then fail with :class:`GroupWriteInterrupted` instead
+        of waiting for ever, and the interrupt goes on up the leader's own call."""
+        try:
+            self._write_group(group)
+        except BaseException as exc:  # (a database error was handled below: this is an interrupt)
+            for item in group:
+                if not item.done:
+                    item.status, item.error, item.done = None, GroupWriteInterrupted(repr(exc)), True
+            raise
+
+    def _write_group(self, group: list[_Item]) -> None:
         try:
             with self.db.unit_of_work() as uow:
                 images = {(i.document_id, i.page.number): i.image_key for i in group if i.image_key is not None}
@@ -147,7 +166,7 @@ class GroupCommitter:
         except Exception as exc:
             if len(group) > 1 and not _not_about_a_page(exc):
                 for item in group:
-                    self._write([item])
+                    self._write_group([item])
                 return
             for item in group:  # one page, or a fault of the database itself: every page fails with it
                 item.status, item.error = None, exc

@@ -69,8 +69,12 @@ def is_transient(exc: BaseException) -> bool:
         return True
     try:
         from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
+
+        from storage.group_commit import GroupWriteInterrupted
     except ImportError:  # pragma: no cover
         return False
+    if isinstance(exc, GroupWriteInterrupted):  # another thread's interrupt: the page was not stored
+        return True
     if isinstance(exc, OperationalError | DisconnectionError):
         return True
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:

@@ -13,7 +13,7 @@ from sqlalchemy import event
 
 from schemas import DocumentStatus
 from storage import Database, DocumentNotFound, UnitOfWork
-from storage.group_commit import During, GroupCommitter
+from storage.group_commit import During, GroupCommitter, GroupWriteInterrupted
 from tests.storage.factories import make_page, sha
 
 Queued = Callable[..., str]
@@ -101,6 +101,42 @@ def test_a_bad_page_fails_only_its_caller(db: Database, queued: Queued) -> None:
         keys = {n: uow.pages.image_key(good, n) for n in range(1, THREADS + 1)}
     assert [n for n, processed in sorted(states.items()) if processed] == [1, 2, 4, 6, 7, 8]
     assert {n for n, key in keys.items() if key is not None} == {1, 2, 4, 6, 7, 8}
+
+
+class _Interrupt(BaseException):
+    """Not an ``Exception``: like ``KeyboardInterrupt`` or a task's hard stop in the leader's thread."""
+
+
+def test_an_interrupted_leader_fails_the_other_callers_pages_instead_of_stranding_them(
+    db: Database, queued: Queued
+) -> None:
+    document_id = _started(db, queued, 2)
+    committer = GroupCommitter(db, max_pages=2, max_wait_s=30.0)  # the group waits for both callers
+    barrier = threading.Barrier(2, timeout=30)
+
+    def interrupt(_uow: UnitOfWork, _status: DocumentStatus | None) -> None:
+        raise _Interrupt  # run by whichever thread leads the group
+
+    outcomes: list[str] = []
+
+    def save(n: int) -> None:
+        barrier.wait()
+        try:
+            committer.save(document_id, make_page(document_id, n), interrupt if n == 1 else None)
+        except (_Interrupt, GroupWriteInterrupted) as exc:
+            outcomes.append(type(exc).__name__)
+
+    threads = [threading.Thread(target=save, args=(n,), daemon=True) for n in (1, 2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(t.is_alive() for t in threads), "a caller was left waiting for its page"
+    assert sorted(outcomes) == ["GroupWriteInterrupted", "_Interrupt"]
+    with db.unit_of_work() as uow:
+        assert not any(s.processed for s in uow.pages.states(document_id))  # nothing half-written
+    committer.max_wait_s = 0.0
+    assert committer.save(document_id, make_page(document_id, 1)) is None  # the committer still works
 
 
 def test_save_all_stores_one_callers_pages_in_one_transaction_and_reports_each(db: Database, queued: Queued) -> None:

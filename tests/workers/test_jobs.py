@@ -16,6 +16,7 @@ from docparse.engines.base import EngineOutput, EngineUnavailable, GenerationOpt
 from docparse.engines.factory import EngineChoice
 from docparse.intake import ProcessingRequest, cancel, intake_file
 from storage import Database, LocalBlobStore, NewDocument
+from storage.group_commit import GroupWriteInterrupted
 from tests.ingest.files import make_pdf
 from tests.waiting import poll
 from workers import jobs
@@ -245,6 +246,7 @@ def test_an_engine_server_that_does_not_answer_is_transient(rt: WorkerRuntime, t
     [
         (EngineUnavailable("server down"), True),
         (ConnectionRefusedError(), True),
+        (GroupWriteInterrupted("KeyboardInterrupt()"), True),
         (sqlalchemy.exc.OperationalError("SELECT 1", {}, Exception("server closed the connection")), True),
         (ValueError("a bug"), False),
         (KeyError("x"), False),
