@@ -44,10 +44,10 @@ class ListItem(StrictModel):
     """One entry of a list, with its own box; ``children`` hold a nested list, if any."""
 
     text: str = ""
-    label: str | None = Field(default=None, max_length=32)
+    label: str | None = Field(default=None, min_length=1, max_length=32, pattern=r"^[^\x00-\x1f\x7f-\x9f]*$")
     """The marker printed before the item ("(a)", "iv.", "3)", "•") when the source gave it (the
-    text layer does; the model's ``<li>`` carries it as ``data-label``); ``None``: unknown, the
-    list's kind and ``start`` number it."""
+    text layer does; the model's ``<li>`` carries it as ``data-label``): one line, no control
+    characters; ``None``: unknown, the list's kind and ``start`` number it."""
     bbox: BBox | None = None
     bbox_norm: BBox | None = None
     children: list[ListItem] = Field(default_factory=list)

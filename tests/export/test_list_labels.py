@@ -71,11 +71,23 @@ def test_html_keeps_labels_as_data_and_shows_the_ones_numbering_cannot() -> None
 
 def test_a_label_never_opens_a_block_of_its_own_in_markdown() -> None:
     """Labels come from reviewers' corrections too: whatever they hold, Markdown shows them as
-    text at the start of their item, on one line."""
-    labels = ["*", "-", "+", "#", ">", "=", "`", "<b>x</b>", "(a)\n# Injected"]
+    text at the start of their item, on one line (a label is one line: the schema refuses others)."""
+    labels = ["*", "-", "+", "#", ">", "=", "`", "<b>x</b>", "(a) # Injected", "1."]
     items = [ListItem(text=f"item {n}", label=label) for n, label in enumerate(labels)]
     block = ListBlock(id=block_id("d", 1, 0), page=1, order=0, text="", ordered=True, items=items)
     root = lxml.html.fromstring(f"<div>{MD.render(block_md(block))}</div>")
     assert [child.tag for child in root] == ["ul"]
     shown = [" ".join(label.split()) for label in labels]
     assert [li.text_content() for li in root.findall("ul/li")] == [f"{s} item {n}" for n, s in enumerate(shown)]
+
+
+def test_a_label_is_one_line_without_control_characters() -> None:
+    """The schema refuses other labels (a correction sent through the API); the parser cleans a
+    model's ``data-label`` to fit instead of failing the page."""
+    for bad in ["(a)\n(b)", "", "\x85", "x" * 33]:
+        with pytest.raises(ValueError, match="label"):
+            ListItem(text="t", label=bad)
+    html = '<html><body><ol data-bbox="10 10 500 100"><li data-label=" (a)\x80\x1f "> first</li></ol></body></html>'
+    (parsed,) = parse_qwenvl_html(html, GEOMETRY, "qwen2.5-absolute", document_id="d").blocks
+    assert isinstance(parsed, ListBlock)
+    assert [i.label for i in parsed.items] == ["(a)"]
