@@ -22,7 +22,7 @@ import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
-from docparse.engines.pdf_text_scripts import raised_marker
+from docparse.engines.pdf_text_scripts import raised_marker, script_space
 
 WORD_GAP_EM = 0.15
 """A gap wider than this share of the font size between two glyphs of a line is a word break."""
@@ -85,10 +85,12 @@ def line_spans(line: dict[str, Any]) -> list[tuple[Sequence[float], str, dict[st
     prev: tuple[float, float] | None = None
     prev_space = True
     last: tuple[Sequence[float], str] | None = None  # the previous span with text: box, text
+    last_metrics: tuple[float, float] | None = None  # and its size and baseline
     for span, span_chars in zip(line.get("spans", []), chars, strict=True):
         threshold = WORD_GAP_EM * float(span.get("size", 10.0))
         parts: list[str] = []
         mark = last is not None and (dx, dy) == (1.0, 0.0)
+        here = _size_and_baseline(span)
         for char in span_chars:
             c = char.get("c", "")
             if not c:
@@ -106,14 +108,35 @@ def line_spans(line: dict[str, Any]) -> list[tuple[Sequence[float], str, dict[st
                 parts.append(" ")
             elif mark and not prev_space and last is not None and raised_marker(*last, span["bbox"], c):
                 parts.append(" ")  # a footnote mark set right before its text's first word
+            elif mark and not prev_space and _after_script(last_metrics, here, prev, ext, c):
+                parts.append(" ")  # a script and the next symbol of a formula, set apart
             mark = False
             parts.append(expand_ligatures(c))
             prev, prev_space = ext, False
         text = unicodedata.normalize("NFC", "".join(parts))
         out.append((span["bbox"], text, span))
         if text.strip():
-            last = (span["bbox"], text)
+            last, last_metrics = (span["bbox"], text), here
     return out
+
+
+def _after_script(
+    last: tuple[float, float] | None,
+    here: tuple[float, float],
+    prev: tuple[float, float] | None,
+    ext: tuple[float, float],
+    c: str,
+) -> bool:
+    """The glyph ``c`` (at ``ext``, in a span of size and baseline ``here``) follows the span
+    before (``last``, ending at ``prev``) across a script space
+    (:func:`~docparse.engines.pdf_text_scripts.script_space`)."""
+    return last is not None and prev is not None and script_space(last, here, _gap(prev, ext), c)
+
+
+def _size_and_baseline(span: dict[str, Any]) -> tuple[float, float]:
+    """A span's font size and the y of its baseline (its origin's)."""
+    origin = span.get("origin") or (0.0, span["bbox"][3])
+    return float(span.get("size", 10.0)), float(origin[1])
 
 
 ACCENTS = {
