@@ -22,7 +22,8 @@ import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
-from docparse.engines.pdf_text_scripts import raised_marker
+from docparse.engines.pdf_text_rows import STACK_MIN_WIDTH, Box, h_overlap, union
+from docparse.engines.pdf_text_scripts import SCRIPT_SIZE, raised_marker, script_space
 
 WORD_GAP_EM = 0.15
 """A gap wider than this share of the font size between two glyphs of a line is a word break."""
@@ -77,6 +78,8 @@ def line_spans(line: dict[str, Any]) -> list[tuple[Sequence[float], str, dict[st
 
     A space that opens a span (a gap to the previous span) is put at the start of its text;
     soft hyphens (U+00AD) are kept, for :func:`docparse.engines.pdf_text_layout.join_rows`.
+    Two scripts stacked on one base are read lower one first, a space between them
+    (:func:`_read_stacked`).
     """
     direction = tuple(line.get("dir", (1.0, 0.0)))
     chars = _with_accents(line)
@@ -85,10 +88,12 @@ def line_spans(line: dict[str, Any]) -> list[tuple[Sequence[float], str, dict[st
     prev: tuple[float, float] | None = None
     prev_space = True
     last: tuple[Sequence[float], str] | None = None  # the previous span with text: box, text
+    last_metrics: tuple[float, float] | None = None  # and its size and baseline
     for span, span_chars in zip(line.get("spans", []), chars, strict=True):
         threshold = WORD_GAP_EM * float(span.get("size", 10.0))
         parts: list[str] = []
         mark = last is not None and (dx, dy) == (1.0, 0.0)
+        here = _size_and_baseline(span)
         for char in span_chars:
             c = char.get("c", "")
             if not c:
@@ -106,14 +111,103 @@ def line_spans(line: dict[str, Any]) -> list[tuple[Sequence[float], str, dict[st
                 parts.append(" ")
             elif mark and not prev_space and last is not None and raised_marker(*last, span["bbox"], c):
                 parts.append(" ")  # a footnote mark set right before its text's first word
+            elif mark and not prev_space and _after_script(last_metrics, here, prev, ext, c):
+                parts.append(" ")  # a script and the next symbol of a formula, set apart
             mark = False
             parts.append(expand_ligatures(c))
             prev, prev_space = ext, False
         text = unicodedata.normalize("NFC", "".join(parts))
-        out.append((span["bbox"], text, span))
+        if text.strip() and (dx, dy) == (1.0, 0.0):
+            _read_stacked(out, (span["bbox"], text, span))
+        else:
+            out.append((span["bbox"], text, span))
         if text.strip():
-            last = (span["bbox"], text)
+            last, last_metrics = (span["bbox"], text), here
     return out
+
+
+SpanText = tuple[Sequence[float], str, dict[str, Any]]
+
+
+def _read_stacked(out: list[SpanText], entry: SpanText) -> None:
+    """``entry`` (a span with text) added to the spans ``out`` of its line. Where it is set right
+    under or over the script ending ``out`` — the spans on that script's baseline, in its size —
+    the two are scripts of one base (:func:`_scripts_of_one_base`; TeX writes ``ψ_n^3``
+    exponent first): the lower one, the index, is read first and the other one after
+    it, a space between them (``ψn 3``, not ``ψ3n``), as
+    :func:`~docparse.engines.pdf_text_rows.merge_rows` reads scripts stacked where two lines meet."""
+    script = _trailing_script(out)
+    if not script or not _scripts_of_one_base(out, script, entry):
+        out.append(entry)
+        return
+    box, text, span = entry
+    if _size_and_baseline(span)[1] <= _size_and_baseline(out[script[-1]][2])[1]:  # the upper one: after
+        out.append((box, " " + text.lstrip(), span))
+        return
+    first = script[0]
+    above = [(b, " " + t.lstrip(), s) if k == first else (b, t, s) for k, (b, t, s) in enumerate(out) if k >= first]
+    del out[first:]
+    out.extend([entry, *above])
+
+
+STACK_SHIFT = 0.5
+"""Two scripts of one base stand on baselines this share of their size apart, or more."""
+
+
+def _scripts_of_one_base(out: list[SpanText], script: list[int], entry: SpanText) -> bool:
+    """The spans ``script`` ending ``out`` and ``entry`` are two scripts set one above the other
+    right after a base: sharing most of the narrower one's width, on baselines
+    :data:`STACK_SHIFT` apart, and both smaller than the span with text before them
+    (:data:`~docparse.engines.pdf_text_scripts.SCRIPT_SIZE`) — not a big operator and its limit,
+    nor a letter and an accent of its size. (Baselines, not boxes: MuPDF's glyph boxes are
+    some 10% taller in one process than in another, whether ``pymupdf.layout`` was imported
+    or not.)"""
+    if h_overlap(union(_box(out[k][0]) for k in script), _box(entry[0])) < STACK_MIN_WIDTH:
+        return False
+    upper, lower = _size_and_baseline(out[script[-1]][2]), _size_and_baseline(entry[2])
+    if abs(upper[1] - lower[1]) < STACK_SHIFT * max(upper[0], lower[0]):
+        return False
+    base = next((s for _, t, s in reversed(out[: script[0]]) if t.strip()), None)
+    return base is not None and max(upper[0], lower[0]) <= SCRIPT_SIZE * _size_and_baseline(base)[0]
+
+
+def _trailing_script(out: list[SpanText]) -> list[int]:
+    """The indices of the spans with text ending ``out`` that share the last one's size and
+    baseline (a script, maybe in several fonts), whitespace-only spans between them included."""
+    texts = [k for k, (_, t, _) in enumerate(out) if t.strip()]
+    if not texts:
+        return []
+    last = _size_and_baseline(out[texts[-1]][2])
+    first = texts[-1]
+    for k in reversed(texts[:-1]):
+        size, base = _size_and_baseline(out[k][2])
+        if abs(size - last[0]) > 0.01 * last[0] or abs(base - last[1]) > 0.1 * last[0]:
+            break
+        first = k
+    return list(range(first, len(out)))
+
+
+def _box(b: Sequence[float]) -> Box:
+    return (float(b[0]), float(b[1]), float(b[2]), float(b[3]))
+
+
+def _after_script(
+    last: tuple[float, float] | None,
+    here: tuple[float, float],
+    prev: tuple[float, float] | None,
+    ext: tuple[float, float],
+    c: str,
+) -> bool:
+    """The glyph ``c`` (at ``ext``, in a span of size and baseline ``here``) follows the span
+    before (``last``, ending at ``prev``) across a script space
+    (:func:`~docparse.engines.pdf_text_scripts.script_space`)."""
+    return last is not None and prev is not None and script_space(last, here, _gap(prev, ext), c)
+
+
+def _size_and_baseline(span: dict[str, Any]) -> tuple[float, float]:
+    """A span's font size and the y of its baseline (its origin's)."""
+    origin = span.get("origin") or (0.0, span["bbox"][3])
+    return float(span.get("size", 10.0)), float(origin[1])
 
 
 ACCENTS = {

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from docparse.engines.pdf_text_chars import expand_ligatures, line_spans, math_font, math_share
 from docparse.engines.pdf_text_hyphens import join_rows, soft_break, vocabulary
 from docparse.engines.pdf_text_rows import Row, merge_rows
+from docparse.engines.pdf_text_scripts import script_space
 from tests.engines.pdf_text_helpers import elements, run
 
 HELV = pymupdf.Font("helv")
@@ -203,6 +204,71 @@ def test_scripts_rejoin_their_row() -> None:
     (row,) = merge_rows([base, sup, rest, sub])
     assert row.text == "E = mc2 and xi"
     assert row.size == 11
+
+
+def test_a_script_space_ends_the_script_word(tmp_path: Path) -> None:
+    """TeX sets 0.5pt (``\\scriptspace``) after every script of a formula: ``d_1 Z`` is two
+    symbols, not the word ``d1Z`` (pari's refcard-ell); a script set with no gap after it
+    (``H₂O`` from a word processor) stays attached."""
+    doc = pymupdf.open()
+    page = doc.new_page(width=420, height=600)
+    tw = pymupdf.TextWriter(page.rect)
+    tw.append((40, 60), "Some body text of the page, set in a paragraph.", font=HELV, fontsize=10)
+    _, end = tw.append((40, 100), "the group Z/d", font=HELV, fontsize=10)
+    _, end = tw.append((end.x, 102), "1", font=HELV, fontsize=7)
+    _, end = tw.append((end.x + 0.5, 100), "Z of water, H", font=HELV, fontsize=10)
+    _, end = tw.append((end.x, 102), "2", font=HELV, fontsize=7)
+    tw.append((end.x, 100), "O.", font=HELV, fontsize=10)
+    tw.write_text(page)
+    doc.save(tmp_path / "scripts.pdf")
+    assert texts(tmp_path / "scripts.pdf")[-1] == "the group Z/d1 Z of water, H2O."
+
+
+def test_scripts_stacked_in_one_line_read_index_first(tmp_path: Path) -> None:
+    """``ψ_n^3`` as TeX writes it, exponent first, the index under it, MuPDF keeping both in the
+    line of their base (pari's refcard-ell): the index is read first, the exponent after it,
+    apart (``xn 3``, not ``x3n``)."""
+    doc = pymupdf.open()
+    page = doc.new_page(width=420, height=600)
+    tw = pymupdf.TextWriter(page.rect)
+    tw.append((40, 60), "Some body text of the page, set in a paragraph.", font=HELV, fontsize=10)
+    _, end = tw.append((40, 100), "so P = (x", font=HELV, fontsize=10)
+    _, sup = tw.append((end.x, 97), "3", font=HELV, fontsize=7)
+    _, sub = tw.append((end.x, 101.5), "n", font=HELV, fontsize=7)
+    tw.append((max(sup.x, sub.x) + 0.5, 100), ") and y", font=HELV, fontsize=10)
+    tw.write_text(page)
+    doc.save(tmp_path / "stacked.pdf")
+    assert texts(tmp_path / "stacked.pdf")[-1] == "so P = (xn 3) and y"
+
+
+def test_a_limit_under_a_big_operator_is_not_a_stacked_script() -> None:
+    """Only two scripts, both smaller than the base before them, are stacked scripts: a lower
+    limit set under a big operator in its line stays after it."""
+
+    def span(text: str, x0: float, x1: float, size: float, base: float) -> dict[str, object]:
+        box = (x0, base - 0.75 * size, x1, base + 0.25 * size)
+        return {"size": size, "origin": (x0, base), "bbox": box, "chars": [{"c": text, "bbox": box}]}
+
+    spans = [span("a =", 10, 25, 10, 100), span("∑", 26, 36, 14, 102), span("i", 29, 32, 7, 110)]
+    assert "".join(t for _, t, _ in line_spans({"dir": (1.0, 0.0), "spans": spans})) == "a =∑i"
+
+
+@pytest.mark.parametrize(
+    ("script", "text", "gap", "char", "verdict"),
+    [
+        ((7.0, 102.0), (8.0, 100.2), 0.5, "Z", True),  # refcard-ell's d_1 Z: sizes 7 and 8
+        ((7.0, 96.5), (10.0, 100.0), 0.5, "E", True),  # a superscript: (2iπ/ω_2)^k E_k
+        ((7.0, 102.0), (10.0, 100.0), 0.0, "O", False),  # no gap: H₂O
+        ((7.0, 102.0), (10.0, 100.0), 0.5, ")", False),  # not a symbol after it: F_q)
+        ((10.0, 100.0), (10.0, 100.0), 0.5, "x", False),  # no script: a kerning gap
+        ((9.5, 102.0), (10.0, 100.0), 0.5, "x", False),  # not smaller
+        ((7.0, 100.5), (10.0, 100.0), 0.5, "x", False),  # the same baseline: a small-caps word
+    ],
+)
+def test_script_space_rule(
+    script: tuple[float, float], text: tuple[float, float], gap: float, char: str, verdict: bool
+) -> None:
+    assert script_space(script, text, gap, char) is verdict
 
 
 def test_next_line_is_not_a_script() -> None:
