@@ -18,15 +18,24 @@ program that wants them imports ``pymupdf4llm`` (or ``pymupdf``) before docparse
 was imported first, docparse uses it as it is. While the import runs, another thread that
 imports one of the add-ons gets ``ModuleNotFoundError`` (the entries are process-wide):
 docparse's own threads import PyMuPDF only through this module, under its import lock.
+
+``pymupdf4llm`` also changes a process-wide setting of MuPDF's text extraction when it is
+imported (``TOOLS.unset_quad_corrections(True)``: other glyph ascenders and descenders, so other
+character boxes). The pdf-text engine reads text inside :func:`text_extraction`, which puts
+MuPDF's default back for as long as docparse reads and then restores the program's setting, so
+its output does not depend on what else the program imported.
 """
 
 from __future__ import annotations
 
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["UNUSED_ADDONS", "load", "pymupdf"]
+__all__ = ["UNUSED_ADDONS", "load", "pymupdf", "text_extraction"]
 
 UNUSED_ADDONS = ("pymupdf.layout", "pymupdf4llm")
 """Modules ``import pymupdf`` would import on its own and docparse does not use."""
@@ -53,3 +62,35 @@ if TYPE_CHECKING:  # the module itself, for annotations such as ``pymupdf.Page``
     import pymupdf as pymupdf
 else:
     pymupdf = load()
+
+
+def _quad_corrections_unset(on: bool | None = None) -> bool:
+    """MuPDF's process-wide "no quad corrections" setting: read it, or set it to ``on``."""
+    unset: Any = pymupdf.TOOLS.unset_quad_corrections  # (untyped in PyMuPDF)
+    return bool(unset(on))
+
+
+_settings_lock = threading.Lock()
+_readers = 0
+_program_setting = False
+
+
+@contextmanager
+def text_extraction() -> Iterator[None]:
+    """MuPDF's text extraction with its default quad corrections (what docparse's pdf-text engine
+    is measured with), whatever the program set (``pymupdf4llm`` turns them off at import); the
+    program's setting comes back when the last of docparse's concurrent readers leaves."""
+    global _readers, _program_setting
+    with _settings_lock:
+        if _readers == 0:
+            _program_setting = _quad_corrections_unset()
+            if _program_setting:
+                _quad_corrections_unset(False)
+        _readers += 1
+    try:
+        yield
+    finally:
+        with _settings_lock:
+            _readers -= 1
+            if _readers == 0 and _program_setting:
+                _quad_corrections_unset(True)

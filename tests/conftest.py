@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import bench.sleep_engine
+import docparse.mupdf  # noqa: F401  # first: PyMuPDF as docparse loads it, not as `import pymupdf` would
 
 os.environ["DOCPARSE_ENGINE_PLUGINS"] = bench.sleep_engine.PLUGIN
 # the processes tests start (console scripts, workers) import the plugin from the checkout

@@ -54,7 +54,7 @@ from docparse.engines.pdf_text_order import reading_order
 from docparse.engines.pdf_text_roles import mark_authors, merge_formulas, tie_captions
 from docparse.engines.pdf_text_rows import attach_fragments, split_columns
 from docparse.engines.specs import COOKBOOK_MAX_PIXELS, COOKBOOK_MIN_PIXELS, PDF_TEXT_VERSION
-from docparse.mupdf import pymupdf
+from docparse.mupdf import pymupdf, text_extraction
 
 ENGINE_NAME = "pdf-text"
 PROMPT_VERSION = PDF_TEXT_VERSION
@@ -155,7 +155,8 @@ def page_html(page: pymupdf.Page, model_width: int, model_height: int, *, figure
     if rotation:
         page.set_rotation(0)
     try:
-        elements = _page_elements(page, m, (0.0, 0.0, display.width, display.height), figures)
+        with text_extraction():  # MuPDF's default glyph boxes, whatever the program set
+            elements = _page_elements(page, m, (0.0, 0.0, display.width, display.height), figures)
     finally:
         if rotation:
             page.set_rotation(rotation)

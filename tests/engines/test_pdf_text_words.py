@@ -19,6 +19,7 @@ from docparse.engines.pdf_text_scripts import script_space
 from tests.engines.pdf_text_helpers import elements, run
 
 HELV = pymupdf.Font("helv")
+CORPUS = Path(__file__).resolve().parents[1] / "data" / "pdf-text-corpus"
 
 
 def write(path: Path, lines: list[tuple[tuple[float, float], str, float]], font: pymupdf.Font = HELV) -> Path:
@@ -327,3 +328,18 @@ def test_merge_rows_never_drops_or_duplicates_a_character(rows: list[tuple[tuple
         return sorted(c for t in texts for c in t if not c.isspace())
 
     assert chars([r.text for r in merged]) == chars([r.text for r in made])
+
+
+def test_output_does_not_depend_on_what_the_program_set_in_mupdf() -> None:
+    """``pymupdf4llm`` turns MuPDF's quad corrections off, process-wide, when it is imported:
+    other character boxes for fonts whose metrics MuPDF corrects (this one's). The engine reads
+    with MuPDF's default and gives the program's setting back."""
+    path = CORPUS / "glpk-cnfsat.pdf"
+    assert not pymupdf.TOOLS.unset_quad_corrections()  # the suite imports PyMuPDF as docparse does
+    default, _ = run(path)
+    pymupdf.TOOLS.unset_quad_corrections(True)  # as `import pymupdf4llm` does
+    try:
+        assert run(path)[0] == default
+        assert pymupdf.TOOLS.unset_quad_corrections()  # the program's setting, back
+    finally:
+        pymupdf.TOOLS.unset_quad_corrections(False)

@@ -41,3 +41,21 @@ def test_first_import_skips_the_layout_addons_and_leaves_no_trace() -> None:
 @pytest.mark.skipif(importlib.util.find_spec("pymupdf.layout") is None, reason="pymupdf-layout not installed")
 def test_a_program_can_still_import_the_layout_addon_afterwards() -> None:
     assert _probe(later_check=True)["later"] is True
+
+
+def test_text_extraction_restores_the_programs_setting_when_the_last_reader_leaves() -> None:
+    """Readers overlap (docparse's threads): the setting comes back when the last one leaves."""
+    from docparse.mupdf import pymupdf, text_extraction
+
+    pymupdf.TOOLS.unset_quad_corrections(True)  # the program's choice (pymupdf4llm's)
+    try:
+        first, second = text_extraction(), text_extraction()
+        first.__enter__()
+        assert not pymupdf.TOOLS.unset_quad_corrections()
+        second.__enter__()
+        first.__exit__(None, None, None)
+        assert not pymupdf.TOOLS.unset_quad_corrections()  # the second reader is still reading
+        second.__exit__(None, None, None)
+        assert pymupdf.TOOLS.unset_quad_corrections()
+    finally:
+        pymupdf.TOOLS.unset_quad_corrections(False)
