@@ -28,6 +28,7 @@ from schemas.blocks import (
     TableData,
     UnknownBlock,
     block_id,
+    clean_label,
     item_line,
 )
 from schemas.document import TERMINAL_STATUSES, Document, DocumentStatus, derive_document_status, document_key
@@ -95,6 +96,7 @@ __all__ = [
     "Unit",
     "UnknownBlock",
     "block_id",
+    "clean_label",
     "derive_document_status",
     "document_key",
     "item_line",

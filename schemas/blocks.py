@@ -9,11 +9,12 @@ fragment as the model wrote it (untrusted: exporters sanitize it).
 
 from __future__ import annotations
 
+import re
 from itertools import product
 from operator import attrgetter, eq
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from schemas._base import StrictModel
 from schemas.geometry import BBox
@@ -40,18 +41,35 @@ class ParagraphBlock(_Block):
     type: Literal["paragraph"] = "paragraph"
 
 
+LABEL_MAX = 32
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
 class ListItem(StrictModel):
     """One entry of a list, with its own box; ``children`` hold a nested list, if any."""
 
     text: str = ""
-    label: str | None = Field(default=None, min_length=1, max_length=32, pattern=r"^[^\x00-\x1f\x7f-\x9f]*$")
+    label: str | None = Field(default=None, min_length=1, max_length=LABEL_MAX, pattern=r"^[^\x00-\x1f\x7f-\x9f]*$")
     """The marker printed before the item ("(a)", "iv.", "3)", "•") when the source gave it (the
     text layer does; the model's ``<li>`` carries it as ``data-label``): one line, no control
-    characters; ``None``: unknown, the list's kind and ``start`` number it."""
+    characters; ``None``: unknown, the list's kind and ``start`` number it. Input is cleaned to
+    that (:func:`clean_label`), so a label stored before the rule still loads."""
     bbox: BBox | None = None
     bbox_norm: BBox | None = None
     children: list[ListItem] = Field(default_factory=list)
     children_ordered: bool = False
+
+    @field_validator("label", mode="before")
+    @classmethod
+    def _clean_label(cls, value: object) -> object:
+        return clean_label(value) if isinstance(value, str) else value
+
+
+def clean_label(label: str) -> str | None:
+    """A list label as :attr:`ListItem.label` holds it: control characters and line breaks become
+    spaces, whitespace runs one space, at most :data:`LABEL_MAX` characters; ``None`` when
+    nothing is left."""
+    return " ".join(_CONTROL.sub(" ", label).split())[:LABEL_MAX].rstrip() or None
 
 
 def item_line(label: str | None, text: str) -> str:

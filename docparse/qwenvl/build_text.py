@@ -23,6 +23,7 @@ from schemas import (
     ParagraphBlock,
     UnknownBlock,
     block_id,
+    clean_label,
     item_line,
 )
 
@@ -86,14 +87,11 @@ def _item(text: str) -> _ItemFields:
     return {"text": text, "label": None, "bbox": None, "bbox_norm": None, "children": [], "children_ordered": False}
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
 def _label(li: Element) -> str | None:
-    """The item's printed marker from ``data-label``: whitespace normalised, control characters
-    dropped, at most 32 characters (what :attr:`schemas.ListItem.label` accepts)."""
+    """The item's printed marker from ``data-label``, cleaned as :attr:`schemas.ListItem.label`
+    holds it (the item's line is built from it before the item is validated)."""
     label = li.get("data-label")
-    return (normalize_ws(_CONTROL.sub("", label))[:32] or None) if label else None
+    return clean_label(label) if label else None
 
 
 def _items(container: Element, ctx: PageContext) -> list[_ItemFields]:
