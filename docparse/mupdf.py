@@ -23,7 +23,10 @@ docparse's own threads import PyMuPDF only through this module, under its import
 imported (``TOOLS.unset_quad_corrections(True)``: other glyph ascenders and descenders, so other
 character boxes). The pdf-text engine reads text inside :func:`text_extraction`, which puts
 MuPDF's default back for as long as docparse reads and then restores the program's setting, so
-its output does not depend on what else the program imported.
+its output does not depend on whether the program imported ``pymupdf4llm``. The setting is
+process-wide: a thread of the program reading text with PyMuPDF while docparse reads gets
+MuPDF's default too. (Other process-wide settings, such as ``TOOLS.set_small_glyph_heights``,
+are the program's to leave alone; no library docparse loads changes them.)
 """
 
 from __future__ import annotations

@@ -111,23 +111,30 @@ class GroupCommitter:
         return [Saved(item.page.number, item.status, item.error) for item in items]
 
     def _commit(self, items: list[_Item]) -> None:
-        """Queue ``items``; lead groups (or wait for the leader) until every one is done."""
+        """Queue ``items``; lead groups (or wait for the leader) until every one is done. A caller
+        interrupted meanwhile takes its items that no leader took yet out of the queue, so they
+        are not written after it gave them up (over a page reset since, say)."""
         with self._cond:
             self._pending.extend(items)
             self._cond.notify_all()
-            while not all(item.done for item in items):
-                if self._leading:
-                    self._cond.wait()
-                    continue
-                self._leading = True
-                group = self._gather()
-                self._cond.release()
-                try:
-                    self._write(group)
-                finally:
-                    self._cond.acquire()
-                    self._leading = False
-                    self._cond.notify_all()
+            try:
+                while not all(item.done for item in items):
+                    if self._leading:
+                        self._cond.wait()
+                        continue
+                    self._leading = True
+                    group = self._gather()
+                    self._cond.release()
+                    try:
+                        self._write(group)
+                    finally:
+                        self._cond.acquire()
+                        self._leading = False
+                        self._cond.notify_all()
+            except BaseException:
+                mine = {id(item) for item in items}
+                self._pending = [item for item in self._pending if id(item) not in mine]
+                raise
 
     def _gather(self) -> list[_Item]:
         """(Lock held.) Wait for up to ``max_wait_s`` or ``max_pages`` pages; take the group."""
@@ -140,9 +147,10 @@ class GroupCommitter:
 
     def _write(self, group: list[_Item]) -> None:
         """Write ``group`` in one transaction; on failure, each page alone. Marks every item done,
-        also when the leader is interrupted (``KeyboardInterrupt``, ``SystemExit``, a hard stop of
-        its task): the other callers' pages then fail with :class:`GroupWriteInterrupted` instead
-        of waiting for ever, and the interrupt goes on up the leader's own call."""
+        also when the leader is interrupted (``KeyboardInterrupt``, ``SystemExit``): the other
+        callers' pages not committed then fail with :class:`GroupWriteInterrupted` instead of
+        waiting for ever, and the interrupt goes on up the leader's own call. (A task's soft time
+        limit is an ``Exception``: a fault of the page it interrupts, like any other.)"""
         try:
             self._write_group(group)
         except BaseException as exc:  # (a database error was handled below: this is an interrupt)
@@ -162,13 +170,14 @@ class GroupCommitter:
                     if item.during is not None:
                         item.during(uow, item.status)
                 uow.commit()
-                self.transactions += 1
         except Exception as exc:
             if len(group) > 1 and not _not_about_a_page(exc):
                 for item in group:
                     self._write_group([item])
                 return
             for item in group:  # one page, or a fault of the database itself: every page fails with it
-                item.status, item.error = None, exc
-        for item in group:
+                item.status, item.error, item.done = None, exc, True
+            return
+        for item in group:  # committed: done before anything else can interrupt this thread
             item.done = True
+        self.transactions += 1

@@ -152,6 +152,8 @@ def _read_stacked(out: list[SpanText], entry: SpanText) -> None:
 
 STACK_SHIFT = 0.5
 """Two scripts of one base stand on baselines this share of their size apart, or more."""
+PRIMES = frozenset("'′″‴ʹ")
+"""Marks set as a superscript that belong to the base (``f'_n`` reads ``f′n``), not exponents."""
 
 
 def _scripts_of_one_base(out: list[SpanText], script: list[int], entry: SpanText) -> bool:
@@ -159,10 +161,12 @@ def _scripts_of_one_base(out: list[SpanText], script: list[int], entry: SpanText
     right after a base: sharing most of the narrower one's width, on baselines
     :data:`STACK_SHIFT` apart, and both smaller than the span with text before them
     (:data:`~docparse.engines.pdf_text_scripts.SCRIPT_SIZE`) — not a big operator and its limit,
-    nor a letter and an accent of its size. (Baselines, not boxes: MuPDF's glyph boxes are
-    some 10% taller in one process than in another, whether ``pymupdf.layout`` was imported
-    or not.)"""
+    nor a letter and an accent of its size, nor a prime and an index (:data:`PRIMES`).
+    (Baselines, not boxes: MuPDF's glyph boxes depend on its process-wide quad-corrections
+    setting; see :func:`docparse.mupdf.text_extraction`.)"""
     if h_overlap(union(_box(out[k][0]) for k in script), _box(entry[0])) < STACK_MIN_WIDTH:
+        return False
+    if "".join(out[k][1] for k in script).lstrip()[:1] in PRIMES:  # f'_n: the prime stays on its base
         return False
     upper, lower = _size_and_baseline(out[script[-1]][2]), _size_and_baseline(entry[2])
     if abs(upper[1] - lower[1]) < STACK_SHIFT * max(upper[0], lower[0]):

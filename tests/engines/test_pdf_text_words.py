@@ -242,6 +242,21 @@ def test_scripts_stacked_in_one_line_read_index_first(tmp_path: Path) -> None:
     assert texts(tmp_path / "stacked.pdf")[-1] == "so P = (xn 3) and y"
 
 
+def test_a_prime_over_an_index_stays_on_its_base(tmp_path: Path) -> None:
+    """``f'_n`` (a prime over an index) is not an exponent: it is read where it is written."""
+    doc = pymupdf.open()
+    page = doc.new_page(width=420, height=600)
+    tw = pymupdf.TextWriter(page.rect)
+    tw.append((40, 60), "Some body text of the page, set in a paragraph.", font=HELV, fontsize=10)
+    _, end = tw.append((40, 100), "so g = f", font=HELV, fontsize=10)
+    _, sup = tw.append((end.x, 97), "\u2032", font=HELV, fontsize=7)
+    _, sub = tw.append((end.x, 101.5), "n", font=HELV, fontsize=7)
+    tw.append((max(sup.x, sub.x) + 0.5, 100), " here", font=HELV, fontsize=10)
+    tw.write_text(page)
+    doc.save(tmp_path / "prime.pdf")
+    assert texts(tmp_path / "prime.pdf")[-1] == "so g = f\u2032n here"
+
+
 def test_a_limit_under_a_big_operator_is_not_a_stacked_script() -> None:
     """Only two scripts, both smaller than the base before them, are stacked scripts: a lower
     limit set under a big operator in its line stays after it."""

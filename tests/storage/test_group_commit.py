@@ -6,6 +6,7 @@ import socket
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
 import sqlalchemy.exc
@@ -137,6 +138,28 @@ def test_an_interrupted_leader_fails_the_other_callers_pages_instead_of_strandin
         assert not any(s.processed for s in uow.pages.states(document_id))  # nothing half-written
     committer.max_wait_s = 0.0
     assert committer.save(document_id, make_page(document_id, 1)) is None  # the committer still works
+
+
+def test_an_interrupted_callers_pages_left_in_the_queue_are_not_written_later(db: Database, queued: Queued) -> None:
+    """Pages beyond the group a caller led when it was interrupted leave the queue with it: the
+    next caller's group does not write them (its page may have been reset since)."""
+
+    class InterruptedOnce(GroupCommitter):
+        interrupted = False
+
+        def _write_group(self, group: list[Any]) -> None:
+            if not self.interrupted:
+                self.interrupted = True
+                raise _Interrupt
+            super()._write_group(group)
+
+    document_id = _started(db, queued, 4)
+    committer = InterruptedOnce(db, max_pages=2, max_wait_s=0.0)
+    with pytest.raises(_Interrupt):
+        committer.save_all(document_id, [(make_page(document_id, n), None) for n in (1, 2, 3)])
+    assert [s.error for s in committer.save_all(document_id, [(make_page(document_id, 4), None)])] == [None]
+    with db.unit_of_work() as uow:
+        assert [s.number for s in uow.pages.states(document_id) if s.processed] == [4]
 
 
 def test_save_all_stores_one_callers_pages_in_one_transaction_and_reports_each(db: Database, queued: Queued) -> None:

@@ -93,6 +93,7 @@ def test_only_the_pages_not_held_are_read(db: Database, queued: Callable[..., st
         mixed = uow.documents.load_for_pass(document_id, recent)
         alone = uow.documents.load_for_pass(document_id)
     assert mixed is not None and alone is not None
+    assert len(recent) == 0  # page 3 was taken from memory
     assert mixed == alone
     assert analyse(mixed) == analyse(alone)
     assert len(analyse(mixed).logical_blocks) == 2  # the paragraph and the table, merged

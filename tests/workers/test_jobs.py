@@ -111,8 +111,12 @@ def test_the_document_pass_takes_the_blocks_its_own_process_wrote(rt: WorkerRunt
     jobs.render_document(rt, doc_id)
     assert jobs.run_pages(other, doc_id, None, engines=_bench).saved == [1, 2]
     assert (len(other.recent), len(rt.recent)) == (2, 0)
+    taken: list[list[int]] = []
+    take = rt.recent.take
+    rt.recent.take = lambda document_id: taken.append(sorted(held := take(document_id))) or held  # type: ignore[method-assign]
     assert jobs.run_pages(rt, doc_id, None, engines=_bench).saved == [3]
-    assert (len(other.recent), len(rt.recent)) == (2, 0)  # page 3 taken by the pass; pages 1-2 read
+    assert taken == [[3]]  # the pass took page 3 from memory; pages 1-2 it read
+    assert (len(other.recent), len(rt.recent)) == (2, 0)
     with rt.db.unit_of_work() as uow:
         assert uow.structures.get(doc_id) is not None
     off = _with(rt, pass_cache_pages=0)
