@@ -225,36 +225,32 @@ def test_a_script_space_ends_the_script_word(tmp_path: Path) -> None:
     assert texts(tmp_path / "scripts.pdf")[-1] == "the group Z/d1 Z of water, H2O."
 
 
+def _stacked(path: Path, before: str, upper: str, lower: str, after: str) -> str:
+    """The last line of a page where ``upper`` (first) and ``lower`` are set one over the other
+    after ``before``, as TeX writes ``x_lower^upper``, and ``after`` follows them."""
+    doc = pymupdf.open()
+    page = doc.new_page(width=420, height=600)
+    tw = pymupdf.TextWriter(page.rect)
+    tw.append((40, 60), "Some body text of the page, set in a paragraph.", font=HELV, fontsize=10)
+    _, end = tw.append((40, 100), before, font=HELV, fontsize=10)
+    _, sup = tw.append((end.x, 97), upper, font=HELV, fontsize=7)
+    _, sub = tw.append((end.x, 101.5), lower, font=HELV, fontsize=7)
+    tw.append((max(sup.x, sub.x) + 0.5, 100), after, font=HELV, fontsize=10)
+    tw.write_text(page)
+    doc.save(path)
+    return texts(path)[-1]
+
+
 def test_scripts_stacked_in_one_line_read_index_first(tmp_path: Path) -> None:
     """``ψ_n^3`` as TeX writes it, exponent first, the index under it, MuPDF keeping both in the
     line of their base (pari's refcard-ell): the index is read first, the exponent after it,
     apart (``xn 3``, not ``x3n``)."""
-    doc = pymupdf.open()
-    page = doc.new_page(width=420, height=600)
-    tw = pymupdf.TextWriter(page.rect)
-    tw.append((40, 60), "Some body text of the page, set in a paragraph.", font=HELV, fontsize=10)
-    _, end = tw.append((40, 100), "so P = (x", font=HELV, fontsize=10)
-    _, sup = tw.append((end.x, 97), "3", font=HELV, fontsize=7)
-    _, sub = tw.append((end.x, 101.5), "n", font=HELV, fontsize=7)
-    tw.append((max(sup.x, sub.x) + 0.5, 100), ") and y", font=HELV, fontsize=10)
-    tw.write_text(page)
-    doc.save(tmp_path / "stacked.pdf")
-    assert texts(tmp_path / "stacked.pdf")[-1] == "so P = (xn 3) and y"
+    assert _stacked(tmp_path / "stacked.pdf", "so P = (x", "3", "n", ") and y") == "so P = (xn 3) and y"
 
 
 def test_a_prime_over_an_index_stays_on_its_base(tmp_path: Path) -> None:
     """``f'_n`` (a prime over an index) is not an exponent: it is read where it is written."""
-    doc = pymupdf.open()
-    page = doc.new_page(width=420, height=600)
-    tw = pymupdf.TextWriter(page.rect)
-    tw.append((40, 60), "Some body text of the page, set in a paragraph.", font=HELV, fontsize=10)
-    _, end = tw.append((40, 100), "so g = f", font=HELV, fontsize=10)
-    _, sup = tw.append((end.x, 97), "\u2032", font=HELV, fontsize=7)
-    _, sub = tw.append((end.x, 101.5), "n", font=HELV, fontsize=7)
-    tw.append((max(sup.x, sub.x) + 0.5, 100), " here", font=HELV, fontsize=10)
-    tw.write_text(page)
-    doc.save(tmp_path / "prime.pdf")
-    assert texts(tmp_path / "prime.pdf")[-1] == "so g = f\u2032n here"
+    assert _stacked(tmp_path / "prime.pdf", "so g = f", "\u2032", "n", " here") == "so g = f\u2032n here"
 
 
 def test_a_limit_under_a_big_operator_is_not_a_stacked_script() -> None:
