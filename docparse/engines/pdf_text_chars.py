@@ -111,7 +111,12 @@ def line_spans(line: dict[str, Any]) -> list[tuple[Sequence[float], str, dict[st
                 parts.append(" ")
             elif mark and not prev_space and last is not None and raised_marker(*last, span["bbox"], c):
                 parts.append(" ")  # a footnote mark set right before its text's first word
-            elif mark and not prev_space and _after_script(last_metrics, here, prev, ext, c):
+            elif (
+                mark
+                and not prev_space
+                and _after_script(last_metrics, here, prev, ext, c)
+                and not _upright_chemistry(out, span, c)
+            ):
                 parts.append(" ")  # a script and the next symbol of a formula, set apart
             mark = False
             parts.append(expand_ligatures(c))
@@ -206,6 +211,22 @@ def _after_script(
     before (``last``, ending at ``prev``) across a script space
     (:func:`~docparse.engines.pdf_text_scripts.script_space`)."""
     return last is not None and prev is not None and script_space(last, here, _gap(prev, ext), c)
+
+
+_ELEMENTS_END = re.compile(r"(?:^|[^A-Za-z])(?:[A-Z][a-z]?)+$")
+
+
+def _upright_chemistry(out: list[SpanText], span: dict[str, Any], c: str) -> bool:
+    """A count of atoms in a chemical formula set upright (``\\mathrm{H_2O}``, mhchem's
+    ``\\ce{H2O}``): digits as the script, element symbols before it and a capital after it,
+    none of them in a math font. TeX puts its script space there too, but the formula is one
+    word (``H2O``, ``Fe2O3``); math, set in math italic (``S_{12}S_{23}``), is not."""
+    texts = [(t, s) for _, t, s in out if t.strip()]
+    if len(texts) < 2 or not c.isupper():
+        return False
+    (base, base_span), (script, script_span) = texts[-2], texts[-1]
+    fonts = (str(base_span.get("font", "")), str(script_span.get("font", "")), str(span.get("font", "")))
+    return script.strip().isdigit() and bool(_ELEMENTS_END.search(base)) and not any(map(math_font, fonts))
 
 
 def _size_and_baseline(span: dict[str, Any]) -> tuple[float, float]:

@@ -219,10 +219,29 @@ def test_a_script_space_ends_the_script_word(tmp_path: Path) -> None:
     _, end = tw.append((end.x, 102), "1", font=HELV, fontsize=7)
     _, end = tw.append((end.x + 0.5, 100), "Z of water, H", font=HELV, fontsize=10)
     _, end = tw.append((end.x, 102), "2", font=HELV, fontsize=7)
-    tw.append((end.x, 100), "O.", font=HELV, fontsize=10)
+    _, end = tw.append((end.x, 100), "O, and Fe", font=HELV, fontsize=10)
+    _, end = tw.append((end.x, 102), "2", font=HELV, fontsize=7)
+    tw.append((end.x + 0.5, 100), "O3.", font=HELV, fontsize=10)  # upright with a script space: still one word
     tw.write_text(page)
     doc.save(tmp_path / "scripts.pdf")
-    assert texts(tmp_path / "scripts.pdf")[-1] == "the group Z/d1 Z of water, H2O."
+    assert texts(tmp_path / "scripts.pdf")[-1] == "the group Z/d1 Z of water, H2O, and Fe2O3."
+
+
+@pytest.mark.parametrize(
+    ("fonts", "text"),
+    [
+        (("CMR10", "CMR7", "CMR10"), "H2O"),  # \mathrm{H_2O}, mhchem: a chemical formula
+        (("CMMI10", "CMR7", "CMMI10"), "H2 O"),  # $H_2O$: math symbols, as TeX spaces them
+        (("CMR10", "CMMI7", "CMR10"), "H2 O"),
+    ],
+)
+def test_a_formula_of_elements_set_upright_is_one_word(fonts: tuple[str, str, str], text: str) -> None:
+    def span(c: str, x0: float, size: float, base: float, font: str) -> dict[str, object]:
+        box = (x0, base - 0.75 * size, x0 + 0.6 * size, base + 0.25 * size)
+        return {"size": size, "font": font, "origin": (x0, base), "bbox": box, "chars": [{"c": c, "bbox": box}]}
+
+    spans = [span("H", 10, 10, 100, fonts[0]), span("2", 16, 7, 102, fonts[1]), span("O", 20.7, 10, 100, fonts[2])]
+    assert "".join(t for _, t, _ in line_spans({"dir": (1.0, 0.0), "spans": spans})) == text
 
 
 def _stacked(path: Path, before: str, upper: str, lower: str, after: str) -> str:
