@@ -27,9 +27,10 @@ __all__ = ["RecentBlocks"]
 
 
 class RecentBlocks:
-    """A bounded, thread-safe memory of ``(document, page) -> (written_at, blocks)``; the
-    documents written to least recently are dropped first, whole, once more than ``capacity``
-    pages are held. ``capacity`` 0 remembers nothing."""
+    """A bounded, thread-safe memory of ``(document, page) -> (written_at, blocks)``. Once more
+    than ``capacity`` pages are held, the documents written to least recently are dropped, whole;
+    a document that alone would hold more keeps the pages it has and remembers no more (its pass
+    reads the others). ``capacity`` 0 remembers nothing."""
 
     def __init__(self, capacity: int) -> None:
         if capacity < 0:
@@ -46,14 +47,14 @@ class RecentBlocks:
     def remember(self, document_id: str, number: int, written_at: datetime, blocks: Sequence[Block]) -> None:
         """Hold the blocks page ``number`` of the document was written with at ``written_at``
         (replacing what was held for it)."""
-        if not self.capacity:
-            return
         with self._lock:
             pages = self._documents.pop(document_id, None) or {}
-            self._pages += 0 if number in pages else 1
-            pages[number] = (written_at, list(blocks))
-            self._documents[document_id] = pages  # the most recently written to, last
-            while self._pages > self.capacity and self._documents:
+            if number in pages or len(pages) < self.capacity:
+                self._pages += 0 if number in pages else 1
+                pages[number] = (written_at, list(blocks))
+            if pages:
+                self._documents[document_id] = pages  # the most recently written to, last
+            while self._pages > self.capacity:  # (never this document: it holds at most capacity)
                 _, dropped = self._documents.popitem(last=False)
                 self._pages -= len(dropped)
 

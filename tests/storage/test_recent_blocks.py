@@ -140,10 +140,11 @@ def test_bounded_dropping_the_least_recently_written_documents() -> None:
     assert len(recent) == 1
     recent.remember("d", 1, WHEN, [])
     recent.remember("d", 2, WHEN, [])
-    recent.remember("d", 3, WHEN, [])  # "c" goes; a document alone over the bound is dropped too
+    recent.remember("d", 3, WHEN, [])  # "c" goes to make room
     assert recent.take("c") == {}
-    recent.remember("d", 4, WHEN, [])
-    assert len(recent) == 0
+    recent.remember("d", 4, WHEN, [])  # "d" alone at the bound keeps what it has
+    recent.remember("d", 2, WHEN, [])  # and a page it holds is still replaced
+    assert len(recent) == 3 and sorted(recent.take("d")) == [1, 2, 3]
 
 
 def test_capacity_zero_remembers_nothing() -> None:
