@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
+from sqlalchemy import ColumnElement, Connection, and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from schemas import DocumentStatus
@@ -182,19 +182,11 @@ class PageClaims:
 
     def claimable(self, id: str) -> bool:
         """Whether an unprocessed page of the document is held by nobody (of an active document)."""
-        stmt = (
-            select(PageRow.number)
-            .join(DocumentRow, DocumentRow.id == PageRow.document_id)
-            .where(PageRow.document_id == id, PageRow.processed.is_(False), _free(utcnow()))
-            .where(DocumentRow.status.in_(ACTIVE))
-            .limit(1)
-        )
-        return self._session.execute(stmt).first() is not None
+        return claimable(self._session, id)
 
     def status(self, id: str) -> DocumentStatus | None:
         """The document's status (``None``: it does not exist), without locking or counting."""
-        found = self._session.execute(select(DocumentRow.status).where(DocumentRow.id == id)).scalar_one_or_none()
-        return check_status(found) if found is not None else None
+        return status(self._session, id)
 
     def statuses(self, ids: Sequence[str]) -> dict[str, DocumentStatus]:
         """The status of each of ``ids`` that exists (an id missing from the answer was deleted),
@@ -256,6 +248,29 @@ class PageClaims:
             Stalled(id, status, count, int(todo or 0), int(alive or 0), int(lost or 0), last)
             for id, status, count, todo, alive, lost, last in self._session.execute(stmt)
         ]
+
+
+Reader = Session | Connection
+"""Where the reads below run: a unit of work's session, or a connection that needs no
+transaction of its own (:meth:`storage.Database.peek`)."""
+
+
+def claimable(reader: Reader, id: str) -> bool:
+    """Whether an unprocessed page of the document is held by nobody (of an active document)."""
+    stmt = (
+        select(PageRow.number)
+        .join(DocumentRow, DocumentRow.id == PageRow.document_id)
+        .where(PageRow.document_id == id, PageRow.processed.is_(False), _free(utcnow()))
+        .where(DocumentRow.status.in_(ACTIVE))
+        .limit(1)
+    )
+    return reader.execute(stmt).first() is not None
+
+
+def status(reader: Reader, id: str) -> DocumentStatus | None:
+    """The document's status (``None``: it does not exist), without locking or counting."""
+    found = reader.execute(select(DocumentRow.status).where(DocumentRow.id == id)).scalar_one_or_none()
+    return check_status(found) if found is not None else None
 
 
 def _free(now: datetime) -> ColumnElement[bool]:

@@ -10,6 +10,8 @@ row where it matters (:meth:`storage.documents.DocumentRepository.lock`).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -65,10 +67,21 @@ class Database:
         if self.dialect == "sqlite":
             _configure_sqlite(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+        self._peeking = (
+            self.engine.execution_options(isolation_level="AUTOCOMMIT") if self.dialect == "postgresql" else self.engine
+        )
 
     def unit_of_work(self) -> UnitOfWork:
         """A new :class:`UnitOfWork`; use it as a context manager, call ``commit()`` to keep its writes."""
         return UnitOfWork(self._sessions, self.outputs)
+
+    @contextmanager
+    def peek(self) -> Iterator[Connection]:
+        """A connection for reads that need no transaction of their own (a status, whether work
+        is left): on PostgreSQL in autocommit, so a read costs one round trip instead of a
+        ``BEGIN``, the read and a ``ROLLBACK``; elsewhere in a transaction rolled back at the end."""
+        with self._peeking.connect() as connection:
+            yield connection
 
     def session(self) -> Session:
         """A raw session (for tests and maintenance scripts; application code uses :meth:`unit_of_work`)."""

@@ -98,7 +98,7 @@ def run_pages(
                 log.error("page.poison", document=document_id, page=number, deaths=deaths)
             uow.commit()
         if not claim.pages:
-            return StepResult([], bool(claim.exhausted) and _claimable(rt, document_id))
+            return StepResult([], bool(claim.exhausted) and claimable_pages_left(rt, document_id))
         suspects = [n for n in claim.pages if n in claim.suspects]
         ordinary = [n for n in claim.pages if n not in claim.suspects]
         try:
@@ -117,7 +117,7 @@ def run_pages(
         except BaseException:
             _give_back(rt, keeper, document_id, suspects[position + 1 :], delivered=False)
             raise
-    return StepResult(saved, _claimable(rt, document_id))
+    return StepResult(saved, claimable_pages_left(rt, document_id))
 
 
 def _run_held(
@@ -318,9 +318,13 @@ def infer_batch(settings: WorkerSettings, remote: bool) -> int:
     return settings.pages_per_task if remote else 1
 
 
-def _claimable(rt: WorkerRuntime, document_id: str) -> bool:
-    with rt.db.unit_of_work() as uow:
-        return uow.claims.claimable(document_id)
+def claimable_pages_left(rt: WorkerRuntime, document_id: str) -> bool:
+    """Whether a page of the (active) document is left that nobody holds (a read outside any
+    transaction)."""
+    from storage.claims import claimable
+
+    with rt.db.peek() as connection:
+        return claimable(connection, document_id)
 
 
 def _engine_failed(page: Page) -> bool:
@@ -346,10 +350,13 @@ def _server_down(engine: object, results: Sequence[tuple[Page, object]]) -> Engi
 
 
 def cancelled(rt: WorkerRuntime, document_id: str) -> bool:
-    """Whether the document was cancelled (or deleted) meanwhile."""
-    with rt.db.unit_of_work() as uow:
-        status = uow.claims.status(document_id)
+    """Whether the document was cancelled (or deleted) meanwhile (a read outside any transaction:
+    it runs before each chunk of a task after the first)."""
+    from storage.claims import status as status_of
+
+    with rt.db.peek() as connection:
+        status = status_of(connection, document_id)
     return status is None or status == "cancelled"
 
 
-__all__ = ["SavedPages", "StepResult", "cancelled", "check_server", "run_pages", "save_pages"]
+__all__ = ["SavedPages", "StepResult", "cancelled", "check_server", "claimable_pages_left", "run_pages", "save_pages"]

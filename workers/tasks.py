@@ -26,7 +26,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from workers import dispatch
 from workers.faults import fail_pages, is_transient
 from workers.names import INFER_TASK, RENDER_TASK
-from workers.page_job import StepResult, run_pages
+from workers.page_job import StepResult, claimable_pages_left, run_pages
 from workers.render_job import render_document
 from workers.runtime import WorkerRuntime, runtime_for
 
@@ -116,7 +116,7 @@ def _infer_pages(self: Task, document_id: str, numbers: list[int] | None = None)
 
         step = _run(self, rt, document_id, functools.partial(run_pages, rt, document_id, numbers), give_up)
         if step is None:  # gave up: the pages were failed; the rest of the document goes on
-            step = StepResult([], _claimable(rt, document_id))
+            step = StepResult([], claimable_pages_left(rt, document_id))
         saved.extend(step.saved)
         if not step.more:
             return saved
@@ -124,11 +124,6 @@ def _infer_pages(self: Task, document_id: str, numbers: list[int] | None = None)
             dispatch.send(self.app, INFER_TASK, [document_id, None])
             return saved
         numbers = None
-
-
-def _claimable(rt: WorkerRuntime, document_id: str) -> bool:
-    with rt.db.unit_of_work() as uow:
-        return uow.claims.claimable(document_id)
 
 
 render_document_task: Task = shared_task(bind=True, name=RENDER_TASK)(_render_document)
