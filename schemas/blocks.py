@@ -42,14 +42,15 @@ class ParagraphBlock(_Block):
 
 
 LABEL_MAX = 32
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROLS = r"\x00-\x1f\x7f-\x9f"  # C0 and C1 control characters, line breaks among them
+_CONTROL = re.compile(f"[{_CONTROLS}]")
 
 
 class ListItem(StrictModel):
     """One entry of a list, with its own box; ``children`` hold a nested list, if any."""
 
     text: str = ""
-    label: str | None = Field(default=None, min_length=1, max_length=LABEL_MAX, pattern=r"^[^\x00-\x1f\x7f-\x9f]*$")
+    label: str | None = Field(default=None, min_length=1, max_length=LABEL_MAX, pattern=f"^[^{_CONTROLS}]*$")
     """The marker printed before the item ("(a)", "iv.", "3)", "•") when the source gave it (the
     text layer does; the model's ``<li>`` carries it as ``data-label``): one line, no control
     characters; ``None``: unknown, the list's kind and ``start`` number it. Input is cleaned to

@@ -180,14 +180,6 @@ class PageClaims:
             )
         return len(keys)
 
-    def claimable(self, id: str) -> bool:
-        """Whether an unprocessed page of the document is held by nobody (of an active document)."""
-        return claimable(self._session, id)
-
-    def status(self, id: str) -> DocumentStatus | None:
-        """The document's status (``None``: it does not exist), without locking or counting."""
-        return status(self._session, id)
-
     def statuses(self, ids: Sequence[str]) -> dict[str, DocumentStatus]:
         """The status of each of ``ids`` that exists (an id missing from the answer was deleted),
         in one statement, without locking: how a worker's heartbeat learns that documents whose

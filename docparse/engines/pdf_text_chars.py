@@ -141,6 +141,10 @@ def _read_stacked(out: list[SpanText], entry: SpanText) -> None:
     exponent first): the lower one, the index, is read first and the other one after
     it, a space between them (``ψn 3``, not ``ψ3n``), as
     :func:`~docparse.engines.pdf_text_rows.merge_rows` reads scripts stacked where two lines meet."""
+    last = next((b for b, t, _ in reversed(out) if t.strip()), None)
+    if last is None or entry[0][0] >= last[2]:  # starts where the script ends: beside it, not under it
+        out.append(entry)
+        return
     script = _trailing_script(out)
     if not script or not _scripts_of_one_base(out, script, entry):
         out.append(entry)

@@ -211,7 +211,6 @@ def _under_or_over(row: Row, piece: Row) -> bool:
 def _band(boxes: Sequence[Box]) -> Box:
     """The heights most of ``boxes`` stand on: the medians of their tops and bottoms, each box
     weighted by its width (so that one tall glyph does not stretch it); their full width."""
-    order = sorted(boxes, key=lambda b: b[0])
 
     def median(edge: int) -> float:
         ranked = sorted(boxes, key=lambda b: b[edge])
@@ -223,7 +222,7 @@ def _band(boxes: Sequence[Box]) -> Box:
                 return b[edge]
         return ranked[-1][edge]
 
-    return (order[0][0], median(1), max(b[2] for b in boxes), median(3))
+    return (min(b[0] for b in boxes), median(1), max(b[2] for b in boxes), median(3))
 
 
 def merge_rows(rows: Sequence[Row]) -> list[Row]:

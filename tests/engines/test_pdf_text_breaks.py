@@ -10,7 +10,7 @@ import pymupdf
 
 from docparse.engines.pdf_text_breaks import join_broken_words
 from docparse.engines.pdf_text_layout import Element, Item
-from docparse.engines.pdf_text_rows import Row, attach_fragments, merge_rows, union
+from docparse.engines.pdf_text_rows import Box, Row, attach_fragments, merge_rows, union
 from docparse.engines.pdf_text_scripts import raised_marker
 from tests.engines.pdf_text_helpers import elements, run
 
@@ -146,7 +146,6 @@ def test_a_formula_row_cut_at_stacked_scripts_is_read_in_order(tmp_path: Path) -
     assert texts[-1] == "M = ig2 Z(4E) + li 2)"
 
 
-Box = tuple[float, float, float, float]
 Span = tuple[Box, str]
 
 
