@@ -18,7 +18,7 @@ process count and measures what it can in turn; ``--quick`` skips the 1-process 
   measured too); at least 60 requests in flight at the server (its peak; the mean is in the note).
 * Worker CPU per page, whole process trees (supervisor, Celery, threads), against the in-process
   floor: ``parse_document`` with the openai engine against the instant server, page images kept,
-  the median of 3 runs (:mod:`bench.floor`)
+  on 3 documents of 10 pages like the workers' (``FLOOR_DOCS``), the median of 3 runs (:mod:`bench.floor`)
   (what the queue, the database and the worker machinery add). Target: at most 1.3x.
 
 Pages/s is the steady-state rate: pages finished between the 10th and 90th percentile of the
@@ -67,6 +67,8 @@ from workers.worker import create_app
 __all__ = ["run"]
 
 PAGES_PER_DOC = 10
+FLOOR_DOCS = 3
+"""Documents of ``PAGES_PER_DOC`` pages in the floor (:mod:`bench.floor`): the workers' shape."""
 PER_CORE_TARGET = 12.0
 REQUEST = ProcessingRequest(engine="openai")  # resolved at intake: the bench process has no DOCPARSE_ENGINE
 
@@ -170,10 +172,13 @@ def _latency(url: str, latency_s: float) -> None:
 
 def _floor_ms(ctx: Context, url: str) -> float:
     """CPU ms/page of the same pipeline in this process: openai engine, instant server, images kept."""
-    pdf = make_mixed_pdf(ctx.tmp / "capacity" / "floor.pdf", 8 if ctx.quick else 24, label="floor")
+    pdfs = [
+        make_mixed_pdf(ctx.tmp / "capacity" / f"floor-{i}.pdf", PAGES_PER_DOC, label=f"floor {i}")
+        for i in range(1 if ctx.quick else FLOOR_DOCS)
+    ]
     spec = get_spec(DEFAULT_SPEC)
     with OpenAIEngine(spec, base_url=url, served_model="capacity-server") as engine:
-        return in_process_ms(pdf, engine)
+        return in_process_ms(pdfs, engine)
 
 
 def _figures(result: ScenarioResult, runs: dict[str, Run], floor_ms: float, slots: int, latency: float) -> None:
