@@ -89,11 +89,6 @@ class WorkerSettings(BaseSettings):
     retry_backoff_s: float = Field(default=2.0, gt=0, description="first retry delay; doubles per retry, jittered")
     retry_backoff_max_s: float = Field(default=300.0, gt=0)
     keep_page_images: bool = Field(default=True, description="store the page image the model saw in the blob store")
-    tune_malloc: bool = Field(
-        default=True,
-        description="set glibc's allocator in worker processes so page-sized buffers are reused rather than "
-        "faulted in anew (workers.allocator); off, or any GLIBC_TUNABLES / MALLOC_* variable set: glibc's defaults",
-    )
     render_queue: str = Field(default="render", min_length=1, description="CPU queue: open and count pages")
     infer_queue: str = Field(default="infer", min_length=1, description="GPU queue: infer, parse, persist pages")
 

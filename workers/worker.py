@@ -3,11 +3,10 @@
 Configuration lives in :mod:`workers.celery_app` (:func:`create_app`, re-exported here);
 this module adds the worker process lifecycle.
 
-Worker start: in the main process (``worker_init``), glibc's allocator is set for page-sized
-buffers (:mod:`workers.allocator`), then :func:`~workers.engines.preflight_worker_engine`
+Worker start: in the main process (``worker_init``), :func:`~workers.engines.preflight_worker_engine`
 checks the configured engine cheaply (weights present, server answering) and the worker
 **exits with status 3 and the message** when it cannot run — workers never fall back silently.
-Before that check, a misconfigured blob store (a missing bucket, refused credentials) stops it with
+Before that, a misconfigured blob store (a missing bucket, refused credentials) stops it with
 status 4 and the reason.
 Each pool process (``worker_process_init``; the worker process itself for the ``threads``
 pool, at ``worker_ready``) then loads its engine once
@@ -41,7 +40,6 @@ EXIT_BLOB_STORE_UNUSABLE = 4
 # -- worker process lifecycle ----------------------------------------------------------------
 
 _main_pid: int | None = None
-_allocator_tuned: bool | None = None  # None: worker_init did not run (logged once ready)
 _reconciler: Any = None
 
 
@@ -81,11 +79,8 @@ def _refuse(message: str) -> None:
 
 def _on_worker_init(sender: Any = None, **_: Any) -> None:
     """Main worker process, before the pool forks: refuse to start without a usable engine."""
-    global _main_pid, _allocator_tuned
+    global _main_pid
     _main_pid = os.getpid()
-    from workers.allocator import tune_allocator
-
-    _allocator_tuned = tune_allocator(runtime.settings_of(getattr(sender, "app", None) or app).tune_malloc)
     _configure_structlog()
     from workers.leases import enforce_time_limits
 
@@ -131,7 +126,6 @@ def _on_worker_ready(sender: Any = None, **_: Any) -> None:
     from workers.reconciler import Reconciler
 
     worker_app = getattr(sender, "app", None) or app
-    log.info("worker.allocator", tuned=_allocator_tuned)
     pool = getattr(getattr(sender, "pool", None), "__class__", type(None)).__module__
     if "prefork" not in pool:
         try:

@@ -51,8 +51,7 @@ def _mapped_libraries(pid: int) -> str:
 @pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="needs /proc")
 def test_a_ready_worker_has_loaded_the_pdf_backend_but_no_layout_models(stack: Stack) -> None:
     """What the first page would import is imported before the worker consumes (not by the first
-    tasks' threads), PyMuPDF comes without its ONNX layout add-on (docparse/mupdf.py), and the
-    allocator was set for page-sized buffers (workers/allocator.py)."""
+    tasks' threads), and PyMuPDF comes without its ONNX layout add-on (docparse/mupdf.py)."""
     stack.configure()
     proc = stack.start_worker("bench-sleep")
     poll(lambda: "ready." in stack.logs() or None, timeout_s=90, what="the worker to be ready")
@@ -60,4 +59,3 @@ def test_a_ready_worker_has_loaded_the_pdf_backend_but_no_layout_models(stack: S
     libraries = _mapped_libraries(child.pid)
     assert "libmupdf" in libraries, libraries
     assert "onnxruntime" not in libraries
-    assert "worker.allocator" in stack.logs() and "tuned=True" in stack.logs()  # workers.allocator, at start
