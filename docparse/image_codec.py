@@ -8,6 +8,8 @@ Formats (none changes the pixel size, so the model's boxes stay in the page's mo
 * ``png`` (the default): lossless PNG written here in a few vectorised steps — every row
   with the PNG "Up" filter (one numpy subtraction for the whole image) and one deflate stream
   from ISA-L at level 1 (``isal``: several times faster than zlib, any inflater reads it).
+  A :class:`PackedRGBImage` (what the PDF rasterizer hands out) is read from the renderer's own
+  packed RGB memory, without first copying it into Pillow and back out.
   Measured in ``make bench`` (render scenario) at a fraction of the render's own cost, where
   Pillow's PNG writer spends 3-10x the render on adaptive filtering and zlib; about 20% larger
   than Pillow at zlib level 6.
@@ -24,13 +26,13 @@ from __future__ import annotations
 
 import io
 import struct
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from isal import isal_zlib
 from PIL import Image
 
-__all__ = ["ENCODED_MEDIA_TYPES", "IMAGE_FORMATS", "ImageFormat", "encode_image", "fast_png"]
+__all__ = ["ENCODED_MEDIA_TYPES", "IMAGE_FORMATS", "ImageFormat", "PackedRGBImage", "encode_image", "fast_png"]
 
 ImageFormat = Literal["png", "png-small", "webp", "jpeg"]
 IMAGE_FORMATS: tuple[ImageFormat, ...] = ("png", "png-small", "webp", "jpeg")
@@ -46,6 +48,52 @@ ENCODED_MEDIA_TYPES: dict[str, str] = {
 _SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _UP = 2  # PNG filter type: each byte minus the byte above it
 _COLOR_TYPES = {"L": (0, 1), "RGB": (2, 3)}  # PIL mode -> (PNG colour type, bytes per pixel)
+
+
+class PackedRGBImage(Image.Image):
+    """An ``RGB`` image whose pixels stay where a renderer put them — ``pixels``, a uint8 array of
+    shape (height, width, 3), rows packed — until Pillow needs them: then (any pixel access,
+    ``tobytes``, ``save``, ``paste``, ``copy``, ``np.asarray``...) they are copied once into Pillow's
+    own layout (4 bytes per pixel) and the array is let go, so later changes to the image are
+    Pillow's alone. :func:`fast_png` reads the array itself while the image is untouched: a page
+    rendered for an HTTP engine is encoded with no copy of its pixels (about 0.4 ms per page of
+    1,100 x 1,400, with 0.2 ms less drawing than into Pillow's layout).
+
+    ``pixels`` must stay valid while the image may read it (the rasterizer ties the pixmap to it)."""
+
+    def __init__(self, pixels: np.ndarray) -> None:
+        super().__init__()
+        if pixels.dtype != np.uint8 or pixels.ndim != 3 or pixels.shape[2] != 3 or not pixels.flags.c_contiguous:
+            raise ValueError(f"packed RGB pixels are a C-contiguous uint8 (h, w, 3) array, not {pixels.shape}")
+        height, width, _ = pixels.shape
+        self._mode, self._size = "RGB", (width, height)
+        self._packed: np.ndarray | None = pixels
+
+    def packed_pixels(self) -> np.ndarray | None:
+        """The renderer's array while Pillow has not taken the pixels over, else ``None``."""
+        return self._packed if self._im is None else None
+
+    @property
+    def im(self) -> Any:
+        if self._im is None:
+            self._take_over()
+        return Image.Image.im.fget(self)  # type: ignore[attr-defined]
+
+    @im.setter
+    def im(self, value: Any) -> None:
+        self._im = value
+
+    def load(self) -> Any:
+        if self._im is None:
+            self._take_over()
+        return super().load()
+
+    def _take_over(self) -> None:
+        packed = self._packed
+        if packed is None:  # pragma: no cover - _im is set whenever the array is gone
+            raise ValueError("the image has no pixels")
+        self._im = Image.frombytes("RGB", self._size, packed).im
+        self._packed = None
 
 
 def encode_image(image: Image.Image, fmt: ImageFormat = "png", quality: int = 90) -> bytes:
@@ -76,16 +124,19 @@ def fast_png(image: Image.Image, level: int = 1) -> bytes:
         raise ValueError(f"fast_png writes L or RGB images, not {image.mode}")
     color_type, channels = _COLOR_TYPES[image.mode]
     width, height = image.size
-    pixels = np.asarray(image, dtype=np.uint8).reshape(height, width * channels)
+    packed = image.packed_pixels() if isinstance(image, PackedRGBImage) else None
+    source = packed if packed is not None else np.asarray(image, dtype=np.uint8)
+    pixels = source.reshape(height, width * channels)
     rows = np.empty((height, width * channels + 1), dtype=np.uint8)
     rows[:, 0] = _UP
     rows[0, 1:] = pixels[0]  # the first row has nothing above it: Up leaves it as is
     np.subtract(pixels[1:], pixels[:-1], out=rows[1:, 1:])  # modulo 256, as PNG wants
     header = struct.pack(">IIBBBBB", width, height, 8, color_type, 0, 0, 0)
     data = isal_zlib.compress(rows, level)
-    return b"".join((_SIGNATURE, _chunk(b"IHDR", header), _chunk(b"IDAT", data), _chunk(b"IEND", b"")))
+    return b"".join((_SIGNATURE, *_chunk(b"IHDR", header), *_chunk(b"IDAT", data), *_chunk(b"IEND", b"")))
 
 
-def _chunk(tag: bytes, data: bytes) -> bytes:
+def _chunk(tag: bytes, data: bytes) -> tuple[bytes, bytes, bytes, bytes]:
+    """A PNG chunk as its parts (joined once by the caller: the data is copied once)."""
     crc = isal_zlib.crc32(data, isal_zlib.crc32(tag)) & 0xFFFFFFFF
-    return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", crc)
+    return struct.pack(">I", len(data)), tag, data, struct.pack(">I", crc)

@@ -18,7 +18,8 @@ process count and measures what it can in turn; ``--quick`` skips the 1-process 
   measured too); at least 60 requests in flight at the server (its peak; the mean is in the note).
 * Worker CPU per page, whole process trees (supervisor, Celery, threads), against the in-process
   floor: ``parse_document`` with the openai engine against the instant server, page images kept,
-  on 3 documents of 10 pages like the workers' (``FLOOR_DOCS``), the median of 3 runs (:mod:`bench.floor`)
+  on 3 documents of 10 pages like the workers' (``FLOOR_DOCS``), the median of 3 runs before the
+  worker hosts and 3 after them (:mod:`bench.floor`)
   (what the queue, the database and the worker machinery add). Target: at most 1.3x.
 
 Pages/s is the steady-state rate: pages finished between the 10th and 90th percentile of the
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 import math
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -41,7 +43,7 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
-from bench.floor import in_process_ms
+from bench.floor import in_process_runs
 from bench.inputs import REPO_ROOT, make_mixed_pdf
 from bench.report import Figure, ScenarioResult, Target
 from bench.scenarios import Context
@@ -170,15 +172,16 @@ def _latency(url: str, latency_s: float) -> None:
     httpx.post(f"{url.removesuffix('/v1')}/latency", json={"latency_s": latency_s}).raise_for_status()
 
 
-def _floor_ms(ctx: Context, url: str) -> float:
-    """CPU ms/page of the same pipeline in this process: openai engine, instant server, images kept."""
+def _floor_runs(ctx: Context, url: str) -> list[float]:
+    """CPU ms/page of the same pipeline in this process, one figure per run: openai engine,
+    instant server, images kept."""
     pdfs = [
         make_mixed_pdf(ctx.tmp / "capacity" / f"floor-{i}.pdf", PAGES_PER_DOC, label=f"floor {i}")
         for i in range(1 if ctx.quick else FLOOR_DOCS)
     ]
     spec = get_spec(DEFAULT_SPEC)
     with OpenAIEngine(spec, base_url=url, served_model="capacity-server") as engine:
-        return in_process_ms(pdfs, engine)
+        return in_process_runs(pdfs, engine)
 
 
 def _figures(result: ScenarioResult, runs: dict[str, Run], floor_ms: float, slots: int, latency: float) -> None:
@@ -292,7 +295,7 @@ def run(ctx: Context) -> ScenarioResult:
             }
             try:
                 _latency(server, 0.0)
-                floor_ms = _floor_ms(ctx, server)
+                floor = _floor_runs(ctx, server)  # before the hosts, and again after them
                 bound_pages = max(2 * PAGES_PER_DOC, round(seconds * 20 / PAGES_PER_DOC) * PAGES_PER_DOC)
                 default = plan(EngineSettings(engine="openai", openai_base_url=server)).processes
                 # the default host measures the CPU-bound rate (no latency), then K / L when it has 2 processes
@@ -303,7 +306,9 @@ def run(ctx: Context) -> ScenarioResult:
                     runs.update(_host_runs(ctx, stack, server, 1, one))
                 if default != 2:
                     runs.update(_host_runs(ctx, stack, server, 2, [("2", latency, pages)]))
-                _figures(result, runs, floor_ms, slots, latency)
+                _latency(server, 0.0)
+                floor += _floor_runs(ctx, server)
+                _figures(result, runs, statistics.median(floor), slots, latency)
             finally:
                 db.dispose()
     finally:
