@@ -25,6 +25,7 @@ PARENT_ENV = "DOCPARSE_RENDER_PARENT"
 
 def serve(requests: BinaryIO, answers: BinaryIO) -> None:
     """Answer requests until ``requests`` ends."""
+    from docparse.image_codec import PackedRGBImage
     from docparse.render.pdf import open_pdf
     from docparse.render.raster import rasterize
 
@@ -42,7 +43,8 @@ def serve(requests: BinaryIO, answers: BinaryIO) -> None:
                 opened = (key, open_pdf(Path(key[0]), key[1]))
             page = opened[1].load_page(int(request["page"]))
             image = rasterize(page, float(request["sx"]), float(request["sy"]))
-            data = image.tobytes()
+            packed = image.packed_pixels() if isinstance(image, PackedRGBImage) else None
+            data = packed.tobytes() if packed is not None else image.tobytes()  # (one copy, not two)
             header: dict[str, Any] = {"ok": True, "width": image.width, "height": image.height, "bytes": len(data)}
         except Exception as exc:  # every failure goes back to the parent as a page error
             header, data = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}, b""
