@@ -89,11 +89,15 @@ class PackedRGBImage(Image.Image):
         return super().load()
 
     def _take_over(self) -> None:
+        """Copy the pixels into Pillow. Threads racing here each copy and one copy stays (the
+        same pixels); ``_im`` is set before the array is let go, so whoever finds the array gone
+        finds the pixels in Pillow."""
         packed = self._packed
-        if packed is None:  # pragma: no cover - _im is set whenever the array is gone
-            raise ValueError("the image has no pixels")
-        self._im = Image.frombytes("RGB", self._size, packed).im
-        self._packed = None
+        if packed is not None:
+            core = Image.frombytes("RGB", self._size, packed).im
+            if self._im is None:
+                self._im = core
+            self._packed = None
 
 
 def encode_image(image: Image.Image, fmt: ImageFormat = "png", quality: int = 90) -> bytes:

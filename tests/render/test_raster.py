@@ -116,6 +116,17 @@ def test_the_render_step_hands_the_pixmap_on_untouched(busy_pdf: Path) -> None:
     assert rendered.image.size == (rendered.geometry.model_width, rendered.geometry.model_height)
 
 
+def test_a_thread_that_comes_second_to_the_take_over_finds_the_pixels_in_pillow() -> None:
+    """Two threads may both find the pixels not yet in Pillow; the one that comes second must
+    neither fail nor copy stale memory (``load`` then ``_take_over`` after the first finished)."""
+    pixels = np.arange(4 * 5 * 3, dtype=np.uint8).reshape(4, 5, 3)
+    image = PackedRGBImage(pixels)
+    image._take_over()  # the first thread
+    image._take_over()  # the second, which had seen the pixels still outside Pillow
+    assert image.packed_pixels() is None
+    assert image.tobytes() == pixels.tobytes()
+
+
 def test_packed_images_refuse_arrays_that_are_not_packed_rgb() -> None:
     with pytest.raises(ValueError, match="packed RGB"):
         PackedRGBImage(np.zeros((4, 4, 4), np.uint8))
