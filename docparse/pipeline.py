@@ -24,7 +24,7 @@ import structlog
 
 from docparse.cancellation import Cancellation, Cancelled
 from docparse.document import analyse
-from docparse.engines.base import Engine, EngineInfo
+from docparse.engines.base import Engine, EngineInfo, reads_packed_pixels
 from docparse.engines.factory import create_engine
 from docparse.engines.settings import EngineSettings
 from docparse.identity import ResolvedSettings, identity_of, resolve
@@ -200,6 +200,7 @@ def process_pages(
     """
     size = max(1, opts.chunk_size)
     policy = policy_for(engine.info, opts)
+    opened.packed_pages = reads_packed_pixels(engine)  # the layout the engine reads: no pixel copies
     for start in range(0, len(numbers), size):
         chunk: list[PageRun] = []
         try:

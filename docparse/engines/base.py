@@ -105,6 +105,13 @@ class Engine(Protocol):
         ...
 
 
+def reads_packed_pixels(engine: Engine) -> bool:
+    """Whether ``engine`` reads its page images as packed RGB (an optional ``reads_packed_pixels``
+    attribute; the ``openai`` engine's ``png`` encoding does), so pages are rendered in that
+    layout (:attr:`docparse.render.OpenedDocument.packed_pages`); else in Pillow's."""
+    return bool(getattr(engine, "reads_packed_pixels", False))
+
+
 _ACCEPTS_CANCEL: dict[type, bool] = {}
 
 

@@ -206,6 +206,11 @@ class OpenAIEngine:
         return f"OpenAIEngine(spec={self.spec.name!r}, base_url={self.base_url!r}, model={self.served_model!r})"
 
     @property
+    def reads_packed_pixels(self) -> bool:
+        """The ``png`` encoding reads the rasterizer's packed pixels (no copy into Pillow)."""
+        return self.image_format == "png"
+
+    @property
     def info(self) -> EngineInfo:
         return EngineInfo(
             name="openai",

@@ -95,6 +95,11 @@ class OpenedDocument(abc.ABC):
         self.page_count = page_count
         self.warnings: list[str] = []
         """Non-fatal findings, e.g. that MuPDF had to repair the file."""
+        self.packed_pages = False
+        """The pixel layout of the PDF pages handed out (:mod:`docparse.render.raster`): ``True``
+        for a consumer that reads packed RGB (the ``png`` encoder of an HTTP engine:
+        :class:`~docparse.image_codec.PackedRGBImage`), ``False`` for one that hands the image
+        to Pillow (a model's processor, the kept JPEG). Either way the pixels are not copied."""
         self._closed = False
 
     def render_page(

@@ -233,7 +233,7 @@ class PdfDocument(OpenedDocument):
         in-process draw cannot be interrupted (MuPDF holds the GIL)."""
         timeout = self._limits.render_timeout_s
         if not timeout or ContentMeter.drawable_in_process(content, timeout):
-            return rasterize(page, size.scale_x, size.scale_y)
+            return rasterize(page, size.scale_x, size.scale_y, packed=self.packed_pages)
         contents = list(page.get_contents())
         slow = next((self._slow_streams[x] for x in contents if x in self._slow_streams), None)
         if slow is not None:

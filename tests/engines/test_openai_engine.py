@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
-from PIL import Image
+from PIL import Image, ImageChops
 
 from docparse.cancellation import Cancellation, Cancelled
 from docparse.engines.base import Engine, EngineOutput, EngineUnavailable, GenerationOptions, PageInput
@@ -150,6 +150,45 @@ def test_the_kept_page_image_is_the_exact_image_the_server_received(
     url = seen.image_part["image_url"]["url"]
     sent = base64.b64decode(url.split(",", 1)[1])
     assert outcome.page_images[1] == (sent, "image/png")
+
+
+@pytest.mark.parametrize(("image_format", "packed"), [("png", True), ("jpeg", False), ("webp", False)])
+def test_pages_are_rendered_in_the_layout_the_encoding_reads_and_reach_the_server_as_drawn(
+    server: FakeOpenAIServer, make_engine: Callable[..., OpenAIEngine], tmp_path: Path, image_format: str, packed: bool
+) -> None:
+    """``png`` reads MuPDF's packed pixels (no copy into Pillow); the Pillow encoders get pages in
+    Pillow's own layout. Either way a lossless format reaches the server as MuPDF drew the page."""
+    import pymupdf
+
+    from docparse.image_codec import PackedRGBImage
+    from docparse.pipeline import ParseOptions, parse_document
+    from tests.ingest.files import make_pdf
+
+    server.default = Reply(content='<html><body><p data-bbox="10 10 200 40">Hello</p></body></html>')
+    pdf = make_pdf(tmp_path / "one.pdf", 1)
+    engine = make_engine(image_format=image_format)
+    seen_images: list[Any] = []
+    infer = engine.infer
+
+    def spy(pages: Any, options: Any = None, **kwargs: Any) -> Any:
+        seen_images.extend(p.image for p in pages)
+        return infer(pages, options, **kwargs)
+
+    engine.infer = spy  # type: ignore[method-assign]
+    parse_document(pdf, engine, ParseOptions())
+
+    [image] = seen_images
+    assert isinstance(image, PackedRGBImage) is packed
+    [request] = server.chat_requests
+    assert request.image is not None
+    if image_format != "jpeg":
+        with pymupdf.open(pdf) as doc:
+            page_ = doc[0]
+            width, height = request.image.size
+            pix = page_.get_pixmap(matrix=pymupdf.Matrix(width / page_.rect.width, height / page_.rect.height))
+        drawn = Image.frombytes("RGB", (pix.width, pix.height), pix.samples)
+        difference = max(high for _, high in ImageChops.difference(request.image.convert("RGB"), drawn).getextrema())
+        assert difference <= (0 if packed else 1)  # Pillow's layout: +-1 where blend modes meet the backdrop
 
 
 def test_an_unknown_image_format_is_refused(make_engine: Callable[..., OpenAIEngine]) -> None:

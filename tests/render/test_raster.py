@@ -1,5 +1,5 @@
-"""The fast MuPDF rasterizer matches PyMuPDF's public ``Page.get_pixmap`` pixel for pixel, and hands
-out its pixmap's memory (a :class:`~docparse.image_codec.PackedRGBImage`) rather than a copy."""
+"""The fast MuPDF rasterizer matches PyMuPDF's public ``Page.get_pixmap`` (packed RGB: pixel for
+pixel; Pillow's layout: within one level per channel) and hands out its pixmap's memory, not a copy."""
 
 from __future__ import annotations
 
@@ -46,20 +46,40 @@ def test_fast_path_matches_get_pixmap(busy_pdf: Path, index0: int) -> None:
         page = doc[index0]
         sx, sy = 1092 / page.rect.width, 1428 / page.rect.height
         fast = rasterize(page, sx, sy, fast=True)
+        packed = rasterize(page, sx, sy, fast=True, packed=True)
         pix = page.get_pixmap(matrix=pymupdf.Matrix(sx, sy), alpha=False)
         reference = Image.frombytes("RGB", (pix.width, pix.height), pix.samples)
         slow = rasterize(page, sx, sy, fast=False)
-    assert fast.mode == slow.mode == "RGB"
-    assert fast.size == reference.size == slow.size == (1092, 1428)
-    assert ImageChops.difference(fast, reference).getbbox() is None
+    assert fast.mode == packed.mode == slow.mode == "RGB"
+    assert fast.size == packed.size == reference.size == slow.size == (1092, 1428)
+    assert isinstance(packed, PackedRGBImage) and not isinstance(fast, PackedRGBImage)
+    # Pillow's layout: identical but for +-1 rounding where blend modes meet the RGBA backdrop
+    assert max(high for _, high in ImageChops.difference(fast, reference).getextrema()) <= 1
+    assert ImageChops.difference(packed, reference).getbbox() is None  # packed RGB: exact
     assert ImageChops.difference(slow, reference).getbbox() is None
     assert min(low for low, _ in fast.getextrema()) < 50  # not a blank page
+
+
+@pytest.mark.skipif(not raster.MAPS_RGB, reason="this Pillow cannot map RGBX memory as RGB: the fast path copies")
+def test_image_over_the_pixmap_outlives_page_and_document_and_matches_a_copy(busy_pdf: Path) -> None:
+    with pymupdf.open(busy_pdf) as doc:
+        page = doc[0]
+        sx, sy = 1092 / page.rect.width, 1428 / page.rect.height
+        mapped = rasterize(page, sx, sy, fast=True)
+        copied = raster._image_copied(raster._draw_rgbx(page, sx, sy))
+        del page
+    gc.collect()  # the document and page are gone; the image still holds its pixmap
+    assert mapped.mode == copied.mode == "RGB"
+    assert mapped.tobytes() == copied.tobytes()
+    mapped.paste((1, 2, 3), (0, 0, 4, 4))  # writable, like any new image
+    assert mapped.getpixel((1, 1)) == (1, 2, 3) and copied.getpixel((1, 1)) != (1, 2, 3)
+    assert mapped.copy().tobytes() == mapped.tobytes()
 
 
 def _render(path: Path) -> Image.Image:
     with pymupdf.open(path) as doc:
         page = doc[0]
-        return rasterize(page, 1092 / page.rect.width, 1428 / page.rect.height, fast=True)
+        return rasterize(page, 1092 / page.rect.width, 1428 / page.rect.height, fast=True, packed=True)
 
 
 @pytest.mark.skipif(not LOW_LEVEL, reason="PyMuPDF without the low-level mupdf API")
@@ -79,18 +99,21 @@ def test_the_image_outlives_page_and_document_and_pillow_takes_its_pixels_over_o
     assert np.array_equal(np.asarray(image)[8:, 8:], np.frombuffer(expected, np.uint8).reshape(1428, 1092, 3)[8:, 8:])
 
 
-@pytest.mark.skipif(not LOW_LEVEL, reason="PyMuPDF without the low-level mupdf API")
-def test_the_fast_path_image_is_the_pixmaps_memory_not_a_copy(busy_pdf: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.skipif(not raster.MAPS_RGB, reason="this Pillow cannot map RGBX memory as RGB: the fast path copies")
+@pytest.mark.parametrize(("packed", "draw_name"), [(True, "_draw_rgb"), (False, "_draw_rgbx")])
+def test_the_fast_path_image_is_the_pixmaps_memory_not_a_copy(
+    busy_pdf: Path, monkeypatch: pytest.MonkeyPatch, packed: bool, draw_name: str
+) -> None:
     drawn: list[Any] = []
-    draw = raster._draw_rgb
+    draw = getattr(raster, draw_name)
 
     def keep(page: Any, sx: float, sy: float) -> Any:
         drawn.append(draw(page, sx, sy))
         return drawn[-1]
 
-    monkeypatch.setattr(raster, "_draw_rgb", keep)
+    monkeypatch.setattr(raster, draw_name, keep)
     with pymupdf.open(busy_pdf) as doc:
-        image = rasterize(doc[0], 1.0, 1.0, fast=True)
+        image = rasterize(doc[0], 1.0, 1.0, fast=True, packed=packed)
     raster._mupdf.fz_clear_pixmap_with_value(drawn[0], 0)  # write into MuPDF's pixmap ...
     assert image.getextrema() == ((0, 0), (0, 0), (0, 0))  # ... and the image shows it
 
@@ -108,10 +131,14 @@ def test_png_reads_the_pixmap_itself_and_writes_what_pillow_would_see(busy_pdf: 
 
 @pytest.mark.skipif(not LOW_LEVEL, reason="PyMuPDF without the low-level mupdf API")
 def test_the_render_step_hands_the_pixmap_on_untouched(busy_pdf: Path) -> None:
-    """Sizing, the content meter and the exact-size check read no pixel: the page an HTTP engine
-    encodes is still the pixmap's memory."""
+    """A document asked for packed pages hands them on untouched: sizing, the content meter and
+    the exact-size check read no pixel, so the page an HTTP engine encodes is the pixmap's memory."""
     with open_document(busy_pdf) as doc:
-        rendered = doc.render_page(0, min_pixels=256 * 28 * 28, max_pixels=1280 * 28 * 28)
+        budget = {"min_pixels": 256 * 28 * 28, "max_pixels": 1280 * 28 * 28}
+        plain = doc.render_page(0, **budget).image  # by default, Pillow's layout
+        doc.packed_pages = True
+        rendered = doc.render_page(0, **budget)
+    assert not isinstance(plain, PackedRGBImage)
     assert isinstance(rendered.image, PackedRGBImage) and rendered.image.packed_pixels() is not None
     assert rendered.image.size == (rendered.geometry.model_width, rendered.geometry.model_height)
 
