@@ -69,22 +69,22 @@ def rasterize(
     the module docstring).
     """
     if fast and packed:
-        return _packed_image(_draw_rgb(page, scale_x, scale_y))
+        return _packed_image(_draw(page, scale_x, scale_y, alpha=False))
     if fast:
-        pix = _draw_rgbx(page, scale_x, scale_y)
+        pix = _draw(page, scale_x, scale_y, alpha=True)
         return _image_over(pix) if MAPS_RGB else _image_copied(pix)
     pix = page.get_pixmap(matrix=pymupdf.Matrix(scale_x, scale_y), colorspace=pymupdf.csRGB, alpha=False)
     # ``pix`` must outlive the memoryview: Pixmap.__del__ releases it.
     return Image.frombytes("RGB", (pix.width, pix.height), pix.samples_mv, "raw", "RGB", pix.stride)
 
 
-def _draw_rgb(page: Any, scale_x: float, scale_y: float) -> Any:
-    """A new ``mupdf.FzPixmap`` (RGB, no alpha) with ``page`` drawn on white."""
+def _draw(page: Any, scale_x: float, scale_y: float, *, alpha: bool) -> Any:
+    """A new ``mupdf.FzPixmap`` with ``page`` drawn on white: RGB, or RGB + alpha 255 everywhere."""
     mupdf = _mupdf
     ctm = mupdf.FzMatrix(scale_x, 0.0, 0.0, scale_y, 0.0, 0.0)
     irect = mupdf.fz_round_rect(mupdf.fz_transform_rect(mupdf.fz_bound_page(page.this), ctm))
-    pix = mupdf.fz_new_pixmap_with_bbox(mupdf.fz_device_rgb(), irect, mupdf.FzSeparations(), 0)
-    mupdf.fz_clear_pixmap_with_value(pix, 0xFF)  # white
+    pix = mupdf.fz_new_pixmap_with_bbox(mupdf.fz_device_rgb(), irect, mupdf.FzSeparations(), int(alpha))
+    mupdf.fz_clear_pixmap_with_value(pix, 0xFF)  # white (and opaque: alpha is 255 everywhere)
     device = mupdf.fz_new_draw_device(ctm, pix)
     mupdf.fz_run_page(page.this, device, mupdf.FzMatrix(), mupdf.FzCookie())
     mupdf.fz_close_device(device)
@@ -101,19 +101,6 @@ def _packed_image(pix: Any) -> Image.Image:
     if stride != width * 3:  # MuPDF packs RGB rows; should it ever pad them, copy once
         return PackedRGBImage(np.ascontiguousarray(rows[:, : width * 3]).reshape(height, width, 3))
     return PackedRGBImage(rows.reshape(height, width, 3))
-
-
-def _draw_rgbx(page: Any, scale_x: float, scale_y: float) -> Any:
-    """A new ``mupdf.FzPixmap`` (RGB + alpha 255 everywhere) with ``page`` drawn on white."""
-    mupdf = _mupdf
-    ctm = mupdf.FzMatrix(scale_x, 0.0, 0.0, scale_y, 0.0, 0.0)
-    irect = mupdf.fz_round_rect(mupdf.fz_transform_rect(mupdf.fz_bound_page(page.this), ctm))
-    pix = mupdf.fz_new_pixmap_with_bbox(mupdf.fz_device_rgb(), irect, mupdf.FzSeparations(), 1)
-    mupdf.fz_clear_pixmap_with_value(pix, 0xFF)  # opaque white: alpha is 255 everywhere
-    device = mupdf.fz_new_draw_device(ctm, pix)
-    mupdf.fz_run_page(page.this, device, mupdf.FzMatrix(), mupdf.FzCookie())
-    mupdf.fz_close_device(device)
-    return pix
 
 
 def _image_over(pix: Any) -> Image.Image:

@@ -66,7 +66,7 @@ def test_image_over_the_pixmap_outlives_page_and_document_and_matches_a_copy(bus
         page = doc[0]
         sx, sy = 1092 / page.rect.width, 1428 / page.rect.height
         mapped = rasterize(page, sx, sy, fast=True)
-        copied = raster._image_copied(raster._draw_rgbx(page, sx, sy))
+        copied = raster._image_copied(raster._draw(page, sx, sy, alpha=True))
         del page
     gc.collect()  # the document and page are gone; the image still holds its pixmap
     assert mapped.mode == copied.mode == "RGB"
@@ -100,18 +100,18 @@ def test_the_image_outlives_page_and_document_and_pillow_takes_its_pixels_over_o
 
 
 @pytest.mark.skipif(not raster.MAPS_RGB, reason="this Pillow cannot map RGBX memory as RGB: the fast path copies")
-@pytest.mark.parametrize(("packed", "draw_name"), [(True, "_draw_rgb"), (False, "_draw_rgbx")])
+@pytest.mark.parametrize("packed", [True, False])
 def test_the_fast_path_image_is_the_pixmaps_memory_not_a_copy(
-    busy_pdf: Path, monkeypatch: pytest.MonkeyPatch, packed: bool, draw_name: str
+    busy_pdf: Path, monkeypatch: pytest.MonkeyPatch, packed: bool
 ) -> None:
     drawn: list[Any] = []
-    draw = getattr(raster, draw_name)
+    draw = raster._draw
 
-    def keep(page: Any, sx: float, sy: float) -> Any:
-        drawn.append(draw(page, sx, sy))
+    def keep(page: Any, sx: float, sy: float, *, alpha: bool) -> Any:
+        drawn.append(draw(page, sx, sy, alpha=alpha))
         return drawn[-1]
 
-    monkeypatch.setattr(raster, draw_name, keep)
+    monkeypatch.setattr(raster, "_draw", keep)
     with pymupdf.open(busy_pdf) as doc:
         image = rasterize(doc[0], 1.0, 1.0, fast=True, packed=packed)
     raster._mupdf.fz_clear_pixmap_with_value(drawn[0], 0)  # write into MuPDF's pixmap ...
