@@ -32,7 +32,15 @@ import numpy as np
 from isal import isal_zlib
 from PIL import Image
 
-__all__ = ["ENCODED_MEDIA_TYPES", "IMAGE_FORMATS", "ImageFormat", "PackedRGBImage", "encode_image", "fast_png"]
+__all__ = [
+    "ENCODED_MEDIA_TYPES",
+    "IMAGE_FORMATS",
+    "ImageFormat",
+    "PackedRGBImage",
+    "encode_image",
+    "fast_png",
+    "packed_pixels",
+]
 
 ImageFormat = Literal["png", "png-small", "webp", "jpeg"]
 IMAGE_FORMATS: tuple[ImageFormat, ...] = ("png", "png-small", "webp", "jpeg")
@@ -102,6 +110,14 @@ class PackedRGBImage(Image.Image):
             self._packed = None
 
 
+def packed_pixels(image: Image.Image) -> np.ndarray:
+    """``image``'s pixels as a packed uint8 array (height, width[, channels]): a
+    :class:`PackedRGBImage`'s own array while Pillow has not taken it over (no copy), else
+    Pillow's (one copy out of its layout)."""
+    own = image.packed_pixels() if isinstance(image, PackedRGBImage) else None
+    return own if own is not None else np.asarray(image, dtype=np.uint8)
+
+
 def encode_image(image: Image.Image, fmt: ImageFormat = "png", quality: int = 90) -> bytes:
     """Encode ``image`` in ``fmt`` (see the module docstring; ``quality`` applies to JPEG only).
     Modes other than ``L`` and ``RGB`` are converted to ``RGB`` first."""
@@ -130,9 +146,7 @@ def fast_png(image: Image.Image, level: int = 1) -> bytes:
         raise ValueError(f"fast_png writes L or RGB images, not {image.mode}")
     color_type, channels = _COLOR_TYPES[image.mode]
     width, height = image.size
-    packed = image.packed_pixels() if isinstance(image, PackedRGBImage) else None
-    source = packed if packed is not None else np.asarray(image, dtype=np.uint8)
-    pixels = source.reshape(height, width * channels)
+    pixels = packed_pixels(image).reshape(height, width * channels)
     rows = np.empty((height, width * channels + 1), dtype=np.uint8)
     rows[:, 0] = _UP
     rows[0, 1:] = pixels[0]  # the first row has nothing above it: Up leaves it as is

@@ -177,9 +177,10 @@ def _encodings(
 ) -> None:
     """Each encoding on pages rendered as the pipeline renders them for it (packed RGB for
     ``png``, Pillow's layout for the others), against that render."""
+    rendered = {packed: _images(pages, min_px, max_px, packed) for packed in renders}
     for fmt in IMAGE_FORMATS:
         packed = fmt == "png"
-        images, render_ms = _images(pages, min_px, max_px, packed), renders[packed]
+        images, render_ms = rendered[packed], renders[packed]
         encode_image(images[0], fmt)
         elapsed, size = float("inf"), 0
         for _ in range(rounds):  # best of the rounds, like the render it is compared with

@@ -25,7 +25,7 @@ PARENT_ENV = "DOCPARSE_RENDER_PARENT"
 
 def serve(requests: BinaryIO, answers: BinaryIO) -> None:
     """Answer requests until ``requests`` ends."""
-    from docparse.image_codec import PackedRGBImage
+    from docparse.image_codec import packed_pixels
     from docparse.render.pdf import open_pdf
     from docparse.render.raster import rasterize
 
@@ -42,9 +42,8 @@ def serve(requests: BinaryIO, answers: BinaryIO) -> None:
                     opened = None
                 opened = (key, open_pdf(Path(key[0]), key[1]))
             page = opened[1].load_page(int(request["page"]))
-            image = rasterize(page, float(request["sx"]), float(request["sy"]))
-            packed = image.packed_pixels() if isinstance(image, PackedRGBImage) else None
-            data = packed.tobytes() if packed is not None else image.tobytes()  # (one copy, not two)
+            image = rasterize(page, float(request["sx"]), float(request["sy"]), packed=True)
+            data = packed_pixels(image).tobytes()  # the pixmap's bytes as they are: one copy
             header: dict[str, Any] = {"ok": True, "width": image.width, "height": image.height, "bytes": len(data)}
         except Exception as exc:  # every failure goes back to the parent as a page error
             header, data = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}, b""

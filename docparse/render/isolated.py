@@ -30,9 +30,11 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 from PIL import Image
 
 from docparse.cancellation import POLL_S, Cancellation, Cancelled
+from docparse.image_codec import PackedRGBImage
 from docparse.render.child import PARENT_ENV
 from docparse.render.errors import BackendUnavailable, CorruptDocument, RenderTimeout
 
@@ -60,9 +62,12 @@ class PageDrawer:
         scale_y: float,
         timeout_s: float,
         cancel: Cancellation | None = None,
+        packed: bool = False,
     ) -> Image.Image:
         """Page ``index0`` of ``path`` drawn at ``scale_x`` x ``scale_y`` by the child, within
-        ``timeout_s``; :class:`Cancelled` (the child killed) once ``cancel`` is set."""
+        ``timeout_s``; :class:`Cancelled` (the child killed) once ``cancel`` is set. ``packed``:
+        a :class:`~docparse.image_codec.PackedRGBImage` over the bytes received (no copy), else
+        an image in Pillow's layout (see :mod:`docparse.render.raster`)."""
         request = {"path": str(path), "password": password, "page": index0, "sx": scale_x, "sy": scale_y}
         with self._turn(cancel):
             proc = self._child()
@@ -91,7 +96,10 @@ class PageDrawer:
             except (BrokenPipeError, EOFError) as exc:
                 self.stop()
                 raise CorruptDocument(f"drawing page {index0 + 1} of {path.name} crashed the renderer") from exc
-        return Image.frombytes("RGB", (int(header["width"]), int(header["height"])), data)
+        width, height = int(header["width"]), int(header["height"])
+        if packed:
+            return PackedRGBImage(np.frombuffer(data, dtype=np.uint8).reshape(height, width, 3))
+        return Image.frombytes("RGB", (width, height), data)
 
     @contextlib.contextmanager
     def _turn(self, cancel: Cancellation | None) -> Iterator[None]:
@@ -192,6 +200,7 @@ def draw_isolated(
     scale_y: float,
     timeout_s: float,
     cancel: Cancellation | None = None,
+    packed: bool = False,
 ) -> Image.Image:
     """Draw one page in this process's render child (see the module docstring)."""
-    return _DRAWER.draw(path, password, index0, scale_x, scale_y, timeout_s, cancel)
+    return _DRAWER.draw(path, password, index0, scale_x, scale_y, timeout_s, cancel, packed)

@@ -245,7 +245,9 @@ class PdfDocument(OpenedDocument):
                 maximum=timeout,
             )
         try:
-            return draw_isolated(self.path, self._password, index0, size.scale_x, size.scale_y, timeout, cancel)
+            return draw_isolated(
+                self.path, self._password, index0, size.scale_x, size.scale_y, timeout, cancel, self.packed_pages
+            )
         except RenderTimeout:
             self._slow_streams.update(dict.fromkeys(contents, index0 + 1))
             raise

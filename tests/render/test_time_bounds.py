@@ -25,6 +25,44 @@ from tests.render.helpers import BUDGET, CHEAP_OP, SLOW_OP, count_calls, write_s
 MiB = 1 << 20
 
 
+def test_a_page_drawn_in_the_child_comes_in_the_layout_asked_for_with_the_same_pixels(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Packed pages (the ``png`` encoding's) stay packed when the child draws them: the bytes it
+    sends are the pixmap's, equal to the in-process packed draw; Pillow's layout otherwise."""
+    import numpy as np
+    from PIL import Image
+
+    from docparse.image_codec import PackedRGBImage
+
+    picture = tmp_path / "picture.png"
+    Image.effect_noise((40, 30), 80).convert("RGB").save(picture)
+    doc = pymupdf.open()
+    page = doc.new_page(width=200, height=200)
+    page.insert_image(pymupdf.Rect(10, 10, 90, 70), filename=str(picture))
+    page.insert_text((20, 120), "drawn in the child", fontsize=14)
+    path = tmp_path / "image.pdf"
+    doc.save(path)
+    doc.close()
+    with open_document(path) as opened:
+        opened.packed_pages = True
+        in_process = opened.render_page(0, **BUDGET).image
+    drawn = count_calls(monkeypatch, PageDrawer, "draw")
+    monkeypatch.setattr(pdf_content, "IN_PROCESS_IMAGE_PIXELS", 40 * 30 - 1)
+    with open_document(path) as opened:
+        opened.packed_pages = True
+        packed = opened.render_page(0, **BUDGET).image
+        opened.packed_pages = False
+        plain = opened.render_page(0, **BUDGET).image
+    assert len(drawn) == 2
+    assert isinstance(in_process, PackedRGBImage) and isinstance(packed, PackedRGBImage)
+    assert not isinstance(plain, PackedRGBImage)
+    child_pixels, own_pixels = packed.packed_pixels(), in_process.packed_pixels()
+    assert child_pixels is not None and own_pixels is not None
+    assert np.array_equal(child_pixels, own_pixels)
+    assert plain.tobytes() == packed.tobytes()
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(300)
 def test_1990_pages_sharing_a_400_mb_stream_fail_at_the_cost_of_one_bounded_inflate(
