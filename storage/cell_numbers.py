@@ -7,6 +7,10 @@ import re
 _PLAIN = re.compile(r"\d+(?:\.\d+)?|\.\d+")
 _GROUPED = re.compile(r"\d{1,3}(?:[,\u00a0\u202f ]\d{3})+(?:\.\d+)?")
 _CURRENCY = "$€£¥₹"
+_FIRST = frozenset("0123456789.+-\u2212(" + _CURRENCY)
+_LAST = frozenset("0123456789%)" + _CURRENCY)
+"""The characters a number's text can start and end with: anything else is rejected at once (most
+cells are words, and a document's pass reads thousands of them)."""
 
 
 def cell_number(text: str) -> float | None:
@@ -19,8 +23,10 @@ def cell_number(text: str) -> float | None:
     words, ``1.234,56`` — is not a number here.
     """
     t = text.strip()
-    if not t or len(t) > 64:
+    if not t or len(t) > 64 or t[0] not in _FIRST or t[-1] not in _LAST:
         return None
+    if _PLAIN.fullmatch(t):  # the common case: nothing to take off
+        return float(t)
     negative = False
     if t.startswith("(") and t.endswith(")"):
         negative, t = True, t[1:-1].strip()

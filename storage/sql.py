@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import JSON, Insert, Table, func
@@ -107,17 +108,40 @@ def bulk_insert(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
     if dialect_name(session) != "postgresql":
         session.execute(table.insert(), list(rows))
         return
-    from psycopg import sql as pgsql  # only PostgreSQL sessions get here
-
     columns = list(rows[0])
     json_columns = {name for name in columns if isinstance(table.c[name].type, JSON)}
+    with _copy(session, table, columns) as copy:
+        for row in rows:
+            copy.write_row(
+                [json_dumps(row[c]) if c in json_columns and row[c] is not None else row[c] for c in columns]
+            )
+
+
+def bulk_insert_values(session: Session, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """:func:`bulk_insert` of rows given as values in ``columns`` order: no mapping is built per
+    row on PostgreSQL (the ``COPY`` takes the tuples as they are), which matters for thousands of
+    small rows (a document's table cells). Not for JSON columns (``ValueError``)."""
+    if any(isinstance(table.c[name].type, JSON) for name in columns):
+        raise ValueError(f"bulk_insert_values takes no JSON columns ({table.name}): use bulk_insert")
+    if not rows:
+        return
+    if dialect_name(session) != "postgresql":
+        session.execute(table.insert(), [dict(zip(columns, row, strict=True)) for row in rows])
+        return
+    with _copy(session, table, columns) as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+@contextlib.contextmanager
+def _copy(session: Session, table: Table, columns: Sequence[str]) -> Iterator[Any]:
+    """A psycopg ``COPY table (columns) FROM STDIN`` on the session's connection."""
+    from psycopg import sql as pgsql  # only PostgreSQL sessions get here
+
     query = pgsql.SQL("COPY {} ({}) FROM STDIN").format(
         pgsql.Identifier(table.name), pgsql.SQL(", ").join(pgsql.Identifier(name) for name in columns)
     )
     connection = session.connection().connection.driver_connection
     assert connection is not None
     with connection.cursor() as cursor, cursor.copy(query) as copy:
-        for row in rows:
-            copy.write_row(
-                [json_dumps(row[c]) if c in json_columns and row[c] is not None else row[c] for c in columns]
-            )
+        yield copy

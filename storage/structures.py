@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from schemas import SCHEMA_VERSION, DocumentStructure
 from storage.cell_numbers import cell_number
 from storage.mapping import model_json, scrub
-from storage.sql import bulk_insert, upsert
+from storage.sql import bulk_insert, bulk_insert_values, upsert
 from storage.tables import (
     DOCUMENT_PASSES,
     DOCUMENT_TABLES,
@@ -27,6 +27,19 @@ from storage.tables import (
     TableCellRow,
     utcnow,
 )
+
+CELL_COLUMNS = (
+    "document_id",
+    "table_index",
+    "row_index",
+    "col_index",
+    "rowspan",
+    "colspan",
+    "header",
+    "text",
+    "number",
+)
+"""The ``table_cells`` columns :meth:`StructureRepository.save` writes, in the order of its value tuples."""
 
 
 def stored_structure(session: Session, document_id: str) -> DocumentStructure | None:
@@ -69,7 +82,7 @@ class StructureRepository:
         self._session.execute(delete(TABLE_CELLS).where(TableCellRow.document_id == document_id))
         self._session.execute(delete(DOCUMENT_TABLES).where(DocumentTableRow.document_id == document_id))
         tables: list[dict[str, Any]] = []
-        cells: list[dict[str, Any]] = []
+        cells: list[tuple[Any, ...]] = []
         for table in structure.tables:
             tables.append(
                 {
@@ -85,22 +98,24 @@ class StructureRepository:
                     "caption": scrub(table.caption),
                 }
             )
-            cells.extend(
-                {
-                    "document_id": document_id,
-                    "table_index": table.index,
-                    "row_index": cell.row,
-                    "col_index": cell.col,
-                    "rowspan": cell.rowspan,
-                    "colspan": cell.colspan,
-                    "header": cell.header,
-                    "text": scrub(cell.text),
-                    "number": cell_number(cell.text),
-                }
-                for cell in table.data.cells
-            )
+            index = table.index
+            for cell in table.data.cells:
+                text = scrub(cell.text)
+                cells.append(
+                    (
+                        document_id,
+                        index,
+                        cell.row,
+                        cell.col,
+                        cell.rowspan,
+                        cell.colspan,
+                        cell.header,
+                        text,
+                        cell_number(text),
+                    )
+                )
         bulk_insert(self._session, DOCUMENT_TABLES, tables)
-        bulk_insert(self._session, TABLE_CELLS, cells)
+        bulk_insert_values(self._session, TABLE_CELLS, CELL_COLUMNS, cells)
 
     def get(self, document_id: str) -> DocumentStructure | None:
         """The stored pass result of a document, if the pass has run and no page changed since

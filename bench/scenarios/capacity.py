@@ -21,6 +21,10 @@ process count and measures what it can in turn; ``--quick`` skips the 1-process 
   on 3 documents of 10 pages like the workers' (``FLOOR_DOCS``), the median of 3 runs before the
   worker hosts and 3 after them (:mod:`bench.floor`)
   (what the queue, the database and the worker machinery add). Target: at most 1.3x.
+  Beside it, without a target: the same worker CPU against the embedded pipeline
+  (:mod:`bench.embedded_floor`: the same tasks run eagerly in one process, SQLite and local
+  blobs, no broker, no worker threads; 3 runs before the hosts and 3 after, in a subprocess),
+  which tells what persisting a page costs from what the distributed machinery adds.
 
 Pages/s is the steady-state rate: pages finished between the 10th and 90th percentile of the
 pages' completion times (``pages.updated_at``), so the ramp-up (the first answers come after L)
@@ -29,6 +33,7 @@ and the tail do not count; the end-to-end rate is in the note.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import statistics
@@ -184,7 +189,24 @@ def _floor_runs(ctx: Context, url: str) -> list[float]:
         return in_process_runs(pdfs, engine)
 
 
-def _figures(result: ScenarioResult, runs: dict[str, Run], floor_ms: float, slots: int, latency: float) -> None:
+def _embedded_runs(ctx: Context, url: str) -> list[float]:
+    """CPU ms/page of the embedded pipeline (:mod:`bench.embedded_floor`), one figure per run."""
+    data = ctx.tmp / "capacity" / f"embedded-{uuid.uuid4().hex[:8]}"
+    argv = [sys.executable, "-m", "bench.embedded_floor", "--url", url, "--data", str(data)]
+    argv += ["--docs", str(1 if ctx.quick else FLOOR_DOCS), "--pages", str(PAGES_PER_DOC)]
+    argv += ["--rounds", "1" if ctx.quick else "3"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DOCPARSE_")}
+    done = subprocess.run(argv, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600)
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    if done.returncode != 0 or not lines:
+        raise RuntimeError(f"bench.embedded_floor failed ({done.returncode}): {done.stderr[-2000:]}")
+    runs: list[float] = json.loads(lines[-1])["ms_per_page"]
+    return runs
+
+
+def _figures(
+    result: ScenarioResult, runs: dict[str, Run], floor_ms: float, embedded_ms: float, slots: int, latency: float
+) -> None:
     cpus = os.cpu_count() or 1
     bound = runs["cpu"]
     result.add(
@@ -238,6 +260,17 @@ def _figures(result: ScenarioResult, runs: dict[str, Run], floor_ms: float, slot
                 baseline_name="same pipeline in-process (openai engine, no queue/DB)",
                 target=Target("ratio", "<=", 1.3),
                 note="whole worker host: supervisor, Celery, render, PNG, HTTP, parse, persist",
+            )
+        )
+        result.add(
+            Figure(
+                f"worker CPU per page against the embedded pipeline, {label}",
+                run.worker_ms,
+                "ms/page",
+                baseline=embedded_ms,
+                baseline_name="embedded default (same tasks eagerly, SQLite, local blobs, no broker)",
+                note="no target: the in-process pipeline with its persistence; the ratio is what the broker, "
+                "PostgreSQL and the worker's threads add",
             )
         )
 
@@ -296,6 +329,7 @@ def run(ctx: Context) -> ScenarioResult:
             try:
                 _latency(server, 0.0)
                 floor = _floor_runs(ctx, server)  # before the hosts, and again after them
+                embedded = _embedded_runs(ctx, server)
                 bound_pages = max(2 * PAGES_PER_DOC, round(seconds * 20 / PAGES_PER_DOC) * PAGES_PER_DOC)
                 default = plan(EngineSettings(engine="openai", openai_base_url=server)).processes
                 # the default host measures the CPU-bound rate (no latency), then K / L when it has 2 processes
@@ -308,7 +342,8 @@ def run(ctx: Context) -> ScenarioResult:
                     runs.update(_host_runs(ctx, stack, server, 2, [("2", latency, pages)]))
                 _latency(server, 0.0)
                 floor += _floor_runs(ctx, server)
-                _figures(result, runs, statistics.median(floor), slots, latency)
+                embedded += _embedded_runs(ctx, server)
+                _figures(result, runs, statistics.median(floor), statistics.median(embedded), slots, latency)
             finally:
                 db.dispose()
     finally:

@@ -5,15 +5,20 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import workers.document_pass
 from docparse.document import analyse
 from schemas import Attempt, Document, DocumentStructure
 from storage import Database
 from storage.cell_numbers import cell_number
+from storage.sql import bulk_insert_values
+from storage.tables import BLOCKS
 from tests.document.builders import PageBuilder
 from workers.document_pass import run_document_pass
 
@@ -144,10 +149,41 @@ def test_a_reset_document_shows_no_stale_structure_and_delete_cascades(
         ("12,34", None),
         ("2024-03-15", None),
         ("total", None),
+        ("+5", 5.0),
+        ("€12", 12.0),
+        ("12$", 12.0),
+        (" 0.0086 ", 0.0086),
+        ("12.", None),
+        ("-", None),
+        ("12)", None),
+        ("SimCLR [6]", None),
     ],
 )
 def test_cell_numbers(text: str, number: float | None) -> None:
     assert cell_number(text) == number
+
+
+@settings(deadline=None, max_examples=300)
+@given(
+    value=st.decimals(min_value=0, max_value=10**9, places=2, allow_nan=False, allow_infinity=False),
+    grouped=st.booleans(),
+    sign=st.sampled_from(["", "+", "-", "\u2212", "()"]),
+    currency=st.sampled_from(["", "$", "€", "£", "¥", "₹"]),
+    currency_after=st.booleans(),
+    percent=st.booleans(),
+)
+def test_every_accepted_number_format_reads_as_its_value(
+    value: Decimal, grouped: bool, sign: str, currency: str, currency_after: bool, percent: bool
+) -> None:
+    """However a number is dressed (sign or accounting parentheses, a currency symbol before or
+    after, a percent sign, thousands grouped), the cell reads as its value: the quick rejection of
+    texts that cannot be numbers never rejects one."""
+    digits = f"{value:,.2f}" if grouped else f"{value:.2f}"
+    body = f"{digits}{currency}" if currency_after else f"{currency}{digits}"
+    body += "%" if percent else ""
+    text = f"({body})" if sign == "()" else f"{sign}{body}"
+    negative = sign in ("-", "\u2212", "()") and value != 0
+    assert cell_number(text) == pytest.approx(-float(value) if negative else float(value))
 
 
 def test_a_page_changed_after_the_pass_makes_the_stored_result_stale(db: Database, queued: Callable[..., str]) -> None:
@@ -216,3 +252,9 @@ def test_a_correction_committed_while_the_pass_runs_is_never_lost(
     with db.engine.connect() as connection:
         query = sa.text("SELECT text FROM table_cells WHERE document_id = :d AND number >= 1000")
         assert connection.execute(query, {"d": document_id}).scalars().all() == ["2,000.00"]
+
+
+def test_values_bulk_insert_refuses_json_columns(db: Database) -> None:
+    """Tuples go to ``COPY`` as they are, so a JSON column (which needs its text dumped) is refused."""
+    with db.session() as session, pytest.raises(ValueError, match="JSON"):
+        bulk_insert_values(session, BLOCKS, ["document_id", "attributes"], [("d", {"a": 1})])
