@@ -65,7 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ids = [r.document_id for r in results if r.document_id is not None]
         with db.unit_of_work() as uow:
             statuses = [uow.documents.get(i) for i in ids]
-        unfinished = [r.status for r in statuses if r is None or r.status != "done"]
+        unfinished = [r.status if r is not None else "missing" for r in statuses if r is None or r.status != "done"]
         if len(ids) != len(paths) or unfinished:
             raise SystemExit(f"embedded floor: documents not done: {unfinished or results}")
 
