@@ -33,7 +33,6 @@ and the tail do not count; the end-to-end rate is in the note.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import statistics
@@ -48,6 +47,7 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
+from bench.embedded_floor import embedded_runs
 from bench.floor import in_process_runs
 from bench.inputs import REPO_ROOT, make_mixed_pdf
 from bench.report import Figure, ScenarioResult, Target
@@ -190,18 +190,9 @@ def _floor_runs(ctx: Context, url: str) -> list[float]:
 
 
 def _embedded_runs(ctx: Context, url: str) -> list[float]:
-    """CPU ms/page of the embedded pipeline (:mod:`bench.embedded_floor`), one figure per run."""
-    data = ctx.tmp / "capacity" / f"embedded-{uuid.uuid4().hex[:8]}"
-    argv = [sys.executable, "-m", "bench.embedded_floor", "--url", url, "--data", str(data)]
-    argv += ["--docs", str(1 if ctx.quick else FLOOR_DOCS), "--pages", str(PAGES_PER_DOC)]
-    argv += ["--rounds", "1" if ctx.quick else "3"]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DOCPARSE_")}
-    done = subprocess.run(argv, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600)
-    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
-    if done.returncode != 0 or not lines:
-        raise RuntimeError(f"bench.embedded_floor failed ({done.returncode}): {done.stderr[-2000:]}")
-    runs: list[float] = json.loads(lines[-1])["ms_per_page"]
-    return runs
+    """CPU ms/page of the embedded pipeline with the same engine (:mod:`bench.embedded_floor`)."""
+    docs, rounds = (1, 1) if ctx.quick else (FLOOR_DOCS, 3)
+    return embedded_runs(ctx.tmp / "capacity", ["--url", url], docs=docs, pages=PAGES_PER_DOC, rounds=rounds)
 
 
 def _figures(

@@ -15,7 +15,9 @@ database is polled until every document is terminal. Figures: pages/s against th
 against the same pipeline's CPU per page in-process (``parse_document`` with a zero-latency
 bench-sleep engine and the page image kept, on two 10-page documents like the workers', the
 median of 3 runs before the workers and 3 after them: what the queue and database add; target
-<= 1.3x);
+<= 1.3x); beside it, without a target, the same worker CPU against the embedded pipeline
+(:mod:`bench.embedded_floor` with the zero-latency instrument: the same tasks run eagerly in one
+process, SQLite and local blobs, no broker; runs before and after the workers, like the floor);
 the ingest client's CPU per page. The database is a throwaway one, dropped afterwards, and the
 run's Redis keys are deleted (nothing is flushed).
 """
@@ -31,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import sleep_engine
+from bench.embedded_floor import embedded_runs
 from bench.floor import in_process_runs
 from bench.inputs import REPO_ROOT, make_mixed_pdf
 from bench.report import Figure, ScenarioResult, Target
@@ -59,6 +62,12 @@ def _in_process_cpu_runs(pdfs: list[Path]) -> list[float]:
     """CPU ms/page of the same pipeline in this process, one figure per run: zero-latency
     bench-sleep, page image kept, on documents of ``PAGES_PER_DOC`` pages like the workers'."""
     return in_process_runs(pdfs, BenchSleepEngine(0.0))
+
+
+def _embedded_runs(ctx: Context) -> list[float]:
+    """CPU ms/page of the embedded pipeline with the zero-latency instrument (:mod:`bench.embedded_floor`)."""
+    docs, rounds = (1, 1) if ctx.quick else (2, 3)
+    return embedded_runs(ctx.tmp / "orchestration", ["--sleep"], docs=docs, pages=PAGES_PER_DOC, rounds=rounds)
 
 
 def _warm_up(ctx: Context, stack: dict[str, Any], workers: int) -> None:
@@ -184,6 +193,7 @@ def run(ctx: Context) -> ScenarioResult:
                 "env": env,
                 "queues": queues,
                 "floor_runs": _in_process_cpu_runs(baseline_pdfs),  # before the workers, and again after them
+                "embedded_runs": _embedded_runs(ctx),
                 "worker_ms": [],
             }
             result.settings["pages_per_task"] = settings.pages_per_task
@@ -191,6 +201,7 @@ def run(ctx: Context) -> ScenarioResult:
                 for workers in configs:
                     _config(result, ctx, stack, workers, latency)
                 floor = statistics.median(stack["floor_runs"] + _in_process_cpu_runs(baseline_pdfs))
+                embedded = statistics.median(stack["embedded_runs"] + _embedded_runs(ctx))
                 for label, worker_ms in stack["worker_ms"]:
                     result.add(
                         Figure(
@@ -201,6 +212,17 @@ def run(ctx: Context) -> ScenarioResult:
                             baseline_name="same pipeline in-process (no queue/DB)",
                             target=Target("ratio", "<=", 1.3),
                             note="render + encode the kept image + parse + persist + Celery/Redis",
+                        )
+                    )
+                    result.add(
+                        Figure(
+                            f"worker CPU outside the engine against the embedded pipeline, {label}",
+                            worker_ms,
+                            "ms/page",
+                            baseline=embedded,
+                            baseline_name="embedded default (same tasks eagerly, SQLite, local blobs, no broker)",
+                            note="no target: the in-process pipeline with its persistence; the ratio is what the "
+                            "broker, PostgreSQL and the worker's threads add",
                         )
                     )
             finally:

@@ -95,15 +95,20 @@ def test_orchestration_runs_one_then_two_workers_or_says_why_not(quick_report: d
     assert [f["baseline"] for f in throughput] == pytest.approx([5.0, 10.0])  # ideal at 0.2 s per page
 
 
-def test_capacity_reports_worker_cpu_against_the_floor_and_the_embedded_pipeline(quick_report: dict[str, Any]) -> None:
-    scenario = _scenario(quick_report, "capacity")
+@pytest.mark.parametrize(
+    ("key", "figure"), [("capacity", "worker CPU per page"), ("orchestration", "worker CPU outside the engine")]
+)
+def test_worker_cpu_is_reported_against_the_floor_and_the_embedded_pipeline(
+    quick_report: dict[str, Any], key: str, figure: str
+) -> None:
+    scenario = _scenario(quick_report, key)
     reason = redis_unreachable() or postgres_unreachable()
     if reason is not None:
-        pytest.skip(f"capacity skipped: {reason}")
+        pytest.skip(f"{key} skipped: {reason}")
     assert scenario["status"] == "ok", scenario["reason"]
     figures = scenario["figures"]
-    floor = [f for f in figures if f["name"].startswith("worker CPU per page, ")]
-    embedded = [f for f in figures if f["name"].startswith("worker CPU per page against the embedded pipeline, ")]
+    floor = [f for f in figures if f["name"].startswith(f"{figure}, ")]
+    embedded = [f for f in figures if f["name"].startswith(f"{figure} against the embedded pipeline, ")]
     assert floor and len(embedded) == len(floor)
     for bare, full in zip(floor, embedded, strict=True):
         assert bare["target"] and full["target"] is None  # judged against the floor; the embedded one informs
