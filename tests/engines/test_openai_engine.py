@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import email.utils
+import importlib.abc
 import json
 import logging
 import socket
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -245,6 +247,33 @@ def test_at_least_32_requests_in_flight_at_once(
     assert not server.gate_timed_out
     assert server.max_in_flight >= 32
     assert all(output.error is None for output in outputs)
+
+
+class _ImportSearches(importlib.abc.MetaPathFinder):
+    """A finder first on ``sys.meta_path``: records every module Python searches for (a module
+    already imported is never searched)."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+
+    def find_spec(self, fullname: str, path: Any, target: Any = None) -> None:
+        self.names.append(fullname)
+
+
+def test_a_request_searches_for_no_module(
+    server: FakeOpenAIServer, make_engine: Callable[..., OpenAIEngine], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once warm, requests import nothing: an import that fails is retried (a walk of sys.path under
+    the import lock) every time. httpcore imports sniffio for every lock of every request, so it is
+    a dependency."""
+    engine = make_engine()
+    assert all(output.error is None for output in engine.infer([page(56, 56) for _ in range(4)]))  # warm
+    searches = _ImportSearches()
+    monkeypatch.setattr(sys, "meta_path", [searches, *sys.meta_path])
+    outputs = engine.infer([page(56, 56) for _ in range(8)])
+
+    assert all(output.error is None for output in outputs)
+    assert searches.names == []
 
 
 def test_max_in_flight_caps_concurrency(server: FakeOpenAIServer, make_engine: Callable[..., OpenAIEngine]) -> None:
