@@ -89,14 +89,15 @@ def line_spans(line: dict[str, Any]) -> list[tuple[Sequence[float], str, dict[st
     prev_space = True
     last: tuple[Sequence[float], str] | None = None  # the previous span with text: box, text
     last_metrics: tuple[float, float] | None = None  # and its size and baseline
-    for span, span_chars in zip(line.get("spans", []), chars, strict=True):
+    dropped, letters = _cluster_spaces(chars, (dx, dy))
+    for si, (span, span_chars) in enumerate(zip(line.get("spans", []), chars, strict=True)):
         threshold = WORD_GAP_EM * float(span.get("size", 10.0))
         parts: list[str] = []
         mark = last is not None and (dx, dy) == (1.0, 0.0)
         here = _size_and_baseline(span)
-        for char in span_chars:
+        for ci, char in enumerate(span_chars):
             c = char.get("c", "")
-            if not c:
+            if not c or (si, ci) in dropped:
                 continue
             if c.isspace():
                 if not prev_space:
@@ -107,7 +108,11 @@ def line_spans(line: dict[str, Any]) -> list[tuple[Sequence[float], str, dict[st
                 parts.append(c)  # a combining mark sits on its letter, wherever its box is
                 continue
             ext = _extent(char["bbox"], (dx, dy))
-            if prev is not None and not prev_space and _gap(prev, ext) > threshold:
+            cluster = letters.get((si, ci))
+            if cluster is not None:  # the letter after the marks of a space that was dropped
+                if cluster:
+                    parts.append(" ")  # that space belongs here, after the previous word's last marks
+            elif prev is not None and not prev_space and _gap(prev, ext) > threshold:
                 parts.append(" ")
             elif mark and not prev_space and last is not None and raised_marker(*last, span["bbox"], c):
                 parts.append(" ")  # a footnote mark set right before its text's first word
@@ -129,6 +134,65 @@ def line_spans(line: dict[str, Any]) -> list[tuple[Sequence[float], str, dict[st
         if text.strip():
             last, last_metrics = (span["bbox"], text), here
     return out
+
+
+Position = tuple[int, int]
+"""A character of a line: (span index, character index)."""
+
+
+def _cluster_spaces(
+    chars: Sequence[Sequence[dict[str, Any]]], direction: tuple[float, float]
+) -> tuple[set[Position], dict[Position, bool]]:
+    """Where a font wrote a space among a word's marks: the spaces to drop, and for the letter
+    after each one's marks whether to write the space before it (else it opens no word).
+
+    Some fonts map the glyph that carries a letter and its marks to a space and give the marks
+    and the letter no width: the Ezra SIL Hebrew of XeTeX writes the holam-vav of ``תְהוֹם`` as a
+    space as wide as that glyph, then the marks and the vav with no width (``תְה ֑וֹם``), so the
+    word read as two. The same font writes the mark that ends a word (a postpositive accent, a
+    furtive patah: ``רוּחַ אֱלֹהִים``) after the space that follows the word, before the next
+    word's first letter, which has a width (``רוּח ַאֱלֹהִים``). So, where combining marks follow
+    a space and the letters on both sides are of one script: when the letter after the marks
+    has no width, the space is dropped and that letter opens no word by its distance from the
+    previous one; when it has a width, the space goes after the marks, before that letter. A
+    combining grapheme joiner alone after a space is left where it is, and so is everything
+    between letters of different scripts (or no letters)."""
+    flat = [(si, ci, char) for si, span_chars in enumerate(chars) for ci, char in enumerate(span_chars)]
+    dropped: set[Position] = set()
+    letters: dict[Position, bool] = {}
+    for k, (si, ci, char) in enumerate(flat):
+        if not char.get("c", "").isspace():
+            continue
+        j = k + 1
+        while j < len(flat) and _is_mark(flat[j][2].get("c", "")):
+            j += 1
+        if j == len(flat) or all(flat[m][2].get("c", "") == _CGJ for m in range(k + 1, j)):
+            continue  # no marks after the space (or only a grapheme joiner)
+        after = flat[j][2]
+        letter = after.get("c", "")
+        before = next((c for _, _, x in reversed(flat[:k]) if (c := x.get("c", "")) and not _is_mark(c)), "")
+        if not (letter[:1].isalpha() and before[:1].isalpha() and _script(before[0]) == _script(letter[0])):
+            continue
+        dropped.add((si, ci))
+        letters[(flat[j][0], flat[j][1])] = abs(_width(after["bbox"], direction)) > 0.01  # a width: a new word
+    return dropped, letters
+
+
+_CGJ = "\u034f"
+
+
+def _is_mark(c: str) -> bool:
+    return bool(c) and c[0] >= "\u0300" and unicodedata.category(c[0]).startswith("M")
+
+
+def _width(bbox: Sequence[float], direction: tuple[float, float]) -> float:
+    start, end = _extent(bbox, direction)
+    return end - start
+
+
+def _script(c: str) -> str:
+    """The script a letter is named after (``HEBREW``, ``ARABIC``, ``LATIN``, ...)."""
+    return unicodedata.name(c, "").split(" ", 1)[0]
 
 
 SpanText = tuple[Sequence[float], str, dict[str, Any]]

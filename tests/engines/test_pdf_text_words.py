@@ -4,6 +4,7 @@ and the pure rules behind them."""
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -186,6 +187,52 @@ def test_right_to_left_run_keeps_logical_order_and_gaps() -> None:
     line = {"dir": (1.0, 0.0), "spans": [{"size": 10.0, "bbox": (162, 100, 206, 110), "chars": hebrew}]}
     ((_, text, _),) = line_spans(line)
     assert text == "שלום עולם"
+
+
+def _rtl_line(*spans: list[dict[str, object]]) -> dict[str, object]:
+    return {"dir": (1.0, 0.0), "spans": [{"size": 10.0, "bbox": (100, 100, 500, 110), "chars": c} for c in spans]}
+
+
+def test_a_space_a_font_wrote_for_a_cluster_of_marks_is_not_a_word_break() -> None:
+    """XeTeX's Ezra SIL writes the holam-vav of ``תְהוֹם`` as a space as wide as the glyph, then
+    the accent, the vav and the holam with no width: one word, not ``תְה ֑וֹם``."""
+    word = [_char("ת", 471.5, 477.4), _char("\u05b0", 471.5, 471.5), _char("ה", 465.5, 471.5)]
+    cluster = [_char(c, 462.5, 462.5) for c in "\u0591\u05d5\u05b9"] + [_char("ם", 456.6, 462.5)]
+    text = "".join(t for _, t, _ in line_spans(_rtl_line(word, [_char(" ", 462.5, 465.5)], cluster)))
+    assert text == unicodedata.normalize("NFC", "תְה\u0591וֹם")
+
+
+@pytest.mark.parametrize(
+    ("before", "mark", "after", "expected"),
+    [
+        ("ח", "\u05b7", "א", "חַ א"),  # a furtive patah ends רוּחַ; the next word starts with alef
+        ("ل", "\u0650", "ا", "لِ ا"),  # an Arabic case ending, set after the space by the font
+    ],
+)
+def test_marks_a_font_set_after_a_word_space_end_the_previous_word(
+    before: str, mark: str, after: str, expected: str
+) -> None:
+    """The letter after the marks has a width: the space is a word space, and the marks it
+    precedes belong to the letter before it."""
+    chars = [_char(before, 435.6, 441.6), _char(" ", 432.7, 435.6), _char(mark, 432.7, 432.7)]
+    chars.append(_char(after, 427.4, 432.7))
+    assert "".join(t for _, t, _ in line_spans(_rtl_line(chars))) == unicodedata.normalize("NFC", expected)
+
+
+@pytest.mark.parametrize(
+    "chars",
+    [
+        # a mark shown on its own before a closing quote, as documentation of a script does
+        [("ب", 440, 446), (" ", 436, 440), ("\u064e", 436, 436), ("”", 432, 436)],
+        # a grapheme joiner alone after a space
+        [("ת", 430, 436), (" ", 427, 430), ("\u034f", 427, 427), ("ב", 421, 427)],
+        # letters of two scripts around the space
+        [("a", 430, 436), (" ", 427, 430), ("\u05b7", 427, 427), ("א", 421, 427)],
+    ],
+)
+def test_other_marks_after_a_space_stay_where_they_are(chars: list[tuple[str, float, float]]) -> None:
+    line = _rtl_line([_char(c, x0, x1) for c, x0, x1 in chars])
+    assert "".join(t for _, t, _ in line_spans(line)) == unicodedata.normalize("NFC", "".join(c for c, _, _ in chars))
 
 
 def test_spacing_accents_fold_into_their_letters() -> None:
