@@ -14,8 +14,8 @@ executemany ``INSERT`` on SQLite) — the floor of writing those blocks. Target:
 (the database server shares the machine, so wall time includes its work). PostgreSQL runs in a
 throwaway database; SQLite in a temp file. The group-commit figures are the median of
 :data:`ROUNDS` rounds on fresh documents, and each measurement starts after a ``CHECKPOINT``
-(a half-second window that a checkpoint of the earlier scenarios' writes fell into measured
-half its rate).
+(one full run measured half the scenario's rate alone in a half-second window, most likely
+with a checkpoint of the earlier scenarios' writes in it).
 """
 
 from __future__ import annotations
