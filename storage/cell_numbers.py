@@ -9,8 +9,9 @@ _GROUPED = re.compile(r"\d{1,3}(?:[,\u00a0\u202f ]\d{3})+(?:\.\d+)?")
 _CURRENCY = "$€£¥₹"
 _FIRST = frozenset("0123456789.+-\u2212(" + _CURRENCY)
 _LAST = frozenset("0123456789%)" + _CURRENCY)
-"""The characters a number's text can start and end with: anything else is rejected at once (most
-cells are words, and a document's pass reads thousands of them)."""
+"""The characters besides digits (any script's: ``١٢٣`` is 123) a number's text can start and end
+with: anything else is rejected at once (most cells are words, and a document's pass reads
+thousands of them)."""
 
 
 def cell_number(text: str) -> float | None:
@@ -23,7 +24,9 @@ def cell_number(text: str) -> float | None:
     words, ``1.234,56`` — is not a number here.
     """
     t = text.strip()
-    if not t or len(t) > 64 or t[0] not in _FIRST or t[-1] not in _LAST:
+    if not t or len(t) > 64:
+        return None
+    if not (t[0] in _FIRST or t[0].isdecimal()) or not (t[-1] in _LAST or t[-1].isdecimal()):
         return None
     if _PLAIN.fullmatch(t):  # the common case: nothing to take off
         return float(t)
@@ -32,7 +35,7 @@ def cell_number(text: str) -> float | None:
         negative, t = True, t[1:-1].strip()
     t = t.replace("\u2212", "-")
     for _ in range(2):  # sign and currency, in either order
-        if t[:1] in "+-":
+        if t[:1] and t[0] in "+-":
             negative ^= t[0] == "-"
             t = t[1:].strip()
         if t[:1] and t[0] in _CURRENCY:

@@ -28,18 +28,9 @@ from storage.tables import (
     utcnow,
 )
 
-CELL_COLUMNS = (
-    "document_id",
-    "table_index",
-    "row_index",
-    "col_index",
-    "rowspan",
-    "colspan",
-    "header",
-    "text",
-    "number",
-)
-"""The ``table_cells`` columns :meth:`StructureRepository.save` writes, in the order of its value tuples."""
+CELL_COLUMNS = tuple(column.name for column in TABLE_CELLS.columns)
+"""The ``table_cells`` columns, in the order of the value tuples :meth:`StructureRepository.save`
+writes (a column added to the table and not to the tuples fails the insert)."""
 
 
 def stored_structure(session: Session, document_id: str) -> DocumentStructure | None:

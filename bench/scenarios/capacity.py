@@ -196,7 +196,12 @@ def _embedded_runs(ctx: Context, url: str) -> list[float]:
 
 
 def _figures(
-    result: ScenarioResult, runs: dict[str, Run], floor_ms: float, embedded_ms: float, slots: int, latency: float
+    result: ScenarioResult,
+    runs: dict[str, Run],
+    floor_ms: float,
+    embedded_ms: float | None,
+    slots: int,
+    latency: float,
 ) -> None:
     cpus = os.cpu_count() or 1
     bound = runs["cpu"]
@@ -253,6 +258,8 @@ def _figures(
                 note="whole worker host: supervisor, Celery, render, PNG, HTTP, parse, persist",
             )
         )
+        if embedded_ms is None:
+            continue
         result.add(
             Figure(
                 f"worker CPU per page against the embedded pipeline, {label}",
@@ -334,7 +341,8 @@ def run(ctx: Context) -> ScenarioResult:
                 _latency(server, 0.0)
                 floor += _floor_runs(ctx, server)
                 embedded += _embedded_runs(ctx, server)
-                _figures(result, runs, statistics.median(floor), statistics.median(embedded), slots, latency)
+                median = statistics.median(embedded) if embedded else None
+                _figures(result, runs, statistics.median(floor), median, slots, latency)
             finally:
                 db.dispose()
     finally:

@@ -201,7 +201,8 @@ def run(ctx: Context) -> ScenarioResult:
                 for workers in configs:
                     _config(result, ctx, stack, workers, latency)
                 floor = statistics.median(stack["floor_runs"] + _in_process_cpu_runs(baseline_pdfs))
-                embedded = statistics.median(stack["embedded_runs"] + _embedded_runs(ctx))
+                embedded_runs = stack["embedded_runs"] + _embedded_runs(ctx)
+                embedded = statistics.median(embedded_runs) if embedded_runs else None
                 for label, worker_ms in stack["worker_ms"]:
                     result.add(
                         Figure(
@@ -214,6 +215,8 @@ def run(ctx: Context) -> ScenarioResult:
                             note="render + encode the kept image + parse + persist + Celery/Redis",
                         )
                     )
+                    if embedded is None:
+                        continue
                     result.add(
                         Figure(
                             f"worker CPU outside the engine against the embedded pipeline, {label}",

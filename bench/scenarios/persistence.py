@@ -146,13 +146,13 @@ def _measure_one(
     result: ScenarioResult, name: str, db: Database, count: int, group: int, target: Target | None
 ) -> float:
     """One figure: ``count`` pages in transactions of ``group``; returns the seconds per page."""
-    _checkpoint(db)  # what earlier scenarios left unflushed is not written during this window
     runs = []
     for round_ in range(ROUNDS if group > 1 else 1):  # the median: a checkpoint moves one short window by half
         doc_id = _new_document(db, f"{name}-pages-{group}-{round_}", count)
         pages = make_pages(count, doc_id)
         bare_id = _new_document(db, f"{name}-bare-{group}-{round_}", count)
         bare_pages = make_pages(count, bare_id)
+        _checkpoint(db)  # what was written before is not flushed during this window
         seconds, cpu = _save_results(db, doc_id, pages, group)
         runs.append((seconds, cpu, _bare_inserts(db, bare_id, bare_pages, group)))
     blocks = sum(len(p.blocks) for p in pages)

@@ -104,7 +104,7 @@ def line_spans(line: dict[str, Any]) -> list[tuple[Sequence[float], str, dict[st
                     parts.append(" ")
                 prev_space = True
                 continue
-            if c[0] >= "\u0300" and unicodedata.category(c[0]).startswith("M"):
+            if _is_mark(c):
                 parts.append(c)  # a combining mark sits on its letter, wherever its box is
                 continue
             ext = _extent(char["bbox"], (dx, dy))
@@ -157,9 +157,11 @@ def _cluster_spaces(
     previous one; when it has a width, the space goes after the marks, before that letter. A
     combining grapheme joiner alone after a space is left where it is, and so is everything
     between letters of different scripts (or no letters)."""
-    flat = [(si, ci, char) for si, span_chars in enumerate(chars) for ci, char in enumerate(span_chars)]
     dropped: set[Position] = set()
     letters: dict[Position, bool] = {}
+    if not any(_is_mark(char.get("c", "")) for span_chars in chars for char in span_chars):
+        return dropped, letters  # nearly every line
+    flat = [(si, ci, char) for si, span_chars in enumerate(chars) for ci, char in enumerate(span_chars)]
     for k, (si, ci, char) in enumerate(flat):
         if not char.get("c", "").isspace():
             continue
@@ -171,7 +173,8 @@ def _cluster_spaces(
         after = flat[j][2]
         letter = after.get("c", "")
         before = next((c for _, _, x in reversed(flat[:k]) if (c := x.get("c", "")) and not _is_mark(c)), "")
-        if not (letter[:1].isalpha() and before[:1].isalpha() and _script(before[0]) == _script(letter[0])):
+        script = _script(letter[:1])
+        if not (letter[:1].isalpha() and before[:1].isalpha() and script and _script(before[0]) == script):
             continue
         dropped.add((si, ci))
         letters[(flat[j][0], flat[j][1])] = abs(_width(after["bbox"], direction)) > 0.01  # a width: a new word
@@ -191,8 +194,9 @@ def _width(bbox: Sequence[float], direction: tuple[float, float]) -> float:
 
 
 def _script(c: str) -> str:
-    """The script a letter is named after (``HEBREW``, ``ARABIC``, ``LATIN``, ...)."""
-    return unicodedata.name(c, "").split(" ", 1)[0]
+    """The script a letter is named after (``HEBREW``, ``ARABIC``, ``LATIN``, ...; ``""`` for a
+    character without a name)."""
+    return unicodedata.name(c, "").split(" ", 1)[0] if c else ""
 
 
 SpanText = tuple[Sequence[float], str, dict[str, Any]]

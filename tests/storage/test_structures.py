@@ -157,6 +157,11 @@ def test_a_reset_document_shows_no_stale_structure_and_delete_cascades(
         ("-", None),
         ("12)", None),
         ("SimCLR [6]", None),
+        ("\u0661\u0662\u0663", 123.0),  # Arabic-Indic digits
+        ("\uff11\uff12", 12.0),  # full-width digits
+        ("$", None),  # a currency column's sign alone
+        ("-$", None),
+        ("(-)", None),
     ],
 )
 def test_cell_numbers(text: str, number: float | None) -> None:
@@ -171,14 +176,16 @@ def test_cell_numbers(text: str, number: float | None) -> None:
     currency=st.sampled_from(["", "$", "€", "£", "¥", "₹"]),
     currency_after=st.booleans(),
     percent=st.booleans(),
+    zero=st.sampled_from(["0", "\u0660", "\uff10"]),  # ASCII, Arabic-Indic and full-width digits
 )
 def test_every_accepted_number_format_reads_as_its_value(
-    value: Decimal, grouped: bool, sign: str, currency: str, currency_after: bool, percent: bool
+    value: Decimal, grouped: bool, sign: str, currency: str, currency_after: bool, percent: bool, zero: str
 ) -> None:
     """However a number is dressed (sign or accounting parentheses, a currency symbol before or
     after, a percent sign, thousands grouped), the cell reads as its value: the quick rejection of
     texts that cannot be numbers never rejects one."""
     digits = f"{value:,.2f}" if grouped else f"{value:.2f}"
+    digits = digits.translate({ord("0") + d: ord(zero) + d for d in range(10)})
     body = f"{digits}{currency}" if currency_after else f"{currency}{digits}"
     body += "%" if percent else ""
     text = f"({body})" if sign == "()" else f"{sign}{body}"
