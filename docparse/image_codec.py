@@ -35,6 +35,7 @@ from PIL import Image
 __all__ = [
     "ENCODED_MEDIA_TYPES",
     "IMAGE_FORMATS",
+    "PACKED_FORMATS",
     "ImageFormat",
     "PackedRGBImage",
     "encode_image",
@@ -44,6 +45,9 @@ __all__ = [
 
 ImageFormat = Literal["png", "png-small", "webp", "jpeg"]
 IMAGE_FORMATS: tuple[ImageFormat, ...] = ("png", "png-small", "webp", "jpeg")
+PACKED_FORMATS: frozenset[ImageFormat] = frozenset({"png"})
+"""The encodings that read a :class:`PackedRGBImage`'s own pixels (:func:`fast_png`): pages meant
+for them are rendered packed; the others hand the image to Pillow and get Pillow's layout."""
 
 ENCODED_MEDIA_TYPES: dict[str, str] = {
     "png": "image/png",

@@ -33,6 +33,7 @@ from bench.inputs import make_mixed_pdf, sample_pdfs
 from bench.report import Figure, ScenarioResult, Target
 from bench.scenarios import Context
 from docparse.engines.specs import DEFAULT_SPEC, get_spec
+from docparse.image_codec import PACKED_FORMATS
 from docparse.render import DEFAULT_LIMITS, DEFAULT_PDF_DPI, IMAGE_FORMATS, encode_image, open_document
 from docparse.render.pdf import pdf_page_size
 
@@ -179,7 +180,7 @@ def _encodings(
     ``png``, Pillow's layout for the others), against that render."""
     rendered = {packed: _images(pages, min_px, max_px, packed) for packed in renders}
     for fmt in IMAGE_FORMATS:
-        packed = fmt == "png"
+        packed = fmt in PACKED_FORMATS
         images, render_ms = rendered[packed], renders[packed]
         encode_image(images[0], fmt)
         elapsed, size = float("inf"), 0

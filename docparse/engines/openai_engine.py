@@ -91,7 +91,7 @@ from docparse.engines.openai_http import (
     send_with_retries,
 )
 from docparse.engines.specs import ModelSpec
-from docparse.image_codec import ENCODED_MEDIA_TYPES, IMAGE_FORMATS, ImageFormat
+from docparse.image_codec import ENCODED_MEDIA_TYPES, IMAGE_FORMATS, PACKED_FORMATS, ImageFormat
 from docparse.image_codec import encode_image as encode_bytes
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -207,8 +207,8 @@ class OpenAIEngine:
 
     @property
     def reads_packed_pixels(self) -> bool:
-        """The ``png`` encoding reads the rasterizer's packed pixels (no copy into Pillow)."""
-        return self.image_format == "png"
+        """Whether the image encoding reads the rasterizer's packed pixels (``png``: no copy into Pillow)."""
+        return self.image_format in PACKED_FORMATS
 
     @property
     def info(self) -> EngineInfo:

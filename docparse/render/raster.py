@@ -91,12 +91,20 @@ def _draw(page: Any, scale_x: float, scale_y: float, *, alpha: bool) -> Any:
     return pix
 
 
-def _packed_image(pix: Any) -> Image.Image:
-    """A :class:`PackedRGBImage` whose pixels *are* ``pix``'s samples (no copy); the samples
-    hold the pixmap, so it lives while the image or any view of its pixels does."""
-    height, width, stride = pix.h(), pix.w(), _mupdf.fz_pixmap_stride(pix)
+def _samples(pix: Any) -> tuple[Any, int]:
+    """``pix``'s samples as a ctypes buffer that holds the pixmap (so it lives while the buffer,
+    or anything made over it, does), and the row stride in bytes."""
+    height, stride = pix.h(), _mupdf.fz_pixmap_stride(pix)
     samples = (ctypes.c_ubyte * (stride * height)).from_address(_mupdf.fz_pixmap_samples_int(pix))
     vars(samples)["pixmap"] = pix
+    return samples, stride
+
+
+def _packed_image(pix: Any) -> Image.Image:
+    """A :class:`PackedRGBImage` whose pixels *are* ``pix``'s samples (no copy); it lives while
+    the image or any view of its pixels does."""
+    height, width = pix.h(), pix.w()
+    samples, stride = _samples(pix)
     rows = np.frombuffer(samples, dtype=np.uint8).reshape(height, stride)
     if stride != width * 3:  # MuPDF packs RGB rows; should it ever pad them, copy once
         return PackedRGBImage(np.ascontiguousarray(rows[:, : width * 3]).reshape(height, width, 3))
@@ -105,10 +113,8 @@ def _packed_image(pix: Any) -> Image.Image:
 
 def _image_over(pix: Any) -> Image.Image:
     """An ``RGB`` image whose pixels *are* ``pix``'s samples (no copy); it keeps ``pix`` alive."""
-    height, stride = pix.h(), _mupdf.fz_pixmap_stride(pix)
-    samples = (ctypes.c_ubyte * (stride * height)).from_address(_mupdf.fz_pixmap_samples_int(pix))
-    vars(samples)["pixmap"] = pix  # the image holds ``samples``, which holds the pixmap
-    return _wrap_rgbx(samples, pix.w(), height, stride)
+    samples, stride = _samples(pix)
+    return _wrap_rgbx(samples, pix.w(), pix.h(), stride)
 
 
 def _image_copied(pix: Any) -> Image.Image:

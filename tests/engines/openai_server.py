@@ -155,6 +155,15 @@ class FakeOpenAIServer:
                 self._cond.wait_for(lambda: max(self._pending) == key or self.release.is_set(), self.gate_timeout_s)
             return True
 
+    def wait_completed(self, count: int, timeout_s: float = 30.0) -> list[Seen]:
+        """The requests completed once there are ``count`` of them: the server books a request
+        after sending its answer, so a client may hold the last answer before it is booked.
+        ``AssertionError`` after ``timeout_s``."""
+        with self._cond:
+            if not self._cond.wait_for(lambda: len(self.completed) >= count, timeout_s):
+                raise AssertionError(f"{len(self.completed)} requests completed after {timeout_s} s, not {count}")
+            return list(self.completed)
+
     def leave(self, seen: Seen) -> None:
         with self._cond:
             self.in_flight -= 1

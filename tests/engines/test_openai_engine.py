@@ -233,9 +233,7 @@ def test_outputs_keep_input_order_when_answers_come_back_reversed(
     outputs = make_engine(max_retries=0).infer(pages)
 
     assert not server.gate_timed_out
-    # the server books a request as completed after its answer is sent: the last one may lag the client
-    poll(lambda: len(server.completed) == 8, timeout_s=30, what="the server to book its 8 answers")
-    answered = [seen.image_size[0] for seen in server.completed if seen.image_size]
+    answered = [seen.image_size[0] for seen in server.wait_completed(8) if seen.image_size]
     assert answered == [28 * (i + 1) for i in reversed(range(8))]
     assert [f"0 0 {28 * (i + 1)} 56" in output.text for i, output in enumerate(outputs)] == [True] * 8
 
@@ -645,7 +643,7 @@ def test_cancel_ends_a_backoff_wait_without_another_attempt(
     token = Cancellation()
     with ThreadPoolExecutor(1) as pool:
         call = pool.submit(engine.infer, [page()], None, cancel=token)
-        poll(lambda: len(server.completed) == 1, timeout_s=30, what="the first attempt to be answered 503")
+        server.wait_completed(1)  # the first attempt answered 503
         token.set()
         with pytest.raises(Cancelled):
             call.result(timeout=30)
