@@ -10,7 +10,8 @@ Before that, a misconfigured blob store (a missing bucket, refused credentials) 
 status 4 and the reason.
 Each pool process (``worker_process_init``; the worker process itself for the ``threads``
 pool, at ``worker_ready``) then loads its engine once
-(:func:`~workers.engines.check_worker_engine`); a failure there stops the whole worker too.
+(:func:`~workers.engines.check_worker_engine`); a failure there stops the whole worker too. Then it
+tunes its garbage collector (:mod:`workers.collector`).
 When the worker consumes (``worker_ready``) it starts its reconciler thread
 (:mod:`workers.reconciler`); page time limits are enforced in every worker process
 (:mod:`workers.leases`). ``docparse worker`` runs several such processes under
@@ -155,6 +156,9 @@ def _on_worker_process_init(**_: Any) -> None:
             os._exit(EXIT_ENGINE_UNAVAILABLE)
         raise SystemExit(EXIT_ENGINE_UNAVAILABLE) from None
     log.info("worker.engine_ready", engine=choice.engine.info.name, model=choice.engine.info.model, pid=os.getpid())
+    from workers.collector import tune_collector
+
+    log.info("worker.collector_tuned", frozen=tune_collector(), pid=os.getpid())  # see workers.collector
 
 
 signals.after_setup_logger.connect(_quiet_chatty_loggers, weak=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 from pathlib import Path
 
@@ -59,3 +60,13 @@ def test_a_ready_worker_has_loaded_the_pdf_backend_but_no_layout_models(stack: S
     libraries = _mapped_libraries(child.pid)
     assert "libmupdf" in libraries, libraries
     assert "onnxruntime" not in libraries
+
+
+def test_a_ready_worker_has_tuned_its_garbage_collector(stack: Stack) -> None:
+    """Each worker process freezes what it loaded at start and sets workers.collector's thresholds."""
+    stack.configure()
+    stack.start_worker("bench-sleep")
+    tuned = poll(
+        lambda: re.search(r"worker\.collector_tuned\s+frozen=(\d+)", stack.logs()), timeout_s=90, what="the tuning"
+    )
+    assert int(tuned.group(1)) > 10_000  # the engine, Celery, SQLAlchemy: out of the collector's reach
