@@ -89,7 +89,8 @@ def line_spans(line: dict[str, Any]) -> list[tuple[Sequence[float], str, dict[st
     prev_space = True
     last: tuple[Sequence[float], str] | None = None  # the previous span with text: box, text
     last_metrics: tuple[float, float] | None = None  # and its size and baseline
-    dropped, letters = _cluster_spaces(chars, (dx, dy))
+    sizes = [float(span.get("size", 10.0)) for span in line.get("spans", [])]
+    dropped, letters = _cluster_spaces(chars, (dx, dy), sizes)
     for si, (span, span_chars) in enumerate(zip(line.get("spans", []), chars, strict=True)):
         threshold = WORD_GAP_EM * float(span.get("size", 10.0))
         parts: list[str] = []
@@ -141,7 +142,7 @@ Position = tuple[int, int]
 
 
 def _cluster_spaces(
-    chars: Sequence[Sequence[dict[str, Any]]], direction: tuple[float, float]
+    chars: Sequence[Sequence[dict[str, Any]]], direction: tuple[float, float], sizes: Sequence[float]
 ) -> tuple[set[Position], dict[Position, bool]]:
     """Where a font wrote a space among a word's marks: the spaces to drop, and for the letter
     after each one's marks whether to write the space before it (else it opens no word).
@@ -156,7 +157,13 @@ def _cluster_spaces(
     has no width, the space is dropped and that letter opens no word by its distance from the
     previous one; when it has a width, the space goes after the marks, before that letter. A
     combining grapheme joiner alone after a space is left where it is, and so is everything
-    between letters of different scripts (or no letters)."""
+    between letters of different scripts (or no letters).
+
+    The same font also writes a space glyph a few hundredths of an em wide after the marks of
+    some clusters, inside a word (the meteg of ``וַֽיְהִי``, ``וַֽ יְהִי`` as written): a space
+    right after a combining mark, narrower than a word gap (:data:`WORD_GAP_EM`) and followed by
+    a letter of the script of the letter before the marks, is dropped; whether a word starts
+    there is then up to the distance between the two letters, like anywhere else."""
     dropped: set[Position] = set()
     letters: dict[Position, bool] = {}
     if not any(_is_mark(char.get("c", "")) for span_chars in chars for char in span_chars):
@@ -168,6 +175,10 @@ def _cluster_spaces(
         j = k + 1
         while j < len(flat) and _is_mark(flat[j][2].get("c", "")):
             j += 1
+        if j == k + 1:  # no marks after the space
+            if _narrow_after_mark(flat, k, sizes[si], direction):
+                dropped.add((si, ci))
+            continue
         if j == len(flat) or all(flat[m][2].get("c", "") == _CGJ for m in range(k + 1, j)):
             continue  # no marks after the space (or only a grapheme joiner)
         after = flat[j][2]
@@ -179,6 +190,21 @@ def _cluster_spaces(
         dropped.add((si, ci))
         letters[(flat[j][0], flat[j][1])] = abs(_width(after["bbox"], direction)) > 0.01  # a width: a new word
     return dropped, letters
+
+
+def _narrow_after_mark(
+    flat: Sequence[tuple[int, int, dict[str, Any]]], k: int, size: float, direction: tuple[float, float]
+) -> bool:
+    """Whether the space ``flat[k]`` (no marks after it) is one :func:`_cluster_spaces` drops as
+    narrower than a word gap after a mark, inside a word."""
+    if k == 0 or k + 1 == len(flat) or not _is_mark(flat[k - 1][2].get("c", "")):
+        return False
+    if abs(_width(flat[k][2]["bbox"], direction)) >= WORD_GAP_EM * size:
+        return False
+    letter = flat[k + 1][2].get("c", "")
+    before = next((c for _, _, x in reversed(flat[:k]) if (c := x.get("c", "")) and not _is_mark(c)), "")
+    script = _script(letter[:1])
+    return letter[:1].isalpha() and before[:1].isalpha() and bool(script) and _script(before[0]) == script
 
 
 _CGJ = "\u034f"

@@ -219,6 +219,32 @@ def test_marks_a_font_set_after_a_word_space_end_the_previous_word(
     assert "".join(t for _, t, _ in line_spans(_rtl_line(chars))) == unicodedata.normalize("NFC", expected)
 
 
+def test_a_space_narrower_than_a_word_gap_after_a_mark_is_not_a_word_break() -> None:
+    """The same font writes a space 0.05 em wide after the meteg of ``וַֽיְהִי`` (the
+    reledmac manual, page 1): one word, not ``וַֽ יְהִי``."""
+    cluster = [_char("ו", 428.79, 431.82), _char("\u05b7", 428.79, 428.79), _char("\u05bd", 428.79, 428.79)]
+    rest = [_char(" ", 428.36, 428.79), _char("י", 425.33, 428.36), _char("\u05b0", 425.33, 425.33)]
+    rest += [_char("ה", 419.29, 425.33), _char("\u05b4", 419.29, 419.29), _char("י", 416.27, 419.29)]
+    line = {"dir": (1.0, 0.0), "spans": [{"size": 13.0, "bbox": (416, 100, 432, 110), "chars": cluster + rest}]}
+    assert "".join(t for _, t, _ in line_spans(line)) == unicodedata.normalize("NFC", "וַֽיְהִי")
+
+
+@pytest.mark.parametrize(
+    ("chars", "expected"),
+    [
+        # a space a word gap wide after a mark: two words (a furtive patah ends the first)
+        ([("ח", 440, 446), ("\u05b7", 440, 440), (" ", 437, 440), ("א", 431, 437)], "חַ א"),
+        # a narrow space after a mark before a letter of another script: left alone
+        ([("ח", 440, 446), ("\u05b7", 440, 440), (" ", 439.6, 440), ("a", 433, 439.6)], "חַ a"),
+        # a narrow space after a mark before a digit: left alone
+        ([("ح", 440, 446), ("\u064e", 440, 440), (" ", 439.6, 440), ("3", 433, 439.6)], "حَ 3"),
+    ],
+)
+def test_word_spaces_after_marks_stay(chars: list[tuple[str, float, float]], expected: str) -> None:
+    line = _rtl_line([_char(c, x0, x1) for c, x0, x1 in chars])
+    assert "".join(t for _, t, _ in line_spans(line)) == unicodedata.normalize("NFC", expected)
+
+
 @pytest.mark.parametrize(
     "chars",
     [
