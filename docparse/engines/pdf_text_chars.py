@@ -157,7 +157,9 @@ def _cluster_spaces(
     has no width, the space is dropped and that letter opens no word by its distance from the
     previous one; when it has a width, the space goes after the marks, before that letter. A
     combining grapheme joiner alone after a space is left where it is, and so is everything
-    between letters of different scripts (or no letters).
+    between letters of different scripts (or no letters). Punctuation of the word's own script
+    after the marks counts as such a letter: Amiri's Quran writes each verse's last vowel after
+    the space before the verse number (``ٱلرَّحِيم ِ﴿٣﴾`` for ``ٱلرَّحِيمِ ﴿٣﴾``).
 
     The same font also writes a space glyph a few hundredths of an em wide after the marks of
     some clusters, inside a word (the meteg of ``וַֽיְהִי``, ``וַֽ יְהִי`` as written): a space
@@ -185,7 +187,8 @@ def _cluster_spaces(
         letter = after.get("c", "")
         before = next((c for _, _, x in reversed(flat[:k]) if (c := x.get("c", "")) and not _is_mark(c)), "")
         script = _script(letter[:1])
-        if not (letter[:1].isalpha() and before[:1].isalpha() and script and _script(before[0]) == script):
+        opens = letter[:1].isalpha() or letter[:1] in _SCRIPT_PUNCTUATION
+        if not (opens and before[:1].isalpha() and script and _script(before[0]) == script):
             continue
         dropped.add((si, ci))
         letters[(flat[j][0], flat[j][1])] = abs(_width(after["bbox"], direction)) > 0.01  # a width: a new word
@@ -221,8 +224,18 @@ def _width(bbox: Sequence[float], direction: tuple[float, float]) -> float:
 
 def _script(c: str) -> str:
     """The script a letter is named after (``HEBREW``, ``ARABIC``, ``LATIN``, ...; ``""`` for a
-    character without a name)."""
+    character without a name); the ornate parentheses around a Quranic verse number are Arabic."""
+    if c in _ORNATE:
+        return "ARABIC"
     return unicodedata.name(c, "").split(" ", 1)[0] if c else ""
+
+
+_ORNATE = frozenset("\ufd3e\ufd3f")
+_SCRIPT_PUNCTUATION = _ORNATE | frozenset("\u060c\u061b\u061f\u06d4\u06dd\u05be\u05c0\u05c3\u05c6")
+"""Punctuation of one script (:func:`_script` names it), which may open what follows a word's
+displaced marks like a letter does (:func:`_cluster_spaces`): Arabic's ornate parentheses
+(``﴿٣﴾``), comma, semicolon, question mark, full stop and end of ayah; Hebrew's maqaf, paseq,
+sof pasuq and nun hafukha."""
 
 
 SpanText = tuple[Sequence[float], str, dict[str, Any]]

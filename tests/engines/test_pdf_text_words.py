@@ -207,6 +207,8 @@ def test_a_space_a_font_wrote_for_a_cluster_of_marks_is_not_a_word_break() -> No
     [
         ("ח", "\u05b7", "א", "חַ א"),  # a furtive patah ends רוּחַ; the next word starts with alef
         ("ل", "\u0650", "ا", "لِ ا"),  # an Arabic case ending, set after the space by the font
+        ("م", "\u0650", "\ufd3f", "مِ \ufd3f"),  # a verse's last vowel, before its number (Amiri's Quran)
+        ("ن", "\u064e", "\u060c", "نَ \u060c"),  # the same before an Arabic comma
     ],
 )
 def test_marks_a_font_set_after_a_word_space_end_the_previous_word(
