@@ -31,8 +31,7 @@ allocations, the middle generation every 20 of them, the oldest every 20 of thos
 def tune_collector() -> int:
     """Collect once, freeze what survives (it is never examined again) and set
     :data:`THRESHOLDS`; returns the number of objects frozen. Call it once the process has
-    loaded what it keeps for its life (its engine), before it takes work; in a forked child the
-    frozen objects' memory pages also stay shared with the parent."""
+    loaded what it keeps for its life (its engine), before it takes work."""
     gc.collect()
     gc.freeze()
     gc.set_threshold(*THRESHOLDS)
