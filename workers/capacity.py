@@ -28,14 +28,9 @@ from dataclasses import dataclass
 
 from docparse.engines.settings import EngineSettings
 from workers.engines import is_remote
+from workers.settings import RENDER_AHEAD
 
 MAX_DEFAULT_PROCESSES = 4
-RENDER_AHEAD = 2.0
-"""Task threads per process for a remote engine, as a multiple of those its request share needs.
-A task's pages go to the server together once all are rendered and leave it together once all
-are parsed and saved, so a thread's pages spend a third of its cycle away from the server at
-8 pages per task; with 1.5x as many threads the server's slots were 0.76 full on 2 cores
-(``make bench``, capacity scenario), with 2x 0.91-0.96."""
 
 
 @dataclass(frozen=True)
@@ -63,9 +58,12 @@ def plan(
     in_flight: int | None = None,
     cpus: int | None = None,
     pages_per_task: int = 1,
+    render_ahead: float = RENDER_AHEAD,
 ) -> Plan:
     """The processes and threads for this host; explicit values win over the defaults above.
-    ``pages_per_task``: pages one task of a remote engine has in flight at once."""
+    ``pages_per_task``: pages one task of a remote engine has in flight at once;
+    ``render_ahead``: a remote engine's task threads per process, as a multiple of those its
+    request share needs (``DOCPARSE_RENDER_AHEAD``)."""
     settings = settings or EngineSettings()
     cpus = max(1, cpus or os.cpu_count() or 1)
     if is_remote(settings):
@@ -81,5 +79,5 @@ def plan(
         return Plan(processes=n, threads=max(1, -(-total // n)))
     per_thread = max(1, pages_per_task)
     share = -(-total // n)  # requests per process
-    threads = max(1, math.ceil(RENDER_AHEAD * share / per_thread))
+    threads = max(1, math.ceil(render_ahead * share / per_thread))
     return Plan(processes=n, threads=threads, pages_per_thread=per_thread, requests_per_process=share)

@@ -10,6 +10,15 @@ from __future__ import annotations
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+RENDER_AHEAD = 2.0
+"""The default of ``DOCPARSE_RENDER_AHEAD`` (:attr:`WorkerSettings.render_ahead`): task threads per
+process for a remote engine, as a multiple of those its request share needs. A task's pages go
+to the server together once all are rendered and leave it together once all are parsed and
+saved, so a thread's pages spend a third of its cycle away from the server at 8 pages per task;
+with 1.5x as many threads the server's slots were 0.76 full on 2 cores (``make bench``,
+capacity scenario), with 2x 0.91-0.96; 2.5x gave 0.97-1.0 with 2 processes but about 5% more
+CPU per page (8% with 1 process), from more threads taking turns at the GIL."""
+
 
 class WorkerSettings(BaseSettings):
     """Broker, task sizing, time limits and retries of the document workers.
@@ -29,6 +38,16 @@ class WorkerSettings(BaseSettings):
         description="pages one infer task claims and runs one after the other: the claim, the queue message and "
         "the checks around them are paid once per task (cancel still stops each page); 8 rather than 4 cut the "
         "worker's CPU per page by about 15% in make bench",
+    )
+    render_ahead: float = Field(
+        default=RENDER_AHEAD,
+        ge=1.0,
+        le=8.0,
+        description="remote engines (openai): task threads per worker process, as a multiple of those its share of "
+        "the server's requests needs, so that pages render, parse and persist while others are at the server "
+        "(docparse worker --render-ahead). Each extra thread holds up to pages_per_task rendered pages (about 6 MB "
+        "each). In make bench on 2 cores, 2.5 kept a 64-slot server fuller with 2 processes (0.97-1.0 of its "
+        "capacity against 0.92-0.96) for about 5% more CPU per page",
     )
     document_window_pages: int = Field(
         default=128,

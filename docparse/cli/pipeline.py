@@ -260,6 +260,16 @@ def worker(
             "for openai; 2 x DOCPARSE_BATCH_SIZE for transformers; 2 per process otherwise)",
         ),
     ] = None,
+    render_ahead: Annotated[
+        float | None,
+        typer.Option(
+            "--render-ahead",
+            min=1.0,
+            max=8.0,
+            help="openai: task threads per process as a multiple of those its share of the server's requests "
+            "needs (default DOCPARSE_RENDER_AHEAD, 2): more keeps the server fuller, at about 6 MB per rendered page",
+        ),
+    ] = None,
     pool: Annotated[
         str, typer.Option(help="threads (many pages per process) or prefork (one page per child process)")
     ] = "threads",
@@ -279,7 +289,10 @@ def worker(
         raise typer.Exit(2)
     _check_blob_store(services, exit_code=4, transient_ok=True)  # 4: workers.worker.EXIT_BLOB_STORE_UNUSABLE
     chosen = plan(
-        processes=processes or concurrency, in_flight=in_flight, pages_per_task=services.workers.pages_per_task
+        processes=processes or concurrency,
+        in_flight=in_flight,
+        pages_per_task=services.workers.pages_per_task,
+        render_ahead=render_ahead or services.workers.render_ahead,
     )
     err.print(
         f"docparse worker: {chosen.processes} process(es) x {chosen.threads} thread(s), "

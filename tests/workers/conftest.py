@@ -96,10 +96,12 @@ class Stack:
         processes: int = 1,
         in_flight: int = 2,
         pool: str = "threads",
+        args: tuple[str, ...] = (),
         **extra_env: str,
     ) -> subprocess.Popen[bytes]:
         """``docparse worker`` (its supervisor and worker processes) on this stack's queues, or on
-        ``queues`` among them (e.g. a render-only host), in its own process group."""
+        ``queues`` among them (e.g. a render-only host), in its own process group; ``args``: more
+        options."""
         n = len(self.workers)
         with (self.tmp / f"worker-{n}.log").open("wb") as log:
             proc = subprocess.Popen(
@@ -107,6 +109,7 @@ class Stack:
                     *(str(Path(sys.executable).parent / "docparse"), "worker"),
                     *("--queues", ",".join(queues or self.queues), "--pool", pool),
                     *("--processes", str(processes), "--in-flight", str(in_flight)),
+                    *args,
                 ],
                 cwd=REPO_ROOT,
                 env=self.env(DOCPARSE_ENGINE=engine, **extra_env),

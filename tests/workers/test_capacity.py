@@ -27,6 +27,9 @@ def test_an_openai_worker_host_keeps_a_vllm_server_full_across_its_cores() -> No
     batched = plan(remote, cpus=2, pages_per_task=8)
     assert (batched.processes, batched.threads, batched.pages_per_thread, batched.in_flight) == (2, 8, 8, 64)
     assert plan(EngineSettings(engine="pdf-text"), cpus=2, pages_per_task=4).pages_per_thread == 1
+    # more render-ahead: more threads for the same requests (ceil(2.5 x 32 / 8) per process)
+    ahead = plan(remote, cpus=2, pages_per_task=8, render_ahead=2.5)
+    assert (ahead.threads, ahead.requests_per_process, ahead.in_flight) == (10, 32, 64)
 
 
 def test_each_worker_process_is_told_its_share_of_the_servers_requests() -> None:

@@ -21,6 +21,24 @@ def _closed_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@pytest.mark.parametrize(
+    ("args", "threads"),
+    [((), 5), (("--render-ahead", "3"), 6)],  # DOCPARSE_RENDER_AHEAD, then the option over it
+)
+def test_an_openai_worker_runs_as_many_threads_as_its_render_ahead_asks(
+    stack: Stack, args: tuple[str, ...], threads: int
+) -> None:
+    """16 requests in flight, 8 pages per task: 2 threads keep them at the server, and each
+    render-ahead step adds threads whose pages render, parse and persist meanwhile."""
+    stack.configure()
+    url = f"http://127.0.0.1:{_closed_port()}/v1"
+    proc = stack.start_worker(
+        "openai", in_flight=16, args=args, DOCPARSE_OPENAI_BASE_URL=url, DOCPARSE_RENDER_AHEAD="2.5"
+    )
+    assert proc.wait(timeout=90) == 3  # no server: it plans, then refuses to start
+    assert f"docparse worker: 1 process(es) x {threads} thread(s), 16 pages in flight" in stack.logs()
+
+
 def test_worker_with_missing_model_directory_exits_nonzero_with_the_message(stack: Stack) -> None:
     stack.configure()
     missing = stack.tmp / "no-such-model"
