@@ -10,11 +10,12 @@ defaults fit the engine:
   (64) requests in flight per host — what one vLLM server wants — over one process per CPU core
   (at most 4), since rendering, encoding, parsing and persisting are CPU work that one Python
   process does on one core at a time. Each process caps its requests at its share
-  (``requests_per_process``, the engine's semaphore) and runs :data:`RENDER_AHEAD` times the
-  threads that share needs: while some threads' pages wait on the server, the others render,
-  encode, parse and persist, so the server's slots stay full instead of emptying every time a
-  task's pages come back (the extra threads' pages wait for a slot already rendered, bounded by
-  ``threads x pages_per_task`` images per process);
+  (``requests_per_process``, the engine's semaphore) and runs ``DOCPARSE_RENDER_AHEAD`` (2,
+  :data:`workers.settings.RENDER_AHEAD`) times the threads that share needs: while some
+  threads' pages wait on the server, the others render, encode, parse and persist, so the
+  server's slots stay full instead of emptying every time a task's pages come back (the extra
+  threads' pages wait for a slot already rendered, bounded by ``threads x pages_per_task``
+  images per process);
 - ``transformers`` (the model in process, on one GPU): one process, ``2 x batch_size``
   threads, so the next batch renders while the model generates the current one;
 - anything else (``pdf-text``: CPU work only): one process per core, two threads each.

@@ -46,8 +46,7 @@ class WorkerSettings(BaseSettings):
         description="remote engines (openai): task threads per worker process, as a multiple of those its share of "
         "the server's requests needs, so that pages render, parse and persist while others are at the server "
         "(docparse worker --render-ahead). Each extra thread holds up to pages_per_task rendered pages (about 6 MB "
-        "each). In make bench on 2 cores, 2.5 kept a 64-slot server fuller with 2 processes (0.97-1.0 of its "
-        "capacity against 0.92-0.96) for about 5% more CPU per page",
+        "each); see RENDER_AHEAD for what more costs and gives",
     )
     document_window_pages: int = Field(
         default=128,

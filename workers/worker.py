@@ -156,9 +156,12 @@ def _on_worker_process_init(**_: Any) -> None:
             os._exit(EXIT_ENGINE_UNAVAILABLE)
         raise SystemExit(EXIT_ENGINE_UNAVAILABLE) from None
     log.info("worker.engine_ready", engine=choice.engine.info.name, model=choice.engine.info.model, pid=os.getpid())
+    import gc
+
     from workers.collector import tune_collector
 
-    log.info("worker.collector_tuned", frozen=tune_collector(), pid=os.getpid())  # see workers.collector
+    frozen = tune_collector()  # see workers.collector
+    log.info("worker.collector_tuned", frozen=frozen, thresholds=list(gc.get_threshold()), pid=os.getpid())
 
 
 signals.after_setup_logger.connect(_quiet_chatty_loggers, weak=False)

@@ -264,8 +264,6 @@ def worker(
         float | None,
         typer.Option(
             "--render-ahead",
-            min=1.0,
-            max=8.0,
             help="openai: task threads per process as a multiple of those its share of the server's requests "
             "needs (default DOCPARSE_RENDER_AHEAD, 2): more keeps the server fuller, at about 6 MB per rendered page",
         ),
@@ -292,13 +290,25 @@ def worker(
         processes=processes or concurrency,
         in_flight=in_flight,
         pages_per_task=services.workers.pages_per_task,
-        render_ahead=render_ahead or services.workers.render_ahead,
+        render_ahead=_render_ahead(services, render_ahead),
     )
     err.print(
         f"docparse worker: {chosen.processes} process(es) x {chosen.threads} thread(s), "
         f"{chosen.in_flight} pages in flight, pool {pool}"
     )
     raise typer.Exit(run(chosen, queues=queues, loglevel=loglevel, pool=pool))
+
+
+def _render_ahead(services: Services, option: float | None) -> float:
+    """``--render-ahead`` checked by the setting's own bounds (``DOCPARSE_RENDER_AHEAD``), else the setting."""
+    if option is None:
+        return services.workers.render_ahead
+    from pydantic import ValidationError
+
+    try:
+        return type(services.workers).model_validate({"render_ahead": option}).render_ahead
+    except ValidationError as exc:
+        raise typer.BadParameter(exc.errors()[0]["msg"], param_hint="--render-ahead") from None
 
 
 @command(db_app, "upgrade")

@@ -27,6 +27,9 @@ from docparse.engines.pdf_text_scripts import SCRIPT_SIZE, raised_marker, script
 
 WORD_GAP_EM = 0.15
 """A gap wider than this share of the font size between two glyphs of a line is a word break."""
+NARROW_SPACE_EM = 0.12
+"""A space glyph narrower than this (of the font size) right after a mark inside a Hebrew word
+is not a word break (:func:`_cluster_spaces`; the widest such space seen is 0.098 em)."""
 
 LIGATURES = {
     "\ufb00": "ff",
@@ -158,14 +161,18 @@ def _cluster_spaces(
     previous one; when it has a width, the space goes after the marks, before that letter. A
     combining grapheme joiner alone after a space is left where it is, and so is everything
     between letters of different scripts (or no letters). Punctuation of the word's own script
-    after the marks counts as such a letter: Amiri's Quran writes each verse's last vowel after
-    the space before the verse number (``ٱلرَّحِيم ِ﴿٣﴾`` for ``ٱلرَّحِيمِ ﴿٣﴾``).
+    after marks that have no width counts as a letter with a width: Amiri's Quran writes each
+    verse's last vowel after the space before the verse number (``ٱلرَّحِيم ِ﴿٣﴾`` for
+    ``ٱلرَّحِيمِ ﴿٣﴾``); a mark with a width before punctuation is one shown on its own (a
+    script's documentation listing its vowel signs) and stays where it is.
 
-    The same font also writes a space glyph a few hundredths of an em wide after the marks of
-    some clusters, inside a word (the meteg of ``וַֽיְהִי``, ``וַֽ יְהִי`` as written): a space
-    right after a combining mark, narrower than a word gap (:data:`WORD_GAP_EM`) and followed by
-    a letter of the script of the letter before the marks, is dropped; whether a word starts
-    there is then up to the distance between the two letters, like anywhere else."""
+    Ezra SIL also writes a space glyph a few hundredths of an em wide after the marks of some
+    Hebrew clusters, inside a word (a hair space 0.05 em wide after the meteg of ``וַֽיְהִי``, a
+    thin space 0.1 em wide in ``וַיַּ֧רְא``): one of :data:`_THIN_SPACES` narrower than
+    :data:`NARROW_SPACE_EM` right after a combining mark, between two Hebrew letters, is dropped;
+    whether a word starts there is then up to the distance between the two letters, like
+    anywhere else. Only Hebrew: that is where such spaces
+    were found (the 19-file real corpus has no other space this narrow after a mark)."""
     dropped: set[Position] = set()
     letters: dict[Position, bool] = {}
     if not any(_is_mark(char.get("c", "")) for span_chars in chars for char in span_chars):
@@ -177,7 +184,7 @@ def _cluster_spaces(
         j = k + 1
         while j < len(flat) and _is_mark(flat[j][2].get("c", "")):
             j += 1
-        if j == k + 1:  # no marks after the space
+        if j == k + 1:  # no marks right after the space
             if _narrow_after_mark(flat, k, sizes[si], direction):
                 dropped.add((si, ci))
             continue
@@ -187,11 +194,17 @@ def _cluster_spaces(
         letter = after.get("c", "")
         before = next((c for _, _, x in reversed(flat[:k]) if (c := x.get("c", "")) and not _is_mark(c)), "")
         script = _script(letter[:1])
-        opens = letter[:1].isalpha() or letter[:1] in _SCRIPT_PUNCTUATION
-        if not (opens and before[:1].isalpha() and script and _script(before[0]) == script):
+        punctuation = not letter[:1].isalpha() and letter[:1] in _SCRIPT_PUNCTUATION
+        if punctuation and any(abs(_width(flat[m][2]["bbox"], direction)) > 0.01 for m in range(k + 1, j)):
+            continue  # a mark shown on its own, before punctuation
+        if not ((letter[:1].isalpha() or punctuation) and before[:1].isalpha() and script):
+            continue
+        if _script(before[0]) != script:
             continue
         dropped.add((si, ci))
-        letters[(flat[j][0], flat[j][1])] = abs(_width(after["bbox"], direction)) > 0.01  # a width: a new word
+        # the space goes before what follows the marks when that has a width (a new word), and
+        # always before punctuation; a letter with no width continues the word
+        letters[(flat[j][0], flat[j][1])] = punctuation or abs(_width(after["bbox"], direction)) > 0.01
     return dropped, letters
 
 
@@ -200,17 +213,25 @@ def _narrow_after_mark(
 ) -> bool:
     """Whether the space ``flat[k]`` (no marks after it) is one :func:`_cluster_spaces` drops as
     narrower than a word gap after a mark, inside a word."""
-    if k == 0 or k + 1 == len(flat) or not _is_mark(flat[k - 1][2].get("c", "")):
+    if (
+        k == 0
+        or k + 1 == len(flat)
+        or flat[k][2].get("c", "") not in _THIN_SPACES
+        or not _is_mark(flat[k - 1][2].get("c", ""))
+    ):
         return False
-    if abs(_width(flat[k][2]["bbox"], direction)) >= WORD_GAP_EM * size:
+    if abs(_width(flat[k][2]["bbox"], direction)) >= NARROW_SPACE_EM * size:
         return False
     letter = flat[k + 1][2].get("c", "")
     before = next((c for _, _, x in reversed(flat[:k]) if (c := x.get("c", "")) and not _is_mark(c)), "")
-    script = _script(letter[:1])
-    return letter[:1].isalpha() and before[:1].isalpha() and bool(script) and _script(before[0]) == script
+    return letter[:1].isalpha() and before[:1].isalpha() and _script(letter[0]) == _script(before[0]) == "HEBREW"
 
 
 _CGJ = "\u034f"
+_THIN_SPACES = frozenset(" \u2009\u200a")
+"""The spaces :func:`_narrow_after_mark` may drop: a plain space, and the thin and hair spaces
+Ezra SIL writes inside a word (MuPDF reads them as U+2009 and U+200A; a flagless extraction as
+U+0020)."""
 
 
 def _is_mark(c: str) -> bool:
@@ -231,10 +252,10 @@ def _script(c: str) -> str:
 
 
 _ORNATE = frozenset("\ufd3e\ufd3f")
-_SCRIPT_PUNCTUATION = _ORNATE | frozenset("\u060c\u061b\u061f\u06d4\u06dd\u05be\u05c0\u05c3\u05c6")
+_SCRIPT_PUNCTUATION = _ORNATE | frozenset("\u060c\u061b\u061f\u06d4\u05be\u05c0\u05c3\u05c6")
 """Punctuation of one script (:func:`_script` names it), which may open what follows a word's
 displaced marks like a letter does (:func:`_cluster_spaces`): Arabic's ornate parentheses
-(``﴿٣﴾``), comma, semicolon, question mark, full stop and end of ayah; Hebrew's maqaf, paseq,
+(``﴿٣﴾``), comma, semicolon, question mark and full stop; Hebrew's maqaf, paseq,
 sof pasuq and nun hafukha."""
 
 

@@ -221,11 +221,12 @@ def test_marks_a_font_set_after_a_word_space_end_the_previous_word(
     assert "".join(t for _, t, _ in line_spans(_rtl_line(chars))) == unicodedata.normalize("NFC", expected)
 
 
-def test_a_space_narrower_than_a_word_gap_after_a_mark_is_not_a_word_break() -> None:
-    """The same font writes a space 0.05 em wide after the meteg of ``וַֽיְהִי`` (the
+@pytest.mark.parametrize("space", ["\u200a", "\u2009", " "])  # as MuPDF reads them, and a flagless extraction
+def test_a_space_narrower_than_a_word_gap_after_a_mark_is_not_a_word_break(space: str) -> None:
+    """The same font writes a hair space 0.05 em wide after the meteg of ``וַֽיְהִי`` (the
     reledmac manual, page 1): one word, not ``וַֽ יְהִי``."""
     cluster = [_char("ו", 428.79, 431.82), _char("\u05b7", 428.79, 428.79), _char("\u05bd", 428.79, 428.79)]
-    rest = [_char(" ", 428.36, 428.79), _char("י", 425.33, 428.36), _char("\u05b0", 425.33, 425.33)]
+    rest = [_char(space, 428.36, 428.79), _char("י", 425.33, 428.36), _char("\u05b0", 425.33, 425.33)]
     rest += [_char("ה", 419.29, 425.33), _char("\u05b4", 419.29, 419.29), _char("י", 416.27, 419.29)]
     line = {"dir": (1.0, 0.0), "spans": [{"size": 13.0, "bbox": (416, 100, 432, 110), "chars": cluster + rest}]}
     assert "".join(t for _, t, _ in line_spans(line)) == unicodedata.normalize("NFC", "וַֽיְהִי")
@@ -240,11 +241,39 @@ def test_a_space_narrower_than_a_word_gap_after_a_mark_is_not_a_word_break() -> 
         ([("ח", 440, 446), ("\u05b7", 440, 440), (" ", 439.6, 440), ("a", 433, 439.6)], "חַ a"),
         # a narrow space after a mark before a digit: left alone
         ([("ح", 440, 446), ("\u064e", 440, 440), (" ", 439.6, 440), ("3", 433, 439.6)], "حَ 3"),
+        # Arabic: a narrow space after a mark is a word space (the rule is Hebrew's)
+        ([("ن", 440, 446), ("\u064e", 440, 440), (" ", 439.6, 440), ("ك", 433, 439.6)], "نَ ك"),
+        # a no-break space after a Hebrew mark: a word space as written
+        ([("ח", 440, 446), ("\u05b7", 440, 440), ("\u00a0", 439.6, 440), ("א", 433, 439.6)], "חַ א"),
     ],
 )
 def test_word_spaces_after_marks_stay(chars: list[tuple[str, float, float]], expected: str) -> None:
     line = _rtl_line([_char(c, x0, x1) for c, x0, x1 in chars])
     assert "".join(t for _, t, _ in line_spans(line)) == unicodedata.normalize("NFC", expected)
+
+
+def test_a_latin_word_space_after_a_combining_accent_stays() -> None:
+    """``é`` written as ``e`` + U+0301, then a tight 0.1 em space: two words."""
+    chars = [_char("e", 10, 15), _char("\u0301", 15, 15), _char(" ", 15, 16), _char("a", 16, 21)]
+    line = {"dir": (1.0, 0.0), "spans": [{"size": 10.0, "bbox": (10, 100, 21, 110), "chars": chars}]}
+    assert "".join(t for _, t, _ in line_spans(line)) == "\u00e9 a"
+
+
+def test_a_vowel_sign_shown_on_its_own_before_a_comma_stays_where_it_is() -> None:
+    """A script's documentation listing its vowel signs (``ة َ، ُ،``): marks with a width are
+    shown on their own, not a word's displaced ending."""
+    chars = [_char("ة", 440, 446), _char(" ", 436, 440), _char("\u064e", 432, 436), _char("\u060c", 429, 432)]
+    line = _rtl_line(chars)
+    assert "".join(t for _, t, _ in line_spans(line)) == "ة \u064e\u060c"
+
+
+def test_a_word_space_before_a_verse_number_stays_when_its_parenthesis_has_no_width() -> None:
+    """Marks moved before punctuation set with no advance: the space is kept before it (a letter
+    with no width would continue the word)."""
+    chars = [_char("م", 440, 446), _char(" ", 436, 440), _char("\u0650", 436, 436), _char("\ufd3f", 436, 436)]
+    chars.append(_char("\u0663", 430, 436))
+    line = _rtl_line(chars)
+    assert "".join(t for _, t, _ in line_spans(line)) == unicodedata.normalize("NFC", "مِ \ufd3f\u0663")
 
 
 @pytest.mark.parametrize(

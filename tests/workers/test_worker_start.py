@@ -11,6 +11,7 @@ import pytest
 
 from tests.waiting import poll
 from tests.workers.conftest import Stack
+from workers.collector import THRESHOLDS
 
 pytestmark = [pytest.mark.services, pytest.mark.timeout(120)]
 
@@ -37,6 +38,13 @@ def test_an_openai_worker_runs_as_many_threads_as_its_render_ahead_asks(
     )
     assert proc.wait(timeout=90) == 3  # no server: it plans, then refuses to start
     assert f"docparse worker: 1 process(es) x {threads} thread(s), 16 pages in flight" in stack.logs()
+
+
+def test_a_render_ahead_outside_the_settings_bounds_is_refused(stack: Stack) -> None:
+    stack.configure()
+    proc = stack.start_worker("bench-sleep", args=("--render-ahead", "0.5"))
+    assert proc.wait(timeout=90) == 2
+    assert "--render-ahead" in stack.logs() and "greater than or equal to 1" in stack.logs()
 
 
 def test_worker_with_missing_model_directory_exits_nonzero_with_the_message(stack: Stack) -> None:
@@ -85,6 +93,9 @@ def test_a_ready_worker_has_tuned_its_garbage_collector(stack: Stack) -> None:
     stack.configure()
     stack.start_worker("bench-sleep")
     tuned = poll(
-        lambda: re.search(r"worker\.collector_tuned\s+frozen=(\d+)", stack.logs()), timeout_s=90, what="the tuning"
+        lambda: re.search(r"worker\.collector_tuned\s+frozen=(\d+).*thresholds=\[([\d, ]+)\]", stack.logs()),
+        timeout_s=90,
+        what="the tuning",
     )
     assert int(tuned.group(1)) > 10_000  # the engine, Celery, SQLAlchemy: out of the collector's reach
+    assert tuple(int(n) for n in tuned.group(2).split(",")) == THRESHOLDS
