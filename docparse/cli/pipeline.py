@@ -300,13 +300,14 @@ def worker(
 
 
 def _render_ahead(services: Services, option: float | None) -> float:
-    """``--render-ahead`` checked by the setting's own bounds (``DOCPARSE_RENDER_AHEAD``), else the setting."""
+    """``--render-ahead`` checked by the bounds of ``DOCPARSE_RENDER_AHEAD``'s field, else that setting."""
     if option is None:
         return services.workers.render_ahead
-    from pydantic import ValidationError
+    from pydantic import TypeAdapter, ValidationError
 
+    field = type(services.workers).model_fields["render_ahead"]
     try:
-        return type(services.workers).model_validate({"render_ahead": option}).render_ahead
+        return float(TypeAdapter(Annotated[float, field]).validate_python(option))
     except ValidationError as exc:
         raise typer.BadParameter(exc.errors()[0]["msg"], param_hint="--render-ahead") from None
 

@@ -95,7 +95,7 @@ def line_spans(line: dict[str, Any]) -> list[tuple[Sequence[float], str, dict[st
     sizes = [float(span.get("size", 10.0)) for span in line.get("spans", [])]
     dropped, letters = _cluster_spaces(chars, (dx, dy), sizes)
     for si, (span, span_chars) in enumerate(zip(line.get("spans", []), chars, strict=True)):
-        threshold = WORD_GAP_EM * float(span.get("size", 10.0))
+        threshold = WORD_GAP_EM * sizes[si]
         parts: list[str] = []
         mark = last is not None and (dx, dy) == (1.0, 0.0)
         here = _size_and_baseline(span)
@@ -192,14 +192,12 @@ def _cluster_spaces(
             continue  # no marks after the space (or only a grapheme joiner)
         after = flat[j][2]
         letter = after.get("c", "")
-        before = next((c for _, _, x in reversed(flat[:k]) if (c := x.get("c", "")) and not _is_mark(c)), "")
-        script = _script(letter[:1])
-        punctuation = not letter[:1].isalpha() and letter[:1] in _SCRIPT_PUNCTUATION
+        before = _letter_before(flat, k)
+        punctuation = letter[:1] in _PUNCTUATION_SCRIPT
+        script = _PUNCTUATION_SCRIPT[letter[:1]] if punctuation else _script(letter[:1])
         if punctuation and any(abs(_width(flat[m][2]["bbox"], direction)) > 0.01 for m in range(k + 1, j)):
             continue  # a mark shown on its own, before punctuation
-        if not ((letter[:1].isalpha() or punctuation) and before[:1].isalpha() and script):
-            continue
-        if _script(before[0]) != script:
+        if not ((letter[:1].isalpha() or punctuation) and before and script and _script(before) == script):
             continue
         dropped.add((si, ci))
         # the space goes before what follows the marks when that has a width (a new word), and
@@ -222,9 +220,19 @@ def _narrow_after_mark(
         return False
     if abs(_width(flat[k][2]["bbox"], direction)) >= NARROW_SPACE_EM * size:
         return False
-    letter = flat[k + 1][2].get("c", "")
-    before = next((c for _, _, x in reversed(flat[:k]) if (c := x.get("c", "")) and not _is_mark(c)), "")
-    return letter[:1].isalpha() and before[:1].isalpha() and _script(letter[0]) == _script(before[0]) == "HEBREW"
+    letter = flat[k + 1][2].get("c", "")[:1]
+    before = _letter_before(flat, k)
+    return letter.isalpha() and bool(before) and _script(letter) == _script(before) == "HEBREW"
+
+
+def _letter_before(flat: Sequence[tuple[int, int, dict[str, Any]]], k: int) -> str:
+    """The last character before ``flat[k]`` that is not a combining mark, when it is a letter
+    (the letter the marks before ``flat[k]`` sit on); ``""`` otherwise."""
+    for m in range(k - 1, -1, -1):
+        c = flat[m][2].get("c", "")[:1]
+        if c and not _is_mark(c):
+            return c if c.isalpha() else ""
+    return ""
 
 
 _CGJ = "\u034f"
@@ -245,18 +253,17 @@ def _width(bbox: Sequence[float], direction: tuple[float, float]) -> float:
 
 def _script(c: str) -> str:
     """The script a letter is named after (``HEBREW``, ``ARABIC``, ``LATIN``, ...; ``""`` for a
-    character without a name); the ornate parentheses around a Quranic verse number are Arabic."""
-    if c in _ORNATE:
-        return "ARABIC"
+    character without a name)."""
     return unicodedata.name(c, "").split(" ", 1)[0] if c else ""
 
 
-_ORNATE = frozenset("\ufd3e\ufd3f")
-_SCRIPT_PUNCTUATION = _ORNATE | frozenset("\u060c\u061b\u061f\u06d4\u05be\u05c0\u05c3\u05c6")
-"""Punctuation of one script (:func:`_script` names it), which may open what follows a word's
-displaced marks like a letter does (:func:`_cluster_spaces`): Arabic's ornate parentheses
-(``﴿٣﴾``), comma, semicolon, question mark and full stop; Hebrew's maqaf, paseq,
-sof pasuq and nun hafukha."""
+_PUNCTUATION_SCRIPT = dict.fromkeys("\ufd3e\ufd3f\u060c\u061b\u061f\u06d4", "ARABIC") | dict.fromkeys(
+    "\u05be\u05c0\u05c3\u05c6", "HEBREW"
+)
+"""Punctuation of one script, by script, which may open what follows a word's displaced marks
+like a letter does (:func:`_cluster_spaces`): Arabic's ornate parentheses (``﴿٣﴾``, whose
+Unicode names name no script), comma, semicolon, question mark and full stop; Hebrew's maqaf,
+paseq, sof pasuq and nun hafukha."""
 
 
 SpanText = tuple[Sequence[float], str, dict[str, Any]]
