@@ -10,12 +10,14 @@ defaults fit the engine:
   (64) requests in flight per host — what one vLLM server wants — over one process per CPU core
   (at most 4), since rendering, encoding, parsing and persisting are CPU work that one Python
   process does on one core at a time. Each process caps its requests at its share
-  (``requests_per_process``, the engine's semaphore) and runs ``DOCPARSE_RENDER_AHEAD`` (2,
-  :data:`workers.settings.RENDER_AHEAD`) times the threads that share needs: while some
-  threads' pages wait on the server, the others render, encode, parse and persist, so the
-  server's slots stay full instead of emptying every time a task's pages come back (the extra
-  threads' pages wait for a slot already rendered, bounded by ``threads x pages_per_task``
-  images per process);
+  (``requests_per_process``, the engine's semaphore) and holds ``DOCPARSE_RENDER_AHEAD`` (2,
+  :data:`workers.settings.RENDER_AHEAD`) times as many pages (its page budget,
+  :mod:`workers.page_budget`): while some pages wait on the server, the others render, encode,
+  parse and persist, so the server's slots stay full instead of emptying every time a task's
+  pages come back (the extra pages wait for a slot already rendered). It runs as many task
+  threads as the budget has pages, so that one-page documents — a task each — fill it too; the
+  tasks of larger documents take up to ``pages_per_task`` pages each and the threads left over
+  wait for pages, so rendered images stay bounded by the budget;
 - ``transformers`` (the model in process, on one GPU): one process, ``2 x batch_size``
   threads, so the next batch renders while the model generates the current one;
 - anything else (``pdf-text``: CPU work only): one process per core, two threads each.
@@ -37,13 +39,16 @@ MAX_DEFAULT_PROCESSES = 4
 @dataclass(frozen=True)
 class Plan:
     """Worker processes on this host, task threads in each, and pages each thread has in flight
-    at once (a remote engine's task sends all its pages together)."""
+    at once (a remote engine's task sends all its pages together; its process's page budget,
+    as many pages as it has threads, bounds them all)."""
 
     processes: int
     threads: int
     pages_per_thread: int = 1
     requests_per_process: int | None = None
     """A remote engine's cap on requests in flight per process (``None``: not remote)."""
+    render_ahead: float = RENDER_AHEAD
+    """A remote engine's pages held per process as a multiple of its requests (its page budget)."""
 
     @property
     def in_flight(self) -> int:
@@ -80,5 +85,7 @@ def plan(
         return Plan(processes=n, threads=max(1, -(-total // n)))
     per_thread = max(1, pages_per_task)
     share = -(-total // n)  # requests per process
-    threads = max(1, math.ceil(render_ahead * share / per_thread))
-    return Plan(processes=n, threads=threads, pages_per_thread=per_thread, requests_per_process=share)
+    held = max(1, math.ceil(render_ahead * share))  # the process's page budget (workers.page_budget)
+    return Plan(
+        processes=n, threads=held, pages_per_thread=per_thread, requests_per_process=share, render_ahead=render_ahead
+    )

@@ -52,6 +52,7 @@ from schemas import Page
 from workers.document_pass import run_document_pass
 from workers.engines import document_engine_settings, engine_for, is_remote
 from workers.faults import fail_claimed, failed_page
+from workers.page_budget import unbounded, worker_stopping
 from workers.runtime import WorkerRuntime
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -65,10 +66,12 @@ EngineProvider = Callable[[Mapping[str, Any]], EngineChoice]
 
 @dataclass(frozen=True)
 class StepResult:
-    """What one chain step did: pages ``saved``; ``more``: unclaimed pages remain."""
+    """What one chain step did: pages ``saved``; ``more``: unclaimed pages remain; ``deferred``:
+    it did not run (the worker is shutting down) and must be sent again as it was."""
 
     saved: list[int]
     more: bool
+    deferred: bool = False
 
 
 def run_pages(
@@ -82,13 +85,20 @@ def run_pages(
     and save each; see the module docstring. Raises transient faults for the task to retry."""
     keeper = rt.leases()
     saved: list[int] = []
-    with keeper.gate.shared():  # no suspect runs in this process while these pages are claimed and run
+    budget = rt.page_budget()
+    # no suspect runs in this process while these pages are claimed and run; the pages held count
+    # against the process's page budget (a remote engine's) from the claim until they are saved
+    hold = budget.hold if budget else unbounded
+    with keeper.gate.shared(), hold(rt.settings.pages_per_task, stop=worker_stopping) as grant:
+        if not grant.pages:
+            log.info("infer.deferred", document=document_id, reason="the worker is shutting down")
+            return StepResult([], True, deferred=True)
         with rt.db.unit_of_work() as uow:
             claim = uow.claims.claim(
                 document_id,
                 worker=keeper.worker_id,
                 lease_s=rt.settings.recover_after_s,
-                limit=rt.settings.pages_per_task,
+                limit=grant.pages,
                 max_deaths=rt.settings.max_page_deaths,
                 among=numbers,
             )
@@ -97,10 +107,11 @@ def run_pages(
                 uow.pages.save_results([(document_id, failed_page(number, reason))])
                 log.error("page.poison", document=document_id, page=number, deaths=deaths)
             uow.commit()
-        if not claim.pages:
-            return StepResult([], bool(claim.exhausted) and claimable_pages_left(rt, document_id))
         suspects = [n for n in claim.pages if n in claim.suspects]
         ordinary = [n for n in claim.pages if n not in claim.suspects]
+        grant.keep(len(ordinary))  # suspects run alone below, outside the budget
+        if not claim.pages:
+            return StepResult([], bool(claim.exhausted) and claimable_pages_left(rt, document_id))
         try:
             saved += _run_held(rt, keeper, claim.settings, claim.blob_key, document_id, ordinary, engines)
         except BaseException:

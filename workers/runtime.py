@@ -9,6 +9,7 @@ child never reuses its parent's connection pool.
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 import weakref
@@ -21,6 +22,15 @@ if TYPE_CHECKING:  # pragma: no cover
     from storage import BlobStore, Database, GroupCommitter
     from storage.recent_blocks import RecentBlocks
     from workers.leases import LeaseKeeper
+    from workers.page_budget import PageBudget
+
+
+PASS_CACHE_BUDGETS = 2
+"""A remote engine's worker process remembers the blocks of at least this many page budgets' worth
+of pages it wrote (``pass_cache_pages`` when larger): its budget's tasks span many documents at
+once, and a document whose first pages fell out before its last one landed is read back for its
+pass (``make bench``, 10-page documents, 1 process: 1-2 ms more CPU per page at 128 pages
+remembered with a budget of 128)."""
 
 
 @dataclass
@@ -35,6 +45,8 @@ class WorkerRuntime:
     _keeper: LeaseKeeper | None = field(default=None, repr=False)
     _keeper_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _committer: GroupCommitter | None = field(default=None, repr=False)
+    _budget: PageBudget | None = field(default=None, repr=False)
+    _budget_known: bool = field(default=False, repr=False)
     recent: RecentBlocks = field(init=False, repr=False)
     """The blocks of pages this process wrote lately, for its document passes (``pass_cache_pages``)."""
 
@@ -64,6 +76,23 @@ class WorkerRuntime:
                     self.db, max_pages=self.settings.save_group_pages, max_wait_s=0.0, recent=self.recent
                 )
             return self._committer
+
+    def page_budget(self) -> PageBudget | None:
+        """The pages this process's tasks may hold at once when its engine is remote (a worker, not
+        embedded): ``render_ahead x DOCPARSE_OPENAI_MAX_IN_FLIGHT`` (the process's share of the
+        server's requests; :mod:`workers.page_budget`). ``None``: bounded by the task threads."""
+        with self._keeper_lock:
+            if not self._budget_known:
+                from workers.engines import environment_settings, is_remote
+                from workers.page_budget import PageBudget
+
+                engine = environment_settings()
+                if is_remote(engine) and not self.settings.embedded:
+                    self._budget = PageBudget(math.ceil(self.settings.render_ahead * engine.openai_max_in_flight))
+                    if self.recent.capacity:  # the pages of the documents in flight, for their passes
+                        self.recent.capacity = max(self.recent.capacity, PASS_CACHE_BUDGETS * self._budget.limit)
+                self._budget_known = True
+            return self._budget
 
 
 _settings: weakref.WeakKeyDictionary[Any, WorkerSettings] = weakref.WeakKeyDictionary()

@@ -11,13 +11,14 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 RENDER_AHEAD = 2.0
-"""The default of ``DOCPARSE_RENDER_AHEAD`` (:attr:`WorkerSettings.render_ahead`): task threads per
-process for a remote engine, as a multiple of those its request share needs. A task's pages go
-to the server together once all are rendered and leave it together once all are parsed and
-saved, so a thread's pages spend a third of its cycle away from the server at 8 pages per task;
-with 1.5x as many threads the server's slots were 0.76 full on 2 cores (``make bench``,
-capacity scenario), with 2x 0.91-0.96; 2.5x gave 0.97-1.0 with 2 processes but about 5% more
-CPU per page (8% with 1 process), from more threads taking turns at the GIL."""
+"""The default of ``DOCPARSE_RENDER_AHEAD`` (:attr:`WorkerSettings.render_ahead`): pages held per
+process for a remote engine (its page budget, :mod:`workers.page_budget`), as a multiple of its
+request share. A task's pages go to the server together once all are rendered and leave it
+together once all are parsed and saved, so a task's pages spend a third of its cycle away from
+the server at 8 pages per task; holding 1.5x as many pages as requests kept the server's slots
+0.76 full on 2 cores (``make bench``, capacity scenario), 2x 0.91-0.96; 2.5x gave 0.97-1.0 with
+2 processes but about 5% more CPU per page (8% with 1 process), from more threads taking turns
+at the GIL."""
 
 
 class WorkerSettings(BaseSettings):
@@ -43,10 +44,10 @@ class WorkerSettings(BaseSettings):
         default=RENDER_AHEAD,
         ge=1.0,
         le=8.0,
-        description="remote engines (openai): task threads per worker process, as a multiple of those its share of "
-        "the server's requests needs, so that pages render, parse and persist while others are at the server "
-        "(docparse worker --render-ahead). Each extra thread holds up to pages_per_task rendered pages (about 6 MB "
-        "each); see RENDER_AHEAD for what more costs and gives",
+        description="remote engines (openai): pages a worker process holds at once (its page budget: claimed, "
+        "rendered, at the server, being parsed or saved; as many task threads) as a multiple of its share of the "
+        "server's requests, so that pages render, parse and persist while others are at the server (docparse "
+        "worker --render-ahead). A rendered page takes about 6 MB; see RENDER_AHEAD for what more costs and gives",
     )
     document_window_pages: int = Field(
         default=128,
@@ -89,8 +90,9 @@ class WorkerSettings(BaseSettings):
         default=128,
         ge=0,
         description="pages whose blocks a worker process keeps after writing them, so that the document pass "
-        "run when a document's last page lands need not read them back (a dense page's blocks take about 0.3 MB). "
-        "A page written since by anyone else is read again. 0: the pass reads every page",
+        "run when a document's last page lands need not read them back (a dense page's blocks take about 0.3 MB); "
+        "a remote engine's worker process keeps at least twice its page budget (see render_ahead). A page written "
+        "since by anyone else is read again. 0: the pass reads every page",
     )
     task_time_limit_s: int = Field(default=3600, gt=0, description="hard limit: the task's process is killed")
     task_soft_time_limit_s: int | None = Field(

@@ -62,11 +62,16 @@ def child_argv(index: int, plan: Plan, queues: str, loglevel: str, pool: str, ta
 
 def child_env(plan: Plan, pool: str) -> dict[str, str] | None:
     """The environment of a worker process: this one's, plus its share of a remote engine's
-    requests in flight (``DOCPARSE_OPENAI_MAX_IN_FLIGHT``, the engine's semaphore) for a remote
-    engine on a thread pool; ``None``: inherited as is."""
+    requests in flight (``DOCPARSE_OPENAI_MAX_IN_FLIGHT``, the engine's semaphore) and the
+    render-ahead its page budget is sized by (``DOCPARSE_RENDER_AHEAD``, which ``--render-ahead``
+    may have set) for a remote engine on a thread pool; ``None``: inherited as is."""
     if plan.requests_per_process is None or pool != "threads":
         return None
-    return {**os.environ, "DOCPARSE_OPENAI_MAX_IN_FLIGHT": str(plan.requests_per_process)}
+    return {
+        **os.environ,
+        "DOCPARSE_OPENAI_MAX_IN_FLIGHT": str(plan.requests_per_process),
+        "DOCPARSE_RENDER_AHEAD": repr(plan.render_ahead),
+    }
 
 
 def children_of(plan: Plan, queues: str, loglevel: str, pool: str, extra: Sequence[str] = ()) -> list[_Child]:

@@ -118,6 +118,9 @@ def _infer_pages(self: Task, document_id: str, numbers: list[int] | None = None)
         if step is None:  # gave up: the pages were failed; the rest of the document goes on
             step = StepResult([], claimable_pages_left(rt, document_id))
         saved.extend(step.saved)
+        if step.deferred:  # the worker is shutting down: the step goes back to the queue as it came
+            dispatch.send(self.app, INFER_TASK, [document_id, numbers])
+            return saved
         if not step.more:
             return saved
         if not self.request.is_eager:

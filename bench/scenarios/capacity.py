@@ -16,6 +16,10 @@ process count and measures what it can in turn; ``--quick`` skips the 1-process 
   0.9 of the capacity, or of the CPU-bound rate of as many processes where that is lower (the
   baseline: one process runs on one core, so the 1-process host's own CPU-bound rate is
   measured too); at least 60 requests in flight at the server (its peak; the mean is in the note).
+* One-page documents, each a task of its own (invoices, receipts, scans uploaded one by one), on
+  the default host: the CPU-bound rate, then against the K / L server. Targets as above: pages/s
+  at least 0.9 of the capacity or of that CPU-bound rate where lower; at least 60 requests in
+  flight (a worker's page budget, :mod:`workers.page_budget`, not its task threads, bounds them).
 * Worker CPU per page, whole process trees (supervisor, Celery, threads), against the in-process
   floor: ``parse_document`` with the openai engine against the instant server, page images kept,
   on 3 documents of 10 pages like the workers' (``FLOOR_DOCS``), the median of 3 runs before the
@@ -131,10 +135,10 @@ def _steady_rate(db: Database, ids: list[str]) -> float:
 
 
 def _host_runs(
-    ctx: Context, stack: dict[str, Any], url: str, processes: int | None, plan_: list[tuple[str, float, int]]
+    ctx: Context, stack: dict[str, Any], url: str, processes: int | None, plan_: list[tuple[str, float, int, int]]
 ) -> dict[str, Run]:
     """Start one worker host (``processes``; ``None``: the default) and measure each of ``plan_``
-    — (key, server latency, pages) — on it, one after the other."""
+    — (key, server latency, pages, pages per document) — on it, one after the other."""
     env = {**stack["env"], "DOCPARSE_OPENAI_BASE_URL": url}
     expected = processes or plan(EngineSettings(engine="openai", openai_base_url=url)).processes
     tag = f"p{processes or 'default'}"
@@ -150,10 +154,10 @@ def _host_runs(
         _latency(url, 0.0)
         warmed = submit(warm, db=db, blobs=blobs, app=app, request=REQUEST)
         wait(db, [r.document_id for r in warmed if r.document_id], poll_s=0.1, timeout_s=180)
-        for key, latency, pages in plan_:
-            docs = math.ceil(pages / PAGES_PER_DOC)
+        for key, latency, pages, per_doc in plan_:
+            docs = math.ceil(pages / per_doc)
             paths = [
-                make_mixed_pdf(folder / f"{key}-{i}.pdf", PAGES_PER_DOC, label=f"{key} {i} {uuid.uuid4().hex[:6]}")
+                make_mixed_pdf(folder / f"{key}-{i}.pdf", per_doc, label=f"{key} {i} {uuid.uuid4().hex[:6]}")
                 for i in range(docs)
             ]
             _latency(url, latency)
@@ -163,9 +167,9 @@ def _host_runs(
             ids = [r.document_id for r in submitted if r.document_id is not None]
             records = wait(db, ids, poll_s=0.1, timeout_s=120 + pages)
             wall = time.perf_counter() - t0
-            worker_ms = (host.cpu_seconds() - cpu0) * 1000 / (docs * PAGES_PER_DOC)
+            worker_ms = (host.cpu_seconds() - cpu0) * 1000 / (docs * per_doc)
             done = sum(1 for r in records.values() if r.status in ("done", "partial"))
-            runs[key] = Run(docs * PAGES_PER_DOC, wall, _steady_rate(db, ids), worker_ms, _stats(url), done, docs)
+            runs[key] = Run(docs * per_doc, wall, _steady_rate(db, ids), worker_ms, _stats(url), done, docs)
     except TimeoutError as exc:
         raise RuntimeError(f"documents not finished: {exc}; worker log:\n{host.text()[-4000:]}") from exc
     finally:
@@ -222,31 +226,7 @@ def _figures(
         run, label = runs[key], f"{key} worker process{'es' if key != '1' else ''}"
         # the CPU-bound rate of the same number of processes: one process runs on one core
         cpu = runs.get(f"cpu{key}", bound)
-        reachable = min(capacity, cpu.steady_rate)
-        result.add(
-            Figure(
-                f"pages/s, {label}, server K={slots} L={latency:g} s",
-                run.steady_rate,
-                "pages/s",
-                baseline=reachable,
-                baseline_name=f"min(capacity {capacity:g}, CPU-bound {cpu.steady_rate:.1f} with {label})",
-                target=Target("ratio", ">=", 0.9),
-                note=f"{run.pages} pages, end to end {run.pages / run.wall_s:.1f} pages/s; "
-                f"{run.done}/{run.docs} docs finished",
-            )
-        )
-        result.add(
-            Figure(
-                f"requests in flight at the server (peak), {label}",
-                float(run.server["peak_in_flight"]),
-                "requests",
-                baseline=float(slots),
-                baseline_name="server slots K",
-                target=Target("value", ">=", 60),
-                note=f"mean {run.server['mean_in_flight']:.1f} over {run.server['seconds']:.0f} s; "
-                f"peak waiting beyond K: {run.server['peak_waiting']}",
-            )
-        )
+        _serving_figures(result, run, cpu, label, capacity, slots, latency, f"{run.done}/{run.docs} docs finished")
         result.add(
             Figure(
                 f"worker CPU per page, {label}",
@@ -271,6 +251,57 @@ def _figures(
                 "PostgreSQL and the worker's threads add",
             )
         )
+    _single_page_figures(result, runs, capacity, slots, latency)
+
+
+def _single_page_figures(
+    result: ScenarioResult, runs: dict[str, Run], capacity: float, slots: int, latency: float
+) -> None:
+    """One-page documents (a task each) on the default host, against the capacity or the CPU-bound
+    rate of one-page documents where lower."""
+    run, bound = runs["single"], runs["cpu-single"]
+    note = (
+        f"{run.docs} one-page documents finished {run.done}; worker CPU {run.worker_ms:.1f} ms/page "
+        f"({bound.worker_ms:.1f} CPU-bound)"
+    )
+    _serving_figures(result, run, bound, "one-page documents, default worker", capacity, slots, latency, note)
+
+
+def _serving_figures(
+    result: ScenarioResult,
+    run: Run,
+    bound: Run,
+    label: str,
+    capacity: float,
+    slots: int,
+    latency: float,
+    note: str,
+) -> None:
+    """Pages/s of ``run`` against min(capacity, the CPU-bound rate ``bound``), and the requests in
+    flight the server saw."""
+    result.add(
+        Figure(
+            f"pages/s, {label}, server K={slots} L={latency:g} s",
+            run.steady_rate,
+            "pages/s",
+            baseline=min(capacity, bound.steady_rate),
+            baseline_name=f"min(capacity {capacity:g}, CPU-bound {bound.steady_rate:.1f} with {label})",
+            target=Target("ratio", ">=", 0.9),
+            note=f"{run.pages} pages, end to end {run.pages / run.wall_s:.1f} pages/s; {note}",
+        )
+    )
+    result.add(
+        Figure(
+            f"requests in flight at the server (peak), {label}",
+            float(run.server["peak_in_flight"]),
+            "requests",
+            baseline=float(slots),
+            baseline_name="server slots K",
+            target=Target("value", ">=", 60),
+            note=f"mean {run.server['mean_in_flight']:.1f} over {run.server['seconds']:.0f} s; "
+            f"peak waiting beyond K: {run.server['peak_waiting']}",
+        )
+    )
 
 
 def run(ctx: Context) -> ScenarioResult:
@@ -330,14 +361,18 @@ def run(ctx: Context) -> ScenarioResult:
                 embedded = _embedded_runs(ctx, server)
                 bound_pages = max(2 * PAGES_PER_DOC, round(seconds * 20 / PAGES_PER_DOC) * PAGES_PER_DOC)
                 default = plan(EngineSettings(engine="openai", openai_base_url=server)).processes
-                # the default host measures the CPU-bound rate (no latency), then K / L when it has 2 processes
-                both = [("cpu", 0.0, bound_pages)] + ([("2", latency, pages)] if default == 2 else [])
+                # the default host measures the CPU-bound rate (no latency), then K / L when it has 2
+                # processes; then both again with one-page documents (a task each)
+                both = [("cpu", 0.0, bound_pages, PAGES_PER_DOC)] + (
+                    [("2", latency, pages, PAGES_PER_DOC)] if default == 2 else []
+                )
+                both += [("cpu-single", 0.0, bound_pages, 1), ("single", latency, pages, 1)]
                 runs = _host_runs(ctx, stack, server, None, both)
                 if not ctx.quick:
-                    one = [("cpu1", 0.0, bound_pages), ("1", latency, pages)]
+                    one = [("cpu1", 0.0, bound_pages, PAGES_PER_DOC), ("1", latency, pages, PAGES_PER_DOC)]
                     runs.update(_host_runs(ctx, stack, server, 1, one))
                 if default != 2:
-                    runs.update(_host_runs(ctx, stack, server, 2, [("2", latency, pages)]))
+                    runs.update(_host_runs(ctx, stack, server, 2, [("2", latency, pages, PAGES_PER_DOC)]))
                 _latency(server, 0.0)
                 floor += _floor_runs(ctx, server)
                 embedded += _embedded_runs(ctx, server)

@@ -264,8 +264,9 @@ def worker(
         float | None,
         typer.Option(
             "--render-ahead",
-            help="openai: task threads per process as a multiple of those its share of the server's requests "
-            "needs (default DOCPARSE_RENDER_AHEAD, 2): more keeps the server fuller, at about 6 MB per rendered page",
+            help="openai: pages each process holds (claimed, rendered, at the server, being saved) as a multiple "
+            "of its share of the server's requests (default DOCPARSE_RENDER_AHEAD, 2): more keeps the server "
+            "fuller, at about 6 MB per rendered page",
         ),
     ] = None,
     pool: Annotated[

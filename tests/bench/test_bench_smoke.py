@@ -148,3 +148,15 @@ def test_a_missed_target_is_printed_as_missed(capsys: pytest.CaptureFixture[str]
 
 def test_bad_arguments_exit_2() -> None:
     assert main(["--only", "nonsense", "--no-json"]) == 2
+
+
+def test_capacity_measures_one_page_documents_too(quick_report: dict[str, Any]) -> None:
+    scenario = _scenario(quick_report, "capacity")
+    reason = redis_unreachable() or postgres_unreachable()
+    if reason is not None:
+        pytest.skip(f"capacity skipped: {reason}")
+    assert scenario["status"] == "ok", scenario["reason"]
+    single = [f for f in scenario["figures"] if "one-page documents" in f["name"]]
+    assert [f["name"].split(",")[0] for f in single] == ["pages/s", "requests in flight at the server (peak)"]
+    assert all(f["target"] and isinstance(f["met"], bool) for f in single)
+    assert "finished" in single[0]["note"] and single[0]["baseline"] > 0

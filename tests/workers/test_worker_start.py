@@ -24,13 +24,13 @@ def _closed_port() -> int:
 
 @pytest.mark.parametrize(
     ("args", "threads"),
-    [((), 5), (("--render-ahead", "3"), 6)],  # DOCPARSE_RENDER_AHEAD, then the option over it
+    [((), 40), (("--render-ahead", "3"), 48)],  # DOCPARSE_RENDER_AHEAD, then the option over it
 )
 def test_an_openai_worker_runs_as_many_threads_as_its_render_ahead_asks(
     stack: Stack, args: tuple[str, ...], threads: int
 ) -> None:
-    """16 requests in flight, 8 pages per task: 2 threads keep them at the server, and each
-    render-ahead step adds threads whose pages render, parse and persist meanwhile."""
+    """16 requests in flight: a page budget of render-ahead x 16 pages, and as many threads, so
+    that one-page documents fill it too (workers.page_budget)."""
     stack.configure()
     url = f"http://127.0.0.1:{_closed_port()}/v1"
     proc = stack.start_worker(

@@ -1,0 +1,207 @@
+"""The page budget of a remote engine's worker process: first come first served, partial grants,
+never more pages held than the budget — and one-page documents keep the server's slots full."""
+
+from __future__ import annotations
+
+import random
+import threading
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+
+from bench.inputs import make_mixed_pdf
+from bench.scenarios.capacity import capacity_server
+from docparse.intake import ProcessingRequest, submit, wait
+from tests.waiting import poll
+from tests.workers.conftest import Stack
+from workers.page_budget import PageBudget, unbounded
+
+
+def _waiting_for(budget: PageBudget, wanted: int, got: list[int]) -> threading.Thread:
+    """A thread that asks ``budget`` for ``wanted`` pages and appends what it got; returned once
+    it is in line."""
+    before = budget.waiting
+    thread = threading.Thread(target=lambda: got.append(budget.acquire(wanted)))
+    thread.start()
+    poll(lambda: budget.waiting == before + 1, timeout_s=30, what="the thread to wait in line")
+    return thread
+
+
+def test_a_request_waits_until_all_it_asks_for_is_free() -> None:
+    budget = PageBudget(10)
+    assert budget.acquire(8) == 8
+    got: list[int] = []
+    waiter = _waiting_for(budget, 8, got)  # 2 free: not enough
+    budget.release(5)
+    assert budget.waiting == 1 and not got  # 7 free: still not enough
+    budget.release(1)
+    waiter.join(timeout=30)
+    assert got == [8] and (budget.in_use, budget.waiting) == (10, 0)  # 2 left of the first 8, and these 8
+    budget.release(budget.in_use)
+    assert budget.acquire(50) == 10  # never more than the budget
+    budget.release(10)
+    assert budget.acquire(0) == 1  # at least one page
+
+
+def test_waiters_are_served_first_come_first_served() -> None:
+    budget = PageBudget(4)
+    assert budget.acquire(4) == 4
+    got: list[int] = []
+    first = _waiting_for(budget, 3, got)
+    second = _waiting_for(budget, 1, got)
+    budget.release(1)  # enough for the second, but the first is in line before it
+    assert budget.waiting == 2 and not got
+    budget.release(2)
+    first.join(timeout=30)
+    assert got == [3] and second.is_alive() and budget.waiting == 1
+    budget.release(1)
+    second.join(timeout=30)
+    assert got == [3, 1] and budget.in_use == 4
+
+
+def test_a_newcomer_does_not_overtake_those_in_line() -> None:
+    budget = PageBudget(2)
+    assert budget.acquire(2) == 2
+    got: list[int] = []
+    waiter = _waiting_for(budget, 2, got)
+    budget.release(2)
+    waiter.join(timeout=30)
+    assert got == [2] and budget.in_use == 2
+
+
+def test_a_waiter_told_to_stop_leaves_the_line_and_the_next_one_is_served() -> None:
+    budget = PageBudget(2)
+    assert budget.acquire(2) == 2
+    stopping = threading.Event()
+    got: list[int] = []
+    before = budget.waiting
+    quitter = threading.Thread(target=lambda: got.append(budget.acquire(2, stop=stopping.is_set, poll_s=0.01)))
+    quitter.start()
+    poll(lambda: budget.waiting == before + 1, timeout_s=30, what="the thread to wait in line")
+    patient = _waiting_for(budget, 1, got)
+    stopping.set()
+    quitter.join(timeout=30)
+    assert got == [0] and budget.waiting == 1  # it took nothing and left
+    budget.release(1)
+    patient.join(timeout=30)
+    assert got == [0, 1] and budget.in_use == 2
+    with budget.hold(1, stop=lambda: True) as grant:  # none free: it gives up at once
+        assert (grant.pages, budget.in_use, budget.waiting) == (0, 2, 0)
+    budget.release(1)
+    with budget.hold(1, stop=lambda: True) as grant:  # a page free and nobody in line: no wait
+        assert (grant.pages, budget.in_use) == (1, 2)
+
+
+def test_a_grant_gives_back_what_the_claim_did_not_use_and_the_rest_at_the_end() -> None:
+    budget = PageBudget(8)
+    with budget.hold(8) as grant:
+        assert (grant.pages, budget.in_use) == (8, 8)
+        grant.keep(3)
+        assert (grant.pages, budget.in_use) == (3, 3)
+    assert budget.in_use == 0
+    seen: list[int] = []
+
+    def failing_task() -> None:
+        with budget.hold(5):
+            seen.append(budget.in_use)
+            raise RuntimeError("the task failed")
+
+    with pytest.raises(RuntimeError, match="the task failed"):
+        failing_task()
+    assert seen == [5] and budget.in_use == 0  # released however the block ends
+    with unbounded(8) as free:  # no budget: the task's own size
+        assert free.pages == 8
+        free.keep(2)
+        assert free.pages == 2
+
+
+def test_releasing_more_than_was_taken_is_an_error() -> None:
+    budget = PageBudget(3)
+    budget.acquire(1)
+    with pytest.raises(RuntimeError, match="over-released"):
+        budget.release(2)
+    with pytest.raises(ValueError, match="at least one page"):
+        PageBudget(0)
+
+
+def test_many_threads_never_hold_more_than_the_budget() -> None:
+    budget, limit = PageBudget(12), 12
+    lock, held, peak = threading.Lock(), [0], [0]
+    rng = random.Random(7)
+    sizes = [rng.randint(1, 8) for _ in range(400)]
+
+    def task(wanted: int) -> int:
+        with budget.hold(wanted) as grant:
+            grant.keep(max(1, grant.pages - 1))
+            with lock:
+                held[0] += grant.pages
+                peak[0] = max(peak[0], held[0])
+            with lock:
+                held[0] -= grant.pages
+            return grant.pages
+
+    with ThreadPoolExecutor(32) as pool:
+        taken = list(pool.map(task, sizes))
+    assert 0 < peak[0] <= limit
+    assert all(1 <= t <= s for t, s in zip(taken, sizes, strict=True))
+    assert (budget.in_use, budget.waiting) == (0, 0)
+
+
+@pytest.mark.services
+@pytest.mark.timeout(240)
+def test_one_page_documents_keep_every_request_slot_of_the_process_busy(stack: Stack) -> None:
+    """8 requests in flight for the process, 8 pages per task: one-page documents are a task each,
+    and the process still sends the server 8 at once (it once ran 2 threads: 2 requests)."""
+    stack.configure()
+    with capacity_server(16, 1.5) as url:
+        stack.start_worker("openai", in_flight=8, DOCPARSE_OPENAI_BASE_URL=url, DOCPARSE_OPENAI_MODEL="capacity-server")
+        poll(lambda: "ready." in stack.logs(), timeout_s=120, what="the worker")
+        assert "docparse worker: 1 process(es) x 16 thread(s), 8 pages in flight" in stack.logs()
+        root = url.removesuffix("/v1")
+        httpx.post(f"{root}/stats/reset").raise_for_status()
+        tag = uuid.uuid4().hex[:6]
+        pdfs = [make_mixed_pdf(stack.tmp / f"one-{i}.pdf", 1, label=f"one {i} {tag}") for i in range(24)]
+        request = ProcessingRequest(engine="openai")
+        results = submit(pdfs, db=stack.db, blobs=stack.blobs, app=stack.app, request=request)
+        ids = [r.document_id for r in results if r.document_id]
+        records = wait(stack.db, ids, poll_s=0.1, timeout_s=180)
+        stats = httpx.get(f"{root}/stats").json()
+    assert sorted(r.status for r in records.values()) == ["done"] * 24, stack.logs()
+    assert stats["completed"] == 24
+    assert stats["peak_in_flight"] == 8, stats  # every slot of its share, and never more
+
+
+@pytest.mark.services
+@pytest.mark.timeout(240)
+def test_a_warm_shutdown_waits_for_the_pages_held_not_for_the_tasks_in_line(stack: Stack) -> None:
+    """A budget of 4 pages, tasks of 2: two tasks run, the two other threads wait in line. On
+    SIGTERM the running pages finish and are saved; the waiting tasks claim nothing and go back to
+    the queue, where the next worker finds them."""
+    import signal
+
+    from sqlalchemy import text
+
+    stack.configure(pages_per_task=2)
+    with capacity_server(16, 3.0) as url:
+        env = {"DOCPARSE_OPENAI_BASE_URL": url, "DOCPARSE_OPENAI_MODEL": "capacity-server"}
+        first = stack.start_worker("openai", in_flight=2, **env)
+        poll(lambda: "ready." in stack.logs(), timeout_s=120, what="the worker")
+        tag = uuid.uuid4().hex[:6]
+        pdfs = [make_mixed_pdf(stack.tmp / f"two-{i}.pdf", 2, label=f"two {i} {tag}") for i in range(6)]
+        request = ProcessingRequest(engine="openai")
+        results = submit(pdfs, db=stack.db, blobs=stack.blobs, app=stack.app, request=request)
+        ids = [r.document_id for r in results if r.document_id]
+        root = url.removesuffix("/v1")
+        poll(lambda: httpx.get(f"{root}/stats").json()["in_flight"] == 2, timeout_s=60, what="2 requests at the server")
+        stack.kill_worker(first, signal.SIGTERM)
+        assert first.returncode == 0, stack.logs()
+        with stack.db.session() as session:
+            processed = session.execute(text("SELECT count(*) FROM pages WHERE processed")).scalar_one()
+            held = session.execute(text("SELECT count(*) FROM pages WHERE leased_by IS NOT NULL")).scalar_one()
+        assert (processed, held) == (4, 0)  # the two running tasks' pages, saved; nothing left leased
+        assert stack.logs().count("infer.deferred") == 2
+        stack.start_worker("openai", in_flight=2, **env)
+        records = wait(stack.db, ids, poll_s=0.1, timeout_s=180)
+    assert sorted(r.status for r in records.values()) == ["done"] * 6, stack.logs()

@@ -1,0 +1,136 @@
+"""The pages a worker process holds at once for a remote engine: claimed, rendered, at the server,
+being parsed or saved.
+
+A task thread runs the pages of one document (``pages_per_task`` at most), so with only task
+threads to bound them, a process full of one-page documents kept one page per thread in flight:
+a quarter of a vLLM server's 64 slots with the default threads (``make bench``: 15 pages/s against
+a 64 pages/s server). With a budget the process runs as many threads as its share of the server's
+requests needs one page at a time (:func:`workers.capacity.plan`), and the budget — the same
+number of pages, ``render_ahead x`` the process's requests — bounds what they hold however the
+pages are spread over documents: the threads of small documents fill the server; those of large
+ones take up to ``pages_per_task`` pages each and the threads left over wait here, holding only
+their queue message. Rendered images in memory stay bounded by the budget.
+
+Waiting threads are served first come, first served (a task of a small document that arrived
+first is not overtaken by later ones), each once all it asked for is free: granting a task part
+of its pages fragmented the budget into tasks of a page or two, each paying a task's claim,
+message and document opening (``make bench``: a third more CPU per page); a task gives back
+what its claim did not use as soon as it knows (a one-page document's task asks for
+``pages_per_task`` and keeps one). A worker told to shut down does not
+start the tasks still waiting: they leave the line, claim nothing and send their step of the
+document's chain back to the queue, so a warm shutdown waits only for the pages held.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+__all__ = ["Grant", "PageBudget", "unbounded", "worker_stopping"]
+
+
+@dataclass
+class _Waiter:
+    wanted: int
+    granted: int = 0
+    ready: threading.Event = field(default_factory=threading.Event)
+
+
+@dataclass
+class Grant:
+    """Pages a task may hold (:meth:`PageBudget.hold`); ``keep(n)`` gives back the rest early."""
+
+    budget: PageBudget | None
+    pages: int
+
+    def keep(self, pages: int) -> None:
+        """Keep only ``pages`` of the grant (what the claim took); the rest goes back at once."""
+        pages = max(0, min(pages, self.pages))
+        if self.budget is not None and pages < self.pages:
+            self.budget.release(self.pages - pages)
+        self.pages = pages
+
+
+class PageBudget:
+    """A counting semaphore over pages, first come first served."""
+
+    def __init__(self, limit: int) -> None:
+        if limit < 1:
+            raise ValueError(f"a page budget needs at least one page, not {limit}")
+        self.limit = limit
+        self._free = limit
+        self._lock = threading.Lock()
+        self._waiters: deque[_Waiter] = deque()
+
+    def acquire(self, wanted: int, *, stop: Callable[[], bool] | None = None, poll_s: float = 1.0) -> int:
+        """Block until this caller is first in line and ``wanted`` pages are free (at least one,
+        at most the budget); take them. Returns the pages taken: ``0`` when ``stop()`` (asked
+        every ``poll_s`` while waiting) said to give up waiting — the worker is shutting down."""
+        wanted = max(1, min(wanted, self.limit))
+        with self._lock:
+            if not self._waiters and self._free >= wanted:
+                self._free -= wanted
+                return wanted
+            waiter = _Waiter(wanted)
+            self._waiters.append(waiter)
+        while not waiter.ready.wait(poll_s if stop is not None else None):
+            if stop is not None and stop():
+                with self._lock:
+                    if not waiter.ready.is_set():  # still in line: leave it
+                        self._waiters.remove(waiter)
+                        return 0
+        return waiter.granted
+
+    def release(self, pages: int) -> None:
+        """Give ``pages`` back and serve the waiters first in line."""
+        with self._lock:
+            if self._free + pages > self.limit:
+                raise RuntimeError(f"page budget over-released: {pages} back with {self._free} of {self.limit} free")
+            self._free += pages
+            while self._waiters and self._free >= self._waiters[0].wanted:
+                waiter = self._waiters.popleft()
+                waiter.granted = waiter.wanted
+                self._free -= waiter.granted
+                waiter.ready.set()
+
+    @property
+    def in_use(self) -> int:
+        """Pages held now."""
+        with self._lock:
+            return self.limit - self._free
+
+    @property
+    def waiting(self) -> int:
+        """Callers waiting for pages now."""
+        with self._lock:
+            return len(self._waiters)
+
+    @contextmanager
+    def hold(self, wanted: int, *, stop: Callable[[], bool] | None = None) -> Iterator[Grant]:
+        """Take up to ``wanted`` pages (:meth:`acquire`) for the ``with`` block; what is still
+        held is given back when it ends, however it ends. ``grant.pages`` is 0 when ``stop()``
+        ended the wait."""
+        grant = Grant(self, self.acquire(wanted, stop=stop))
+        try:
+            yield grant
+        finally:
+            if grant.pages:
+                self.release(grant.pages)
+                grant.pages = 0
+
+
+@contextmanager
+def unbounded(wanted: int, *, stop: Callable[[], bool] | None = None) -> Iterator[Grant]:
+    """A grant of ``wanted`` pages without a budget (engines in process: their threads bound them)."""
+    yield Grant(None, wanted)
+
+
+def worker_stopping() -> bool:
+    """Whether this Celery worker process was told to shut down (warm or cold)."""
+    from celery.worker import state
+
+    # the flags hold the exit code, 0 for a clean warm shutdown (as celery.worker.state.maybe_shutdown reads them)
+    return any(flag is not None and flag is not False for flag in (state.should_stop, state.should_terminate))
