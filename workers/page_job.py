@@ -35,6 +35,7 @@ Guarantees:
 from __future__ import annotations
 
 import contextlib
+import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -50,7 +51,7 @@ from docparse.pipeline import ParseOptions, process_pages
 from docparse.render import RenderError, open_document
 from schemas import Page
 from workers.document_pass import run_document_pass
-from workers.engines import document_engine_settings, engine_for, is_remote
+from workers.engines import document_engine_settings, engine_for, environment_settings, is_remote
 from workers.faults import fail_claimed, failed_page
 from workers.page_budget import unbounded, worker_stopping
 from workers.runtime import WorkerRuntime
@@ -85,7 +86,7 @@ def run_pages(
     and save each; see the module docstring. Raises transient faults for the task to retry."""
     keeper = rt.leases()
     saved: list[int] = []
-    budget = rt.page_budget()
+    budget = rt.page_budget(budget_pages)
     # no suspect runs in this process while these pages are claimed and run; the pages held count
     # against the process's page budget (a remote engine's) from the claim until they are saved
     hold = budget.hold if budget else unbounded
@@ -318,6 +319,16 @@ def save_pages(
         else:
             error = error or outcome.error
     return SavedPages(stored, gone, error)
+
+
+def budget_pages(settings: WorkerSettings) -> int | None:
+    """The page budget of a worker process whose engine is remote: ``render_ahead x`` its share of
+    the server's requests (``DOCPARSE_OPENAI_MAX_IN_FLIGHT``, which ``docparse worker`` sets per
+    process); ``None`` for an in-process engine or embedded."""
+    engine = environment_settings()
+    if settings.embedded or not is_remote(engine):
+        return None
+    return math.ceil(settings.render_ahead * engine.openai_max_in_flight)
 
 
 def infer_batch(settings: WorkerSettings, remote: bool) -> int:

@@ -9,10 +9,10 @@ child never reuses its parent's connection pool.
 
 from __future__ import annotations
 
-import math
 import os
 import threading
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -77,20 +77,19 @@ class WorkerRuntime:
                 )
             return self._committer
 
-    def page_budget(self) -> PageBudget | None:
-        """The pages this process's tasks may hold at once when its engine is remote (a worker, not
-        embedded): ``render_ahead x DOCPARSE_OPENAI_MAX_IN_FLIGHT`` (the process's share of the
-        server's requests; :mod:`workers.page_budget`). ``None``: bounded by the task threads."""
+    def page_budget(self, pages: Callable[[WorkerSettings], int | None]) -> PageBudget | None:
+        """This process's page budget (:mod:`workers.page_budget`), made on first use with
+        ``pages(settings)`` pages (``None``: no budget, the task threads bound the pages); the
+        pass cache then holds at least :data:`PASS_CACHE_BUDGETS` budgets."""
         with self._keeper_lock:
             if not self._budget_known:
-                from workers.engines import environment_settings, is_remote
                 from workers.page_budget import PageBudget
 
-                engine = environment_settings()
-                if is_remote(engine) and not self.settings.embedded:
-                    self._budget = PageBudget(math.ceil(self.settings.render_ahead * engine.openai_max_in_flight))
+                size = pages(self.settings)
+                if size is not None:
+                    self._budget = PageBudget(size)
                     if self.recent.capacity:  # the pages of the documents in flight, for their passes
-                        self.recent.capacity = max(self.recent.capacity, PASS_CACHE_BUDGETS * self._budget.limit)
+                        self.recent.capacity = max(self.recent.capacity, PASS_CACHE_BUDGETS * size)
                 self._budget_known = True
             return self._budget
 

@@ -3,10 +3,12 @@ never more pages held than the budget — and one-page documents keep the server
 
 from __future__ import annotations
 
+import os
 import random
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import httpx
 import pytest
@@ -17,6 +19,8 @@ from docparse.intake import ProcessingRequest, submit, wait
 from tests.waiting import poll
 from tests.workers.conftest import Stack
 from workers.page_budget import PageBudget, unbounded
+
+BROKER = "redis://127.0.0.1:6379/9"  # (never connected to: a worker's settings, not embedded)
 
 
 def _waiting_for(budget: PageBudget, wanted: int, got: list[int]) -> threading.Thread:
@@ -205,3 +209,35 @@ def test_a_warm_shutdown_waits_for_the_pages_held_not_for_the_tasks_in_line(stac
         stack.start_worker("openai", in_flight=2, **env)
         records = wait(stack.db, ids, poll_s=0.1, timeout_s=180)
     assert sorted(r.status for r in records.values()) == ["done"] * 6, stack.logs()
+
+
+@pytest.mark.parametrize(
+    ("engine", "broker", "budget"),
+    [
+        ("openai", "redis://127.0.0.1:6379/9", 24),
+        ("openai", None, None),
+        ("pdf-text", "redis://127.0.0.1:6379/9", None),
+    ],
+)
+def test_a_remote_engines_worker_process_gets_a_budget_and_a_pass_cache_of_two(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engine: str, broker: str | None, budget: int | None
+) -> None:
+    """render-ahead 2 x 12 requests: 24 pages, and the blocks of 48 written pages kept for the
+    document passes (the setting's 16 would drop a document's first pages before its last lands).
+    Embedded, or with an engine in process, there is none."""
+    from storage import Database, LocalBlobStore
+    from workers.page_job import budget_pages
+    from workers.runtime import WorkerRuntime
+    from workers.settings import WorkerSettings
+
+    monkeypatch.setenv("DOCPARSE_ENGINE", engine)
+    monkeypatch.setenv("DOCPARSE_OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    monkeypatch.setenv("DOCPARSE_OPENAI_MAX_IN_FLIGHT", "12")
+    settings = WorkerSettings.model_validate({"broker_url": broker, "pass_cache_pages": 16})
+    db = Database(f"sqlite:///{tmp_path}/docparse.db")
+    rt = WorkerRuntime(settings, db, LocalBlobStore(tmp_path / "blobs"), os.getpid(), owned=False)
+    made = rt.page_budget(budget_pages)
+    assert (made.limit if made else None) == budget
+    assert rt.recent.capacity == (48 if budget else 16)
+    assert rt.page_budget(budget_pages) is made  # one per process
+    db.dispose()
