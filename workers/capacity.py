@@ -1,9 +1,11 @@
 """How many worker processes and how many pages in flight a worker host runs by default.
 
 ``docparse worker`` runs ``processes`` Celery worker processes, each with a pool of
-``threads`` task threads; each thread runs one chain step (``pages_per_task`` pages), so a host
-keeps about ``processes x threads`` pages in flight — times ``pages_per_task`` for a remote engine,
-whose task sends all its pages to the server at once (:func:`workers.page_job.infer_batch`). The
+``threads`` task threads; each thread runs one chain step (up to ``pages_per_task`` pages of a
+document). For an in-process engine a host keeps about ``processes x threads`` pages in flight;
+for a remote engine, whose task sends all its pages to the server at once
+(:func:`workers.page_job.infer_batch`), each process's page budget bounds the pages its threads
+hold (:mod:`workers.page_budget`) and its share of the requests those at the server. The
 defaults fit the engine:
 
 - ``openai`` (a vLLM/SGLang server does the model work): ``DOCPARSE_OPENAI_MAX_IN_FLIGHT``
@@ -68,8 +70,8 @@ def plan(
 ) -> Plan:
     """The processes and threads for this host; explicit values win over the defaults above.
     ``pages_per_task``: pages one task of a remote engine has in flight at once;
-    ``render_ahead``: a remote engine's task threads per process, as a multiple of those its
-    request share needs (``DOCPARSE_RENDER_AHEAD``)."""
+    ``render_ahead``: a remote engine's pages held per process (its page budget, and as many task
+    threads) as a multiple of its request share (``DOCPARSE_RENDER_AHEAD``)."""
     settings = settings or EngineSettings()
     cpus = max(1, cpus or os.cpu_count() or 1)
     if is_remote(settings):

@@ -69,13 +69,14 @@ def is_transient(exc: BaseException) -> bool:
         return True
     try:
         from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
+        from sqlalchemy.exc import TimeoutError as PoolTimeout
 
         from storage.group_commit import GroupWriteInterrupted
     except ImportError:  # pragma: no cover
         return False
     if isinstance(exc, GroupWriteInterrupted):  # another thread's interrupt: the page was not stored
         return True
-    if isinstance(exc, OperationalError | DisconnectionError):
+    if isinstance(exc, OperationalError | DisconnectionError | PoolTimeout):  # PoolTimeout: all connections busy
         return True
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return True

@@ -4,12 +4,14 @@ being parsed or saved.
 A task thread runs the pages of one document (``pages_per_task`` at most), so with only task
 threads to bound them, a process full of one-page documents kept one page per thread in flight:
 a quarter of a vLLM server's 64 slots with the default threads (``make bench``: 15 pages/s against
-a 64 pages/s server). With a budget the process runs as many threads as its share of the server's
-requests needs one page at a time (:func:`workers.capacity.plan`), and the budget — the same
-number of pages, ``render_ahead x`` the process's requests — bounds what they hold however the
-pages are spread over documents: the threads of small documents fill the server; those of large
-ones take up to ``pages_per_task`` pages each and the threads left over wait here, holding only
-their queue message. Rendered images in memory stay bounded by the budget.
+a 64 pages/s server). With a budget the process runs as many task threads as the budget has
+pages, ``render_ahead x`` its share of the server's requests (:func:`workers.capacity.plan`),
+and the budget bounds what they hold however the pages are spread over documents: the threads of
+one-page documents fill the server; those of large ones take up to ``pages_per_task`` pages each
+and the threads left over wait here, holding only their queue message (which another process or
+host cannot take meanwhile: on hosts of very different speeds the tail of a batch can wait in a
+slow host's line while a fast one idles). Rendered images in memory stay bounded by the budget.
+A prefork pool's child runs one task at a time and gets no budget (:func:`in_prefork_child`).
 
 Waiting threads are served first come, first served (a task of a small document that arrived
 first is not overtaken by later ones), each once all it asked for is free: granting a task part
@@ -29,7 +31,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-__all__ = ["Grant", "PageBudget", "unbounded", "worker_stopping"]
+__all__ = ["Grant", "PageBudget", "in_prefork_child", "needed", "unbounded", "worker_stopping"]
 
 
 @dataclass
@@ -79,8 +81,9 @@ class PageBudget:
         while not waiter.ready.wait(poll_s if stop is not None else None):
             if stop is not None and stop():
                 with self._lock:
-                    if not waiter.ready.is_set():  # still in line: leave it
+                    if not waiter.ready.is_set():  # still in line: leave it, and serve those behind
                         self._waiters.remove(waiter)
+                        self._serve()
                         return 0
         return waiter.granted
 
@@ -90,11 +93,15 @@ class PageBudget:
             if self._free + pages > self.limit:
                 raise RuntimeError(f"page budget over-released: {pages} back with {self._free} of {self.limit} free")
             self._free += pages
-            while self._waiters and self._free >= self._waiters[0].wanted:
-                waiter = self._waiters.popleft()
-                waiter.granted = waiter.wanted
-                self._free -= waiter.granted
-                waiter.ready.set()
+            self._serve()
+
+    def _serve(self) -> None:
+        """Grant the waiters first in line what they asked for while it is free (lock held)."""
+        while self._waiters and self._free >= self._waiters[0].wanted:
+            waiter = self._waiters.popleft()
+            waiter.granted = waiter.wanted
+            self._free -= waiter.granted
+            waiter.ready.set()
 
     @property
     def in_use(self) -> int:
@@ -126,6 +133,21 @@ class PageBudget:
 def unbounded(wanted: int, *, stop: Callable[[], bool] | None = None) -> Iterator[Grant]:
     """A grant of ``wanted`` pages without a budget (engines in process: their threads bound them)."""
     yield Grant(None, wanted)
+
+
+_prefork_child = False
+
+
+def in_prefork_child() -> None:
+    """Mark this process as a child of a prefork pool (``worker_process_init``): it runs one task
+    at a time, so it gets no page budget (:func:`needed`)."""
+    global _prefork_child
+    _prefork_child = True
+
+
+def needed() -> bool:
+    """Whether this process may run several tasks at once (a thread pool): a prefork child never does."""
+    return not _prefork_child
 
 
 def worker_stopping() -> bool:

@@ -50,6 +50,7 @@ from docparse.identity import stored_options
 from docparse.pipeline import ParseOptions, process_pages
 from docparse.render import RenderError, open_document
 from schemas import Page
+from workers import page_budget
 from workers.document_pass import run_document_pass
 from workers.engines import document_engine_settings, engine_for, environment_settings, is_remote
 from workers.faults import fail_claimed, failed_page
@@ -87,11 +88,13 @@ def run_pages(
     keeper = rt.leases()
     saved: list[int] = []
     budget = rt.page_budget(budget_pages)
-    # no suspect runs in this process while these pages are claimed and run; the pages held count
-    # against the process's page budget (a remote engine's) from the claim until they are saved
+    # the pages held count against the process's page budget (a remote engine's) from the claim
+    # until they are saved; it is taken before the suspect gate, so a suspect waits only for the
+    # pages being run, not for the tasks in line. No suspect runs in this process while these
+    # pages are claimed and run.
     hold = budget.hold if budget else unbounded
-    with keeper.gate.shared(), hold(rt.settings.pages_per_task, stop=worker_stopping) as grant:
-        if not grant.pages:
+    with hold(rt.settings.pages_per_task, stop=worker_stopping) as grant, keeper.gate.shared():
+        if not grant.pages or (budget is not None and worker_stopping()):  # (granted as the shutdown began)
             log.info("infer.deferred", document=document_id, reason="the worker is shutting down")
             return StepResult([], True, deferred=True)
         with rt.db.unit_of_work() as uow:
@@ -324,9 +327,9 @@ def save_pages(
 def budget_pages(settings: WorkerSettings) -> int | None:
     """The page budget of a worker process whose engine is remote: ``render_ahead x`` its share of
     the server's requests (``DOCPARSE_OPENAI_MAX_IN_FLIGHT``, which ``docparse worker`` sets per
-    process); ``None`` for an in-process engine or embedded."""
+    process); ``None`` for an in-process engine, embedded, or in a prefork pool's child."""
     engine = environment_settings()
-    if settings.embedded or not is_remote(engine):
+    if settings.embedded or not is_remote(engine) or not page_budget.needed():
         return None
     return math.ceil(settings.render_ahead * engine.openai_max_in_flight)
 

@@ -141,6 +141,13 @@ def _on_worker_shutdown(**_: Any) -> None:
         _reconciler.stop()
 
 
+def _on_prefork_child(**_: Any) -> None:
+    """A prefork pool's child (``worker_process_init`` fires only there): one task at a time."""
+    from workers.page_budget import in_prefork_child
+
+    in_prefork_child()
+
+
 def _on_worker_process_init(**_: Any) -> None:
     """Each pool process: fresh database connections, then load the engine once."""
     runtime.forget_inherited()
@@ -166,6 +173,7 @@ def _on_worker_process_init(**_: Any) -> None:
 
 signals.after_setup_logger.connect(_quiet_chatty_loggers, weak=False)
 signals.worker_init.connect(_on_worker_init, weak=False)
+signals.worker_process_init.connect(_on_prefork_child, weak=False)
 signals.worker_process_init.connect(_on_worker_process_init, weak=False)
 signals.worker_ready.connect(_on_worker_ready, weak=False)
 signals.worker_shutdown.connect(_on_worker_shutdown, weak=False)

@@ -256,8 +256,9 @@ def worker(
         int | None,
         typer.Option(
             "--in-flight",
-            help="pages in flight on this host, over all processes (default: DOCPARSE_OPENAI_MAX_IN_FLIGHT, 64, "
-            "for openai; 2 x DOCPARSE_BATCH_SIZE for transformers; 2 per process otherwise)",
+            help="pages in flight on this host, over all processes: for openai, requests at the server "
+            "(default DOCPARSE_OPENAI_MAX_IN_FLIGHT, 64; each process holds --render-ahead times its share); "
+            "2 x DOCPARSE_BATCH_SIZE for transformers; 2 per process otherwise",
         ),
     ] = None,
     render_ahead: Annotated[
@@ -293,9 +294,11 @@ def worker(
         pages_per_task=services.workers.pages_per_task,
         render_ahead=_render_ahead(services, render_ahead),
     )
+    held = f" ({chosen.threads} pages held per process)" if chosen.requests_per_process and pool == "threads" else ""
+    threads = chosen.threads if pool == "threads" else 1
     err.print(
-        f"docparse worker: {chosen.processes} process(es) x {chosen.threads} thread(s), "
-        f"{chosen.in_flight} pages in flight, pool {pool}"
+        f"docparse worker: {chosen.processes} process(es) x {threads} thread(s), "
+        f"{chosen.in_flight} pages in flight{held}, pool {pool}"
     )
     raise typer.Exit(run(chosen, queues=queues, loglevel=loglevel, pool=pool))
 

@@ -252,6 +252,8 @@ def test_an_engine_server_that_does_not_answer_is_transient(rt: WorkerRuntime, t
         (ConnectionRefusedError(), True),
         (GroupWriteInterrupted("KeyboardInterrupt()"), True),
         (sqlalchemy.exc.OperationalError("SELECT 1", {}, Exception("server closed the connection")), True),
+        # every pooled connection busy for pool_timeout (a database stall under many task threads)
+        (sqlalchemy.exc.TimeoutError("QueuePool limit of size 5 overflow 10 reached"), True),
         (ValueError("a bug"), False),
         (KeyError("x"), False),
     ],

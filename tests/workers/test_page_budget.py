@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import random
 import threading
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -76,26 +77,24 @@ def test_a_newcomer_does_not_overtake_those_in_line() -> None:
 
 
 def test_a_waiter_told_to_stop_leaves_the_line_and_the_next_one_is_served() -> None:
-    budget = PageBudget(2)
-    assert budget.acquire(2) == 2
+    budget = PageBudget(8)
+    assert budget.acquire(7) == 7  # 1 free
     stopping = threading.Event()
     got: list[int] = []
     before = budget.waiting
     quitter = threading.Thread(target=lambda: got.append(budget.acquire(2, stop=stopping.is_set, poll_s=0.01)))
     quitter.start()
     poll(lambda: budget.waiting == before + 1, timeout_s=30, what="the thread to wait in line")
-    patient = _waiting_for(budget, 1, got)
+    patient = _waiting_for(budget, 1, got)  # the page free is its, once the first in line is gone
     stopping.set()
     quitter.join(timeout=30)
-    assert got == [0] and budget.waiting == 1  # it took nothing and left
-    budget.release(1)
     patient.join(timeout=30)
-    assert got == [0, 1] and budget.in_use == 2
+    assert got == [0, 1] and (budget.in_use, budget.waiting) == (8, 0)
     with budget.hold(1, stop=lambda: True) as grant:  # none free: it gives up at once
-        assert (grant.pages, budget.in_use, budget.waiting) == (0, 2, 0)
+        assert (grant.pages, budget.in_use, budget.waiting) == (0, 8, 0)
     budget.release(1)
     with budget.hold(1, stop=lambda: True) as grant:  # a page free and nobody in line: no wait
-        assert (grant.pages, budget.in_use) == (1, 2)
+        assert (grant.pages, budget.in_use) == (1, 8)
 
 
 def test_a_grant_gives_back_what_the_claim_did_not_use_and_the_rest_at_the_end() -> None:
@@ -134,7 +133,7 @@ def test_many_threads_never_hold_more_than_the_budget() -> None:
     budget, limit = PageBudget(12), 12
     lock, held, peak = threading.Lock(), [0], [0]
     rng = random.Random(7)
-    sizes = [rng.randint(1, 8) for _ in range(400)]
+    sizes = [rng.randint(1, 8) for _ in range(300)]
 
     def task(wanted: int) -> int:
         with budget.hold(wanted) as grant:
@@ -142,13 +141,15 @@ def test_many_threads_never_hold_more_than_the_budget() -> None:
             with lock:
                 held[0] += grant.pages
                 peak[0] = max(peak[0], held[0])
+                assert budget.in_use <= limit
+            time.sleep(0.001)  # hold the pages a moment: the tasks overlap
             with lock:
                 held[0] -= grant.pages
             return grant.pages
 
     with ThreadPoolExecutor(32) as pool:
         taken = list(pool.map(task, sizes))
-    assert 0 < peak[0] <= limit
+    assert 8 < peak[0] <= limit  # tasks held pages together (more than any one holds), never over the budget
     assert all(1 <= t <= s for t, s in zip(taken, sizes, strict=True))
     assert (budget.in_use, budget.waiting) == (0, 0)
 
@@ -241,3 +242,17 @@ def test_a_remote_engines_worker_process_gets_a_budget_and_a_pass_cache_of_two(
     assert rt.recent.capacity == (48 if budget else 16)
     assert rt.page_budget(budget_pages) is made  # one per process
     db.dispose()
+
+
+def test_a_prefork_child_runs_one_task_at_a_time_and_gets_no_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    from workers import page_budget
+    from workers.page_job import budget_pages
+    from workers.settings import WorkerSettings
+
+    monkeypatch.setenv("DOCPARSE_ENGINE", "openai")
+    monkeypatch.setenv("DOCPARSE_OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    settings = WorkerSettings.model_validate({"broker_url": BROKER})
+    assert budget_pages(settings) == 128  # a thread pool's process: 2 x 64
+    monkeypatch.setattr(page_budget, "_prefork_child", False)
+    page_budget.in_prefork_child()  # what worker_process_init does in each prefork child
+    assert budget_pages(settings) is None
