@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy.exc
+from sqlalchemy import text
 
 from bench.sleep_engine import BenchSleepEngine
 from docparse.engines.base import EngineOutput, EngineUnavailable, GenerationOptions, PageInput
@@ -20,6 +21,7 @@ from storage.group_commit import GroupWriteInterrupted
 from tests.ingest.files import make_pdf
 from tests.waiting import poll
 from workers import jobs
+from workers.page_budget import PageBudget
 from workers.runtime import WorkerRuntime
 from workers.settings import WorkerSettings
 
@@ -339,3 +341,61 @@ def test_a_page_image_saved_after_its_document_was_deleted_is_removed_unless_sha
         assert save_pages(rt, deleted_id, [(make_page(deleted_id, 1), (image, "image/png"))]).gone
     assert rt.blobs.exists(shared_key), "another page's image: kept"
     assert not rt.blobs.exists(own_key), "only the deleted document's page named it: removed"
+
+
+def _budgeted(rt: WorkerRuntime, pages: int) -> PageBudget:
+    """The runtime's page budget made with ``pages`` pages (what a remote engine's worker gets)."""
+    budget = rt.page_budget(lambda _settings: pages)
+    assert budget is not None and budget.limit == pages
+    return budget
+
+
+def test_a_chain_step_holds_budget_pages_for_its_claim_only_while_it_runs(rt: WorkerRuntime, tmp_path: Path) -> None:
+    rt = _with(rt, save_within_s=60.0)  # pages_per_task=2
+    budget = _budgeted(rt, 4)
+    doc_id = _queued(rt, make_pdf(tmp_path / "three.pdf", 3))
+    jobs.render_document(rt, doc_id)
+    held: list[int] = []
+
+    def engines(settings: Mapping[str, Any]) -> EngineChoice:
+        held.append(budget.in_use)
+        return _bench(settings)
+
+    assert _run(rt, doc_id, None, engines) == [1, 2]
+    assert _run(rt, doc_id, None, engines) == [3]
+    assert held == [2, 1]  # the second step asked for 2 pages, claimed 1 and gave the other back at once
+    assert budget.in_use == 0
+
+
+def test_a_failing_chain_step_gives_its_budget_pages_back(rt: WorkerRuntime, tmp_path: Path) -> None:
+    budget = _budgeted(rt, 4)
+    doc_id = _queued(rt, make_pdf(tmp_path / "two.pdf", 2))
+    jobs.render_document(rt, doc_id)
+
+    def broken(_settings: Mapping[str, Any]) -> EngineChoice:
+        raise RuntimeError("a bug in the engine factory")
+
+    with pytest.raises(RuntimeError, match="a bug"):
+        _run(rt, doc_id, None, broken)
+    assert budget.in_use == 0
+    assert _run(rt, doc_id, None) == [1, 2]  # the pages were given back, not lost
+
+
+def test_a_chain_step_waiting_for_pages_when_the_worker_stops_claims_nothing(
+    rt: WorkerRuntime, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from workers import page_job
+
+    budget = _budgeted(rt, 2)
+    doc_id = _queued(rt, make_pdf(tmp_path / "two.pdf", 2))
+    jobs.render_document(rt, doc_id)
+    assert budget.acquire(2) == 2  # other tasks hold the whole budget
+    monkeypatch.setattr(page_job, "worker_stopping", lambda: True)
+    step = jobs.run_pages(rt, doc_id, None, engines=_bench)
+    assert (step.saved, step.more, step.deferred) == ([], True, True)
+    with rt.db.session() as session:
+        leased = session.execute(text("SELECT count(*) FROM pages WHERE leased_by IS NOT NULL")).scalar_one()
+    assert leased == 0 and _record(rt, doc_id).page_counts == {"pending": 2}
+    budget.release(2)
+    monkeypatch.setattr(page_job, "worker_stopping", lambda: False)
+    assert _run(rt, doc_id, None) == [1, 2]
