@@ -40,6 +40,12 @@ class RecentBlocks:
         self._pages = 0
         self._lock = threading.Lock()
 
+    def hold_at_least(self, pages: int) -> None:
+        """Raise the capacity to ``pages`` (never lower it); a memory of capacity 0 stays off."""
+        with self._lock:
+            if self.capacity:
+                self.capacity = max(self.capacity, pages)
+
     def __len__(self) -> int:
         """Pages held."""
         return self._pages

@@ -87,7 +87,13 @@ def plan(
         return Plan(processes=n, threads=max(1, -(-total // n)))
     per_thread = max(1, pages_per_task)
     share = -(-total // n)  # requests per process
-    held = max(1, math.ceil(render_ahead * share))  # the process's page budget (workers.page_budget)
+    held = pages_held(render_ahead, share)
     return Plan(
         processes=n, threads=held, pages_per_thread=per_thread, requests_per_process=share, render_ahead=render_ahead
     )
+
+
+def pages_held(render_ahead: float, requests: int) -> int:
+    """A remote engine's page budget per process (:mod:`workers.page_budget`), and its task threads:
+    ``render_ahead`` times its share of the server's requests."""
+    return max(1, math.ceil(render_ahead * requests))

@@ -70,8 +70,9 @@ class PageBudget:
 
     def acquire(self, wanted: int, *, stop: Callable[[], bool] | None = None, poll_s: float = 1.0) -> int:
         """Block until this caller is first in line and ``wanted`` pages are free (at least one,
-        at most the budget); take them. Returns the pages taken: ``0`` when ``stop()`` (asked
-        every ``poll_s`` while waiting) said to give up waiting — the worker is shutting down."""
+        at most the budget); take them. Returns the pages taken: ``0`` when ``stop()`` — asked
+        every ``poll_s`` while waiting, and once more when a wait ends in a grant (given back
+        then) — said to give up: the worker is shutting down."""
         wanted = max(1, min(wanted, self.limit))
         with self._lock:
             if not self._waiters and self._free >= wanted:
@@ -86,6 +87,9 @@ class PageBudget:
                         self._waiters.remove(waiter)
                         self._serve()
                         return 0
+        if stop is not None and stop():  # granted as the shutdown began: not started either
+            self.release(waiter.granted)
+            return 0
         return waiter.granted
 
     def release(self, pages: int) -> None:
@@ -131,7 +135,7 @@ class PageBudget:
 
 
 @contextmanager
-def unbounded(wanted: int, *, stop: Callable[[], bool] | None = None) -> Iterator[Grant]:
+def unbounded(wanted: int) -> Iterator[Grant]:
     """A grant of ``wanted`` pages without a budget (engines in process: their threads bound them)."""
     yield Grant(None, wanted)
 

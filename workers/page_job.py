@@ -35,7 +35,6 @@ Guarantees:
 from __future__ import annotations
 
 import contextlib
-import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -51,6 +50,7 @@ from docparse.pipeline import ParseOptions, process_pages
 from docparse.render import RenderError, open_document
 from schemas import Page
 from workers import page_budget
+from workers.capacity import pages_held
 from workers.document_pass import run_document_pass
 from workers.engines import document_engine_settings, engine_for, environment_settings, is_remote
 from workers.faults import fail_claimed, failed_page
@@ -92,9 +92,9 @@ def run_pages(
     # until they are saved; it is taken before the suspect gate, so a suspect waits only for the
     # pages being run, not for the tasks in line. No suspect runs in this process while these
     # pages are claimed and run.
-    hold = budget.hold if budget else unbounded
-    with hold(rt.settings.pages_per_task, stop=worker_stopping) as grant, keeper.gate.shared():
-        if not grant.pages or (budget is not None and worker_stopping()):  # (granted as the shutdown began)
+    wanted = rt.settings.pages_per_task
+    with budget.hold(wanted, stop=worker_stopping) if budget else unbounded(wanted) as grant, keeper.gate.shared():
+        if not grant.pages:
             log.info("infer.deferred", document=document_id, reason="the worker is shutting down")
             return StepResult([], True, deferred=True)
         with rt.db.unit_of_work() as uow:
@@ -331,7 +331,7 @@ def budget_pages(settings: WorkerSettings) -> int | None:
     engine = environment_settings()
     if settings.embedded or not is_remote(engine) or not page_budget.needed():
         return None
-    return math.ceil(settings.render_ahead * engine.openai_max_in_flight)
+    return pages_held(settings.render_ahead, engine.openai_max_in_flight)
 
 
 def infer_batch(settings: WorkerSettings, remote: bool) -> int:

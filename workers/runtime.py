@@ -88,8 +88,7 @@ class WorkerRuntime:
                 size = pages(self.settings)
                 if size is not None:
                     self._budget = PageBudget(size)
-                    if self.recent.capacity:  # the pages of the documents in flight, for their passes
-                        self.recent.capacity = max(self.recent.capacity, PASS_CACHE_BUDGETS * size)
+                    self.recent.hold_at_least(PASS_CACHE_BUDGETS * size)  # the documents in flight, for their passes
                 self._budget_known = True
             return self._budget
 

@@ -194,7 +194,7 @@ def _cluster_spaces(
         letter = after.get("c", "")
         before = _letter_before(flat, k)
         punctuation = letter[:1] in _PUNCTUATION_SCRIPT
-        script = _PUNCTUATION_SCRIPT[letter[:1]] if punctuation else _script(letter[:1])
+        script = _PUNCTUATION_SCRIPT.get(letter[:1]) or _script(letter[:1])
         if punctuation and any(abs(_width(flat[m][2]["bbox"], direction)) > 0.01 for m in range(k + 1, j)):
             continue  # a mark shown on its own, before punctuation
         if not ((letter[:1].isalpha() or punctuation) and before and script and _script(before) == script):

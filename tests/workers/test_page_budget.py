@@ -24,11 +24,14 @@ from workers.page_budget import PageBudget, unbounded
 BROKER = "redis://127.0.0.1:6379/9"  # (never connected to: a worker's settings, not embedded)
 
 
-def _waiting_for(budget: PageBudget, wanted: int, got: list[int]) -> threading.Thread:
-    """A thread that asks ``budget`` for ``wanted`` pages and appends what it got; returned once
-    it is in line."""
+def _waiting_for(
+    budget: PageBudget, wanted: int, got: list[int], stop: threading.Event | None = None, poll_s: float = 1.0
+) -> threading.Thread:
+    """A thread that asks ``budget`` for ``wanted`` pages (giving up once ``stop`` is set, looked at
+    every ``poll_s`` while it waits) and appends what it got; returned once it is in line."""
     before = budget.waiting
-    thread = threading.Thread(target=lambda: got.append(budget.acquire(wanted)))
+    asked = stop.is_set if stop is not None else None
+    thread = threading.Thread(target=lambda: got.append(budget.acquire(wanted, stop=asked, poll_s=poll_s)))
     thread.start()
     poll(lambda: budget.waiting == before + 1, timeout_s=30, what="the thread to wait in line")
     return thread
@@ -81,10 +84,7 @@ def test_a_waiter_told_to_stop_leaves_the_line_and_the_next_one_is_served() -> N
     assert budget.acquire(7) == 7  # 1 free
     stopping = threading.Event()
     got: list[int] = []
-    before = budget.waiting
-    quitter = threading.Thread(target=lambda: got.append(budget.acquire(2, stop=stopping.is_set, poll_s=0.01)))
-    quitter.start()
-    poll(lambda: budget.waiting == before + 1, timeout_s=30, what="the thread to wait in line")
+    quitter = _waiting_for(budget, 2, got, stopping, poll_s=0.01)
     patient = _waiting_for(budget, 1, got)  # the page free is its, once the first in line is gone
     stopping.set()
     quitter.join(timeout=30)
@@ -95,6 +95,18 @@ def test_a_waiter_told_to_stop_leaves_the_line_and_the_next_one_is_served() -> N
     budget.release(1)
     with budget.hold(1, stop=lambda: True) as grant:  # a page free and nobody in line: no wait
         assert (grant.pages, budget.in_use) == (1, 8)
+
+
+def test_a_wait_that_ends_in_a_grant_as_the_worker_stops_gives_the_pages_back() -> None:
+    budget = PageBudget(2)
+    assert budget.acquire(2) == 2
+    stopping = threading.Event()
+    got: list[int] = []
+    waiter = _waiting_for(budget, 2, got, stopping, poll_s=60)
+    stopping.set()  # (its next look at stop() would come in a minute)
+    budget.release(2)  # the wait ends in a grant, after the shutdown began
+    waiter.join(timeout=30)
+    assert got == [0] and (budget.in_use, budget.waiting) == (0, 0)
 
 
 def test_a_grant_gives_back_what_the_claim_did_not_use_and_the_rest_at_the_end() -> None:
