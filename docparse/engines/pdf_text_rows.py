@@ -10,6 +10,7 @@ ending a row of prose too (``L_p^{(r)}``). Pure: boxes in displayed page points.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -299,6 +300,12 @@ def _stacked_on(row: Row, piece: Row) -> bool:
 
 COLUMN_MIN_ROWS = 3
 """Rows of prose (two words or more) each side of a gutter needs to split a block in columns."""
+BAND_MAX_ROWS = 24
+"""Rows across justified columns that :func:`_bands` looks for under (or over) them, at most: each
+cut tried costs a pass over the block's rows, so a block of thousands of rows (a dense table)
+costs a few dozen passes, not thousands."""
+JUSTIFIED_EM = 0.5
+"""A row of justified text ends this many of its size from its column's right edge, at most."""
 
 
 NOTE_MAX_SIZE = 0.95
@@ -311,9 +318,30 @@ def split_columns(rows: Sequence[Row]) -> list[list[Row]]:
     """The rows of one block cut at vertical gutters no row crosses, when the block holds
     columns of prose side by side (parallel texts, a two-column block MuPDF read as one) or
     margin notes beside its text (:func:`_margin_notes`); ``[rows]`` otherwise (a formula and
-    its number far apart on one row stay together)."""
+    its number far apart on one row stay together). Columns of prose are
+    :data:`COLUMN_MIN_ROWS` rows of two words or more each side of a gutter, or columns of
+    justified text (:func:`_justified`: a paragraph's short last line is prose too). Justified
+    columns over rows running across them (or under them) in one block — the last lines of two
+    parallel columns and the paragraph under both, as MuPDF may read them — are cut apart
+    (:func:`_bands`)."""
     if not rows:
         return []
+    groups = _x_groups(rows)
+    notes = _margin_notes(groups)
+    if notes:
+        rest = [r for g in groups if not any(g is n for n in notes) for r in g]
+        return [*split_columns(rest), *notes]
+    if len(rows) < 2 * COLUMN_MIN_ROWS:
+        return [list(rows)]
+    prose = [g for g in groups if sum(len(r.text.split()) >= 2 for r in g) >= COLUMN_MIN_ROWS]
+    if len(prose) >= 2 or len(_justified(groups)) >= 2:
+        return groups
+    return _bands(rows) or [list(rows)]
+
+
+def _x_groups(rows: Sequence[Row]) -> list[list[Row]]:
+    """Rows between vertical gaps of their x-projection (half the rows' median size wide), left
+    to right."""
     size = sorted(r.size for r in rows)[len(rows) // 2]
     groups: list[list[Row]] = []
     right = float("-inf")
@@ -324,14 +352,66 @@ def split_columns(rows: Sequence[Row]) -> list[list[Row]]:
         else:
             groups.append([row])
             right = row.box[2]
-    notes = _margin_notes(groups)
-    if notes:
-        rest = [r for g in groups if not any(g is n for n in notes) for r in g]
-        return [*split_columns(rest), *notes]
-    if len(rows) < 2 * COLUMN_MIN_ROWS:
-        return [list(rows)]
-    prose = [g for g in groups if sum(len(r.text.split()) >= 2 for r in g) >= COLUMN_MIN_ROWS]
-    return groups if len(prose) >= 2 else [list(rows)]
+    return groups
+
+
+def _justified(groups: Sequence[Sequence[Row]]) -> list[tuple[float, float]]:
+    """The x-ranges of the groups that are columns of justified text, left to right: at least
+    :data:`COLUMN_MIN_ROWS` rows, each but the lowest (a paragraph's last line, of any length)
+    of two words or more and ending at the group's right edge (:data:`JUSTIFIED_EM`). A column
+    of key words or of phrases beside their descriptions (a reference card), ragged on the
+    right, is none; nor is a column of numbers, one word a row."""
+    out = []
+    for g in groups:
+        if len(g) < COLUMN_MIN_ROWS:
+            continue
+        right = max(r.box[2] for r in g)
+        lowest = max(g, key=lambda r: r.box[1] + r.box[3])
+        if all(len(r.text.split()) >= 2 and r.box[2] >= right - JUSTIFIED_EM * r.size for r in g if r is not lowest):
+            out.append((min(r.box[0] for r in g), right))
+    return out
+
+
+def _across(row: Row, columns: Sequence[tuple[float, float]]) -> bool:
+    """``row`` runs across a gutter between two of ``columns`` (x-ranges, left to right)."""
+    return any(row.box[0] < a[1] and row.box[2] > b[0] for a, b in itertools.pairwise(columns))
+
+
+def _side_by_side(rows: Sequence[Row]) -> bool:
+    """Some row has another beside it on the same line (no columns without)."""
+    ordered = sorted(rows, key=lambda r: r.box[1])
+    for i, a in enumerate(ordered):
+        for b in ordered[i + 1 :]:
+            if b.box[1] >= a.box[3]:
+                break
+            if v_overlap(a.box, b.box) > 0.5 and h_overlap(a.box, b.box) == 0:
+                return True
+    return False
+
+
+def _bands(rows: Sequence[Row]) -> list[list[Row]] | None:
+    """Justified columns over rows running across their gutter, or under them, cut apart: the
+    rows in the order of their vertical centres are cut once, where the rows on one side split
+    into two or more columns of justified text (:func:`_justified`) and the row next to the cut
+    on the other side crosses a gutter between two of them; the rows across are split in turn
+    (:func:`split_columns`). The most rows go to the columns; ``None`` when no cut does it."""
+    if sum(len(r.text.split()) >= 2 for r in rows) < 2 * COLUMN_MIN_ROWS or not _side_by_side(rows):
+        return None  # (too few rows of prose for two columns of it)
+    ordered = sorted(rows, key=lambda r: r.box[1] + r.box[3])
+    least, n = 2 * COLUMN_MIN_ROWS, len(ordered)
+    for cut in range(n - 1, max(least, n - BAND_MAX_ROWS) - 1, -1):  # columns above, rows across under them
+        top, under = ordered[:cut], ordered[cut:]
+        groups = _x_groups(top)
+        columns = _justified(groups)
+        if len(columns) >= 2 and _across(under[0], columns):
+            return [*groups, *split_columns(under)]
+    for cut in range(1, min(n - least, BAND_MAX_ROWS) + 1):  # rows across above, columns under them
+        over, bottom = ordered[:cut], ordered[cut:]
+        groups = _x_groups(bottom)
+        columns = _justified(groups)
+        if len(columns) >= 2 and _across(over[-1], columns):
+            return [*split_columns(over), *groups]
+    return None
 
 
 def _margin_notes(groups: list[list[Row]]) -> list[list[Row]]:

@@ -107,7 +107,7 @@ def get_spec(name: str) -> ModelSpec:
         raise KeyError(f"unknown model spec {name!r}; known: {', '.join(sorted(SPECS))}") from None
 
 
-PDF_TEXT_VERSION = "pdf-text-v4"
+PDF_TEXT_VERSION = "pdf-text-v5"
 """The pdf-text engine's output version (its "prompt"): bump it when its output changes, so
 documents parsed with it get a new settings fingerprint. Kept here, beside the model specs, so
 the fingerprint is computed without importing the engine (PyMuPDF)."""

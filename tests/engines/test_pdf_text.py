@@ -40,7 +40,7 @@ def test_info_and_protocol() -> None:
     engine = PdfTextEngine()
     assert isinstance(engine, Engine)
     info = engine.info
-    want = ("pdf-text", None, "qwen2.5-absolute", "pdf-text-v4")
+    want = ("pdf-text", None, "qwen2.5-absolute", "pdf-text-v5")
     assert (info.name, info.model, info.convention, info.prompt_version) == want
     assert (info.min_pixels, info.max_pixels) == (COOKBOOK_MIN_PIXELS, COOKBOOK_MAX_PIXELS)
     assert PdfTextEngine(min_pixels=100, max_pixels=200).info.max_pixels == 200

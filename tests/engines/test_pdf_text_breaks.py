@@ -1,5 +1,6 @@
 """Words the ``pdf-text`` engine must not split: a word hyphenated at the end of one element and
-finished in the element under it, and a footnote's first word right after its raised mark — on
+finished in the element under it, a word hyphenated at the line end of one of two parallel
+columns MuPDF read as one block, and a footnote's first word right after its raised mark — on
 PDFs made in ``tmp_path``, and the pure rules behind them."""
 
 from __future__ import annotations
@@ -98,6 +99,81 @@ def test_paragraph_split_between_two_text_blocks_joins_its_broken_word(tmp_path:
     html, _ = run(path)
     texts = " ".join(el.text_content() for el in elements(html))
     assert "conference, presented" in texts
+
+
+HELV = pymupdf.Font("helv")
+LEFT = [
+    "Lorem ipsum dolor sit amet, consectetur adip-",
+    "iscing elit. Sed egestas, dolor sed malesuada",
+    "ultrices, nulla orci suscipit massa, a feugiat",
+    "neque dolor eu augue.",
+]
+RIGHT = [
+    "Quisque vestibulum tincidunt sem, a egestas",
+    "nulla luctus eget. Proin sodales aliquet fe-",
+    "lis. Vestibulum ante ipsum primis in faucibus",
+]
+
+
+def _justified(tw: pymupdf.TextWriter, x: float, y: float, text: str, width: float, last: bool) -> None:
+    """One line of ``text`` at 9 pt, its words spread over ``width`` (a paragraph's last line: not)."""
+    words = text.split()
+    lengths = [HELV.text_length(w, fontsize=9) for w in words]
+    stretch = not last and len(words) > 1
+    gap = (width - sum(lengths)) / (len(words) - 1) if stretch else HELV.text_length(" ", fontsize=9)
+    for word, length in zip(words, lengths, strict=True):
+        tw.append((x, y), word, font=HELV, fontsize=9)
+        x += length + gap
+
+
+def _parallel_columns(path: Path, left: list[str], right: list[str], across: tuple[str, ...] = ()) -> Path:
+    """Two justified columns written a line of each at a time, as a parallel edition is (MuPDF
+    reads them as one text block), and the lines of a paragraph ``across`` both under them."""
+    doc = pymupdf.open()
+    page = doc.new_page(width=460, height=600)
+    tw = pymupdf.TextWriter(page.rect)
+    y = 60.0
+    for k in range(max(len(left), len(right))):
+        for x, column in ((40, left), (240, right)):
+            if k < len(column):
+                _justified(tw, x, y, column[k], 183, k == len(column) - 1)
+        y += 11
+    for k, line in enumerate(across):
+        _justified(tw, 40, y + 2 + 11 * k, line, 383, k == len(across) - 1)
+    tw.write_text(page)
+    doc.save(path)
+    with pymupdf.open(path) as done:  # the precondition: one text block holds every line
+        assert len(done[0].get_text("dict")["blocks"]) == 1
+    return path
+
+
+def test_parallel_columns_over_a_paragraph_across_both_keep_their_words(tmp_path: Path) -> None:
+    """The last lines of two parallel columns and the paragraph under both in one text block
+    (eledpar's pages): the columns are cut from the paragraph and from each other, so each
+    word hyphenated at a column's line end is joined to its own rest, not to the other
+    column's line (``adip- Quisque``, ``fe-ultrices``)."""
+    across = ("A paragraph under both columns runs across the gutter between the two of them, then", "ends.")
+    path = _parallel_columns(tmp_path / "parallel.pdf", LEFT, [*RIGHT, "orci luctus et ultrices."], across)
+    html, _ = run(path)
+    assert [el.text_content() for el in elements(html)] == [
+        "Lorem ipsum dolor sit amet, consectetur adipiscing elit. Sed egestas, dolor sed malesuada"
+        " ultrices, nulla orci suscipit massa, a feugiat neque dolor eu augue.",
+        "Quisque vestibulum tincidunt sem, a egestas nulla luctus eget. Proin sodales aliquet felis."
+        " Vestibulum ante ipsum primis in faucibus orci luctus et ultrices.",
+        "A paragraph under both columns runs across the gutter between the two of them, then ends.",
+    ]
+
+
+def test_a_parallel_column_ending_in_a_one_word_line_keeps_its_words(tmp_path: Path) -> None:
+    """A column of two full lines and a paragraph's one-word last line (``lis.``; eledpar's
+    ``Curae;``) beside a longer one: still a column of its own."""
+    path = _parallel_columns(tmp_path / "short.pdf", LEFT, [*RIGHT[:2], "lis."])
+    html, _ = run(path)
+    assert [el.text_content() for el in elements(html)] == [
+        "Lorem ipsum dolor sit amet, consectetur adipiscing elit. Sed egestas, dolor sed malesuada"
+        " ultrices, nulla orci suscipit massa, a feugiat neque dolor eu augue.",
+        "Quisque vestibulum tincidunt sem, a egestas nulla luctus eget. Proin sodales aliquet felis.",
+    ]
 
 
 def test_index_stacked_under_an_exponent_stays_with_its_row() -> None:

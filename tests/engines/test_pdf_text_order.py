@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from docparse.engines.pdf_text_layout import Element, Row, attach_markers
 from docparse.engines.pdf_text_order import gutter, reading_order
 from docparse.engines.pdf_text_rows import split_columns
@@ -78,3 +80,74 @@ def test_a_margin_note_is_split_off_but_not_a_number_or_a_same_size_label() -> N
     assert len(split_columns([*text, line_number])) == 1
     label = Row((82, 112, 131, 122), "Note", 10.0, False, 0)  # the text's size
     assert len(split_columns([*text, label])) == 1
+
+
+def _justified_rows(x0: float, lines: list[str], block: int, last_width: float = 120) -> list[Row]:
+    """Rows of a column of justified text 240 wide, its last line ``last_width`` wide."""
+    widths = [240.0] * (len(lines) - 1) + [last_width]
+    return [
+        Row((x0, 200 + 12 * k, x0 + w, 210 + 12 * k), t, 10.0, False, block)
+        for k, (t, w) in enumerate(zip(lines, widths, strict=True))
+    ]
+
+
+def test_justified_columns_under_a_row_across_them_are_cut_apart() -> None:
+    """A row running across the gutter over two justified columns, one of them ending in a
+    one-word line, all in one block: the row, then each column."""
+    across = Row(
+        (54, 186, 557, 196), "A line across both columns over them, as a heading set in the block", 10.0, False, 0
+    )
+    left = _justified_rows(54, ["left column line one of prose", "left column line two of prose", "ends here."], 0)
+    right = _justified_rows(317, ["right column line one of prose", "right column line two of prose", "ends."], 0, 30)
+    columns = split_columns([across, *left, *right])
+    assert [[r.text for r in c] for c in columns] == [[across.text], [r.text for r in left], [r.text for r in right]]
+
+
+def test_a_reference_card_under_its_heading_is_not_cut_in_columns() -> None:
+    """Commands and their descriptions, ragged on the right, under a heading across both
+    (debian-refcard's shell commands): read row by row, not as two columns; nor a table of
+    numbers, right-aligned, under its header."""
+    heading = Row((54, 186, 400, 196), "Important Shell Commands of the system", 10.0, False, 0)
+    commands = ["cat files", "cd directory", "cp files dest", "echo string"]
+    described = [
+        "Print files to screen.",
+        "Change to directory.",
+        "Copy files and directories.",
+        "Echo string to screen.",
+    ]
+    rows = [heading]
+    for k, (c, d) in enumerate(zip(commands, described, strict=True)):
+        rows.append(Row((54, 200 + 12 * k, 54 + 9 * len(c), 210 + 12 * k), c, 10.0, False, 0))
+        rows.append(Row((200, 200 + 12 * k, 200 + 6 * len(d), 210 + 12 * k), d, 10.0, False, 0))
+    assert len(split_columns(rows)) == 1
+    header = Row((54, 186, 400, 196), "Sample size and the measured mean in each group", 10.0, False, 0)
+    numbers = [header]
+    for k in range(5):
+        numbers.append(Row((100, 200 + 12 * k, 140, 210 + 12 * k), f"{k}0.5", 10.0, False, 0))
+        numbers.append(Row((300, 200 + 12 * k, 340, 210 + 12 * k), f"{k}.25", 10.0, False, 0))
+    assert len(split_columns(numbers)) == 1
+
+
+def test_a_block_of_thousands_of_rows_is_searched_for_bands_a_bounded_number_of_times(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A block of 1,000 lines, ragged prose beside a column of numbers (no columns of prose, no
+    justified ones): the search for rows across columns tries at most ``2 x BAND_MAX_ROWS`` cuts,
+    each a pass over the rows — not one per row (a dense page's block cost seconds that way)."""
+    from docparse.engines import pdf_text_rows
+
+    calls = [0]
+    real = pdf_text_rows._x_groups
+
+    def counted(rows: list[Row]) -> list[list[Row]]:
+        calls[0] += 1
+        return real(rows)
+
+    monkeypatch.setattr(pdf_text_rows, "_x_groups", counted)
+    rows = []
+    for k in range(1000):
+        words = "a few words" if k % 2 else "two words here and more"
+        rows.append(Row((54, 12 * k, 54 + 7 * len(words), 12 * k + 10), words, 10.0, False, 0))
+        rows.append(Row((400, 12 * k, 430, 12 * k + 10), f"{k}", 10.0, False, 0))
+    assert len(split_columns(rows)) == 1
+    assert 2 < calls[0] <= 60  # (2 x BAND_MAX_ROWS 24, and the first split)
