@@ -9,8 +9,9 @@ pages, ``render_ahead x`` its share of the server's requests (:func:`workers.cap
 and the budget bounds what they hold however the pages are spread over documents: the threads of
 one-page documents fill the server; those of large ones take up to ``pages_per_task`` pages each
 and the threads left over wait here, holding only their queue message (which another process or
-host cannot take meanwhile: on hosts of very different speeds the tail of a batch can wait in a
-slow host's line while a fast one idles). Rendered images in memory stay bounded by the budget.
+host cannot take meanwhile: so the process reserves only the tasks holding pages and a short line,
+:mod:`workers.prefetch`, which follows this budget through :meth:`PageBudget.observe`). Rendered
+images in memory stay bounded by the budget.
 A prefork pool's child runs one task at a time and gets no budget (:func:`in_prefork_child`).
 
 Waiting threads are served first come, first served (a task of a small document that arrived
@@ -57,6 +58,12 @@ class Grant:
         self.pages = pages
 
 
+Observer = Callable[[int, int], None]
+"""Told ``(holders, waiters)`` — tasks holding a grant (:meth:`PageBudget.hold`) and tasks in
+line — each time either changes, under the budget's lock (so calls arrive in order; it must not
+call back into the budget)."""
+
+
 class PageBudget:
     """A counting semaphore over pages, first come first served."""
 
@@ -67,6 +74,20 @@ class PageBudget:
         self._free = limit
         self._lock = threading.Lock()
         self._waiters: deque[_Waiter] = deque()
+        self._holders = 0
+        self._observer: Observer | None = None
+
+    def observe(self, observer: Observer | None) -> None:
+        """Tell ``observer`` the holders and waiters now and on every change (``None``: stop);
+        the worker's prefetch follows them (:mod:`workers.prefetch`)."""
+        with self._lock:
+            self._observer = observer
+            self._changed()
+
+    def _changed(self) -> None:
+        """Tell the observer (lock held)."""
+        if self._observer is not None:
+            self._observer(self._holders, len(self._waiters))
 
     def acquire(self, wanted: int, *, stop: Callable[[], bool] | None = None, poll_s: float = 1.0) -> int:
         """Block until this caller is first in line and ``wanted`` pages are free (at least one,
@@ -80,12 +101,14 @@ class PageBudget:
                 return wanted
             waiter = _Waiter(wanted)
             self._waiters.append(waiter)
+            self._changed()
         while not waiter.ready.wait(poll_s if stop is not None else None):
             if stop is not None and stop():
                 with self._lock:
                     if not waiter.ready.is_set():  # still in line: leave it, and serve those behind
                         self._waiters.remove(waiter)
                         self._serve()
+                        self._changed()
                         return 0
         if stop is not None and stop():  # granted as the shutdown began: not started either
             self.release(waiter.granted)
@@ -102,11 +125,15 @@ class PageBudget:
 
     def _serve(self) -> None:
         """Grant the waiters first in line what they asked for while it is free (lock held)."""
+        served = False
         while self._waiters and self._free >= self._waiters[0].wanted:
             waiter = self._waiters.popleft()
             waiter.granted = waiter.wanted
             self._free -= waiter.granted
             waiter.ready.set()
+            served = True
+        if served:
+            self._changed()
 
     @property
     def in_use(self) -> int:
@@ -126,12 +153,28 @@ class PageBudget:
         held is given back when it ends, however it ends. ``grant.pages`` is 0 when ``stop()``
         ended the wait."""
         grant = Grant(self, self.acquire(wanted, stop=stop))
+        held = grant.pages > 0
+        if held:
+            self._holding(+1)
         try:
             yield grant
         finally:
             if grant.pages:
                 self.release(grant.pages)
                 grant.pages = 0
+            if held:
+                self._holding(-1)
+
+    def _holding(self, change: int) -> None:
+        with self._lock:
+            self._holders += change
+            self._changed()
+
+    @property
+    def holders(self) -> int:
+        """Tasks holding a grant (:meth:`hold`) now, whatever pages they kept."""
+        with self._lock:
+            return self._holders
 
 
 @contextmanager

@@ -31,6 +31,7 @@ from celery import signals
 
 from workers import runtime
 from workers.celery_app import create_app, load_tasks, transport_options
+from workers.prefetch import BudgetPrefetch
 
 log = structlog.get_logger("docparse.workers")
 
@@ -180,6 +181,7 @@ signals.worker_shutdown.connect(_on_worker_shutdown, weak=False)
 
 app = create_app()
 """The app of ``celery -A workers.worker worker``, configured from the environment."""
+app.steps["consumer"].add(BudgetPrefetch)  # see workers.prefetch
 
 __all__ = [
     "EXIT_BLOB_STORE_UNUSABLE",

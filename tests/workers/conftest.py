@@ -120,6 +120,20 @@ class Stack:
         self.workers.append(proc)
         return proc
 
+    def submit_mixed(self, name: str, documents: int, pages: int, engine: str = "openai") -> list[str]:
+        """Submit ``documents`` generated PDFs of ``pages`` mixed pages each (their text unique to
+        this call, so none is a duplicate); their document ids."""
+        from bench.inputs import make_mixed_pdf
+        from docparse.intake import ProcessingRequest, submit
+
+        tag = uuid.uuid4().hex[:6]
+        pdfs = [
+            make_mixed_pdf(self.tmp / f"{name}-{i}.pdf", pages, label=f"{name} {i} {tag}") for i in range(documents)
+        ]
+        request = ProcessingRequest(engine=engine)
+        results = submit(pdfs, db=self.db, blobs=self.blobs, app=self.app, request=request)
+        return [r.document_id for r in results if r.document_id]
+
     def kill_worker(self, proc: subprocess.Popen[bytes], sig: int = signal.SIGKILL) -> None:
         """Signal the worker's whole process group (main process and pool children)."""
         with contextlib.suppress(ProcessLookupError):

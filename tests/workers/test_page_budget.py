@@ -7,16 +7,14 @@ import os
 import random
 import threading
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 import pytest
 
-from bench.inputs import make_mixed_pdf
 from bench.scenarios.capacity import capacity_server
-from docparse.intake import ProcessingRequest, submit, wait
+from docparse.intake import wait
 from tests.waiting import poll
 from tests.workers.conftest import Stack
 from workers.page_budget import PageBudget, unbounded
@@ -178,11 +176,7 @@ def test_one_page_documents_keep_every_request_slot_of_the_process_busy(stack: S
         assert "docparse worker: 1 process(es) x 16 thread(s), 8 pages in flight" in stack.logs()
         root = url.removesuffix("/v1")
         httpx.post(f"{root}/stats/reset").raise_for_status()
-        tag = uuid.uuid4().hex[:6]
-        pdfs = [make_mixed_pdf(stack.tmp / f"one-{i}.pdf", 1, label=f"one {i} {tag}") for i in range(24)]
-        request = ProcessingRequest(engine="openai")
-        results = submit(pdfs, db=stack.db, blobs=stack.blobs, app=stack.app, request=request)
-        ids = [r.document_id for r in results if r.document_id]
+        ids = stack.submit_mixed("one", 24, 1)
         records = wait(stack.db, ids, poll_s=0.1, timeout_s=180)
         stats = httpx.get(f"{root}/stats").json()
     assert sorted(r.status for r in records.values()) == ["done"] * 24, stack.logs()
@@ -205,11 +199,7 @@ def test_a_warm_shutdown_waits_for_the_pages_held_not_for_the_tasks_in_line(stac
         env = {"DOCPARSE_OPENAI_BASE_URL": url, "DOCPARSE_OPENAI_MODEL": "capacity-server"}
         first = stack.start_worker("openai", in_flight=2, **env)
         poll(lambda: "ready." in stack.logs(), timeout_s=120, what="the worker")
-        tag = uuid.uuid4().hex[:6]
-        pdfs = [make_mixed_pdf(stack.tmp / f"two-{i}.pdf", 2, label=f"two {i} {tag}") for i in range(6)]
-        request = ProcessingRequest(engine="openai")
-        results = submit(pdfs, db=stack.db, blobs=stack.blobs, app=stack.app, request=request)
-        ids = [r.document_id for r in results if r.document_id]
+        ids = stack.submit_mixed("two", 6, 2)
         root = url.removesuffix("/v1")
         poll(lambda: httpx.get(f"{root}/stats").json()["in_flight"] == 2, timeout_s=60, what="2 requests at the server")
         stack.kill_worker(first, signal.SIGTERM)

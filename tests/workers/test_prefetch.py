@@ -1,0 +1,117 @@
+"""A remote engine's worker process reserves the tasks holding pages and a short line, not a
+message per thread: the rest of the queue stays where another process or host can take it."""
+
+from __future__ import annotations
+
+import threading
+
+import httpx
+import pytest
+from kombu.common import QoS
+
+from bench.scenarios.capacity import capacity_server
+from docparse.intake import wait
+from tests.waiting import poll
+from tests.workers.conftest import Stack
+from workers.page_budget import PageBudget
+from workers.prefetch import PrefetchLimiter, line_tasks
+
+
+def test_the_line_is_a_quarter_of_the_budget_in_full_tasks_and_at_least_two() -> None:
+    assert line_tasks(128, 8) == 4  # the defaults: 16 tasks fill the budget, 4 wait behind them
+    assert line_tasks(16, 8) == 2
+    assert line_tasks(4, 2) == 2
+    assert line_tasks(256, 1) == 64
+
+
+def _qos(value: int) -> tuple[QoS, list[int]]:
+    """A kombu QoS as a consumer has one, recording what it applies."""
+    applied: list[int] = []
+    qos = QoS(lambda prefetch_count: applied.append(prefetch_count), value)
+    return qos, applied
+
+
+def test_the_prefetch_follows_the_tasks_holding_pages_and_comes_back_down() -> None:
+    ceiling, line = 16, 2
+    qos, applied = _qos(line)  # the consumer starts at the line (BudgetPrefetch)
+    budget = PageBudget(16)
+    budget.observe(PrefetchLimiter(qos, ceiling, line, reduction=ceiling - line))
+    assert qos.value == 2
+    seen = []
+    with budget.hold(8) as first:
+        seen.append(qos.value)
+        with budget.hold(8):
+            seen.append(qos.value)
+            first.keep(1)  # pages given back early: still a task holding its grant
+            seen.append(qos.value)
+        seen.append(qos.value)
+    seen.append(qos.value)
+    assert seen == [3, 4, 4, 3, 2]
+    qos.update()
+    assert applied == [2]  # the consumer's loop applies the value it finds
+
+
+def test_changes_by_others_are_kept_and_the_ceiling_holds() -> None:
+    """An ETA task raises the count by one meanwhile (Celery's own change): it stays raised; the
+    count never goes over what Celery set with every thread free."""
+    qos, _ = _qos(2)
+    limiter = PrefetchLimiter(qos, 4, 2, reduction=2)
+    limiter(1, 0)
+    qos.increment_eventually(1)  # an ETA task received
+    assert qos.value == 4
+    limiter(5, 0)  # more holders than the ceiling allows a line for
+    assert qos.value == 5  # 4 (the ceiling) + the ETA task's 1
+    limiter(0, 0)
+    qos.decrement_eventually(1)  # the ETA task ran
+    assert qos.value == 2
+
+
+def test_the_budget_tells_its_observer_holders_and_waiters_in_order() -> None:
+    budget = PageBudget(4)
+    calls: list[tuple[int, int]] = []
+    budget.observe(lambda holders, waiters: calls.append((holders, waiters)))
+    first = budget.hold(4)
+    first.__enter__()
+    got: list[int] = []
+    waiter = threading.Thread(target=lambda: got.append(budget.acquire(2)))
+    waiter.start()
+    poll(lambda: budget.waiting == 1, timeout_s=30, what="the waiter in line")
+    first.__exit__(None, None, None)
+    waiter.join(timeout=30)
+    assert got == [2]
+    assert calls == [(0, 0), (1, 0), (1, 1), (1, 0), (0, 0)]  # observed, held, in line, served, done
+    budget.observe(None)
+    with budget.hold(1):
+        pass
+    assert len(calls) == 5  # no observer, no calls
+
+
+def _reserved(stack: Stack) -> int:
+    """Tasks the worker holds now: running (its budget's line included) and prefetched."""
+    inspect = stack.app.control.inspect(timeout=2.0)
+    active, reserved = inspect.active() or {}, inspect.reserved() or {}
+    return sum(len(v) for v in active.values()) + sum(len(v) for v in reserved.values())
+
+
+@pytest.mark.services
+@pytest.mark.timeout(300)
+def test_a_worker_reserves_the_tasks_holding_pages_and_a_short_line(broker_stack: Stack) -> None:
+    """8 requests for the process: a budget of 16 pages, 16 threads, tasks of 8 pages — 2 tasks
+    hold the budget. With 20 chain steps queued the worker reserves those 2 and a line of 2, not
+    one per thread (16 before: 14 of them waiting in the budget's line, out of other hosts' reach),
+    and everything finishes."""
+    stack = broker_stack
+    stack.configure(pages_per_task=8, document_window_pages=16)
+    with capacity_server(16, 1.0) as url:
+        stack.start_worker("openai", in_flight=8, DOCPARSE_OPENAI_BASE_URL=url, DOCPARSE_OPENAI_MODEL="capacity-server")
+        poll(lambda: "ready." in stack.logs(), timeout_s=120, what="the worker")
+        assert "worker.prefetch_follows_budget budget=16 ceiling=16 line=2" in stack.logs()
+        ids = stack.submit_mixed("doc", 10, 16)
+        root = url.removesuffix("/v1")
+        busy = lambda: httpx.get(f"{root}/stats").json()["in_flight"] == 8  # noqa: E731
+        poll(busy, timeout_s=120, what="8 requests at the server")
+        samples = [_reserved(stack) for _ in range(4)]
+        records = wait(stack.db, ids, poll_s=0.1, timeout_s=240)
+    assert sorted(r.status for r in records.values()) == ["done"] * 10, stack.logs()
+    assert max(samples) <= 4, samples  # 2 holding + a line of 2
+    assert min(samples) >= 2, samples  # (the 2 holding are seen)
