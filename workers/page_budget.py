@@ -27,6 +27,7 @@ document's chain back to the queue, so a warm shutdown waits only for the pages 
 
 from __future__ import annotations
 
+import math
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -58,6 +59,9 @@ class Grant:
         self.pages = pages
 
 
+TASK_SHARE = 2
+"""A task asks for at most ``1/TASK_SHARE`` of the budget (:meth:`PageBudget.task_pages`)."""
+
 Observer = Callable[[int, int], None]
 """Told ``(holders, waiters)`` — tasks holding a grant (:meth:`PageBudget.hold`) and tasks in
 line — each time either changes, under the budget's lock (so calls arrive in order; it must not
@@ -76,6 +80,15 @@ class PageBudget:
         self._waiters: deque[_Waiter] = deque()
         self._holders = 0
         self._observer: Observer | None = None
+
+    def task_pages(self, pages_per_task: int) -> int:
+        """The pages a task asks for: ``pages_per_task``, but at most half the budget. A task asks
+        before its claim and keeps what the claim took, so a one-page document's task asking for
+        a whole budget of 16 held it alone until its page was done: one request at the server
+        instead of the process's 8. With half, one-page documents hold at least half the budget
+        plus one page — the process's share of the server's requests at the default render-ahead
+        of 2. At the defaults (128 pages, 16 per task) nothing changes."""
+        return max(1, min(pages_per_task, math.ceil(self.limit / TASK_SHARE)))
 
     def observe(self, observer: Observer | None) -> None:
         """Tell ``observer`` the holders and waiters now and on every change (``None``: stop);

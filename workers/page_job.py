@@ -92,7 +92,7 @@ def run_pages(
     # until they are saved; it is taken before the suspect gate, so a suspect waits only for the
     # pages being run, not for the tasks in line. No suspect runs in this process while these
     # pages are claimed and run.
-    wanted = rt.settings.pages_per_task
+    wanted = task_pages(rt)
     with budget.hold(wanted, stop=worker_stopping) if budget else unbounded(wanted) as grant, keeper.gate.shared():
         if not grant.pages:
             log.info("infer.deferred", document=document_id, reason="the worker is shutting down")
@@ -332,6 +332,14 @@ def budget_pages(settings: WorkerSettings) -> int | None:
     if settings.embedded or not is_remote(engine) or not page_budget.needed():
         return None
     return pages_held(settings.render_ahead, engine.openai_max_in_flight)
+
+
+def task_pages(rt: WorkerRuntime) -> int:
+    """The pages one chain step claims at most: ``pages_per_task``, within the page budget's share
+    for a task (:meth:`~workers.page_budget.PageBudget.task_pages`) when this process has one."""
+    budget = rt.page_budget(budget_pages)
+    wanted = rt.settings.pages_per_task
+    return budget.task_pages(wanted) if budget is not None else wanted
 
 
 def infer_batch(settings: WorkerSettings, remote: bool) -> int:

@@ -4,11 +4,11 @@ its page budget.
 Celery reserves ``threads x worker_prefetch_multiplier`` messages per worker process. A remote
 engine's process runs as many task threads as its page budget has pages (:mod:`workers.page_budget`,
 128 at the defaults), because one-page documents need a task — a thread — per page. Tasks of
-larger documents take up to ``pages_per_task`` pages each, so 16 of them fill that budget and the
+larger documents take up to ``pages_per_task`` pages each, so 8 of them fill that budget and the
 other threads wait in its line, each holding a reserved message that no other process or host can
 take meanwhile: a batch's tail waits in one host's line while another host idles, and a host added
 to work off a backlog finds the queue emptied into the lines of the hosts already running (4
-processes x 112 messages x 8 pages: about 3,600 pages per host).
+processes x 120 messages x 16 pages: about 7,700 pages per host).
 
 So a process reserves the tasks holding a grant and a short line behind them,
 :func:`line_tasks`: as the holders come and go, :class:`PrefetchLimiter` lowers and raises
@@ -16,7 +16,7 @@ Celery's prefetch count by the difference, through the consumer's own eventual u
 event loop applies them, as it does for ETA tasks). It starts at the line alone, so a worker
 that starts (or reconnects) takes no more than that before its first tasks hold pages. One-page
 documents keep one page per task, so their holders — and the prefetch with them — grow to the
-budget; 10-page documents settle at 16 holders and the line. Messages already reserved stay
+budget; 10-page documents settle at 8 holders and the line. Messages already reserved stay
 reserved (a broker does not take them back): lowering the count only stops new deliveries.
 
 :class:`BudgetPrefetch` is the consumer bootstep that does it in a worker process with a thread
@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import structlog
@@ -48,7 +49,7 @@ MIN_LINE = 2
 
 def line_tasks(budget_pages: int, pages_per_task: int) -> int:
     """Tasks a process reserves beyond those holding pages: a quarter of the budget's worth of
-    full tasks (4 with the defaults, 128 pages and 8 per task), at least :data:`MIN_LINE` — enough
+    full tasks, at least :data:`MIN_LINE` (2 with the defaults, 128 pages and 16 per task) — enough
     that a task finishing finds the next one already reserved while the consumer fetches more."""
     return max(MIN_LINE, math.ceil(budget_pages / max(1, pages_per_task) / LINE_SHARE))
 
@@ -60,13 +61,20 @@ class PrefetchLimiter:
     ``qos`` is the consumer's :class:`kombu.common.QoS`; changes go through its
     ``increment_eventually``/``decrement_eventually``, which others (ETA tasks) use too, so this
     moves it by differences and keeps its own reduction. ``reduction``: how far below ``ceiling``
-    the count is when this starts (the consumer started at the line alone)."""
+    the count is when this starts (the consumer started at the line alone). ``wake``: called after
+    each rise, to wake the consumer's event loop — which otherwise applies the new count only when
+    something else wakes it (up to a second later, with no message it may take): one-page
+    documents, a completion every few tens of milliseconds, then ran at a third of the server's
+    capacity."""
 
-    def __init__(self, qos: Any, ceiling: int, line: int, reduction: int = 0) -> None:
+    def __init__(
+        self, qos: Any, ceiling: int, line: int, reduction: int = 0, wake: Callable[[], None] | None = None
+    ) -> None:
         self.qos = qos
         self.ceiling = max(1, ceiling)
         self.line = max(1, line)
         self.reduction = reduction
+        self.wake = wake
         self._lock = threading.Lock()
 
     def target(self, holders: int) -> int:
@@ -81,6 +89,8 @@ class PrefetchLimiter:
                 self.qos.decrement_eventually(change)
             elif change < 0:
                 self.qos.increment_eventually(-change)
+        if change < 0 and self.wake is not None:
+            self.wake()
 
 
 def _budget_of(consumer: Any) -> tuple[PageBudget, int] | None:
@@ -95,7 +105,7 @@ def _budget_of(consumer: Any) -> tuple[PageBudget, int] | None:
 
     rt = runtime_for(consumer.app)
     budget = rt.page_budget(budget_pages)
-    return None if budget is None else (budget, rt.settings.pages_per_task)
+    return None if budget is None else (budget, budget.task_pages(rt.settings.pages_per_task))
 
 
 class BudgetPrefetch(bootsteps.StartStopStep):  # type: ignore[misc]  # (celery is untyped)
@@ -118,7 +128,9 @@ class BudgetPrefetch(bootsteps.StartStopStep):  # type: ignore[misc]  # (celery 
         if self.budget is None or not self.line:
             return
         ceiling = c.max_prefetch_count
-        limiter = PrefetchLimiter(c.qos, ceiling, self.line, reduction=ceiling - c.qos.value)
+        hub, qos = c.hub, c.qos
+        wake = (lambda: hub.call_soon(qos.update)) if hub is not None else None
+        limiter = PrefetchLimiter(qos, ceiling, self.line, reduction=ceiling - qos.value, wake=wake)
         self.budget.observe(limiter)
         log.info("worker.prefetch_follows_budget", budget=self.budget.limit, line=self.line, ceiling=ceiling)
 

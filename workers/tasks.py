@@ -26,7 +26,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from workers import dispatch
 from workers.faults import fail_pages, is_transient
 from workers.names import INFER_TASK, RENDER_TASK
-from workers.page_job import StepResult, claimable_pages_left, run_pages
+from workers.page_job import StepResult, claimable_pages_left, run_pages, task_pages
 from workers.render_job import render_document
 from workers.runtime import WorkerRuntime, runtime_for
 
@@ -112,7 +112,7 @@ def _infer_pages(self: Task, document_id: str, numbers: list[int] | None = None)
     while True:
 
         def give_up(reason: str, wanted: list[int] | None = numbers) -> None:
-            fail_pages(rt, document_id, wanted, reason)
+            fail_pages(rt, document_id, wanted, reason, task_pages(rt))
 
         step = _run(self, rt, document_id, functools.partial(run_pages, rt, document_id, numbers), give_up)
         if step is None:  # gave up: the pages were failed; the rest of the document goes on

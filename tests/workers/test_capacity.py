@@ -84,6 +84,6 @@ def test_a_remote_engines_task_sends_its_pages_together_unless_told_otherwise() 
     from workers.page_job import infer_batch
 
     defaults = WorkerSettings()
-    assert defaults.pages_per_task == 8
-    assert (infer_batch(defaults, remote=True), infer_batch(defaults, remote=False)) == (8, 1)
+    assert defaults.pages_per_task == 16
+    assert (infer_batch(defaults, remote=True), infer_batch(defaults, remote=False)) == (16, 1)
     assert infer_batch(WorkerSettings(infer_batch_pages=2), remote=True) == 2

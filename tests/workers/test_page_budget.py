@@ -258,3 +258,12 @@ def test_a_prefork_child_runs_one_task_at_a_time_and_gets_no_budget(monkeypatch:
     monkeypatch.setattr(page_budget, "_prefork_child", False)
     page_budget.in_prefork_child()  # what worker_process_init does in each prefork child
     assert budget_pages(settings) is None
+
+
+def test_a_task_asks_for_at_most_half_the_budget() -> None:
+    """A task asks before its claim and keeps what it took: a one-page document's task asking for
+    a whole budget would hold it alone until its page was done."""
+    assert PageBudget(16).task_pages(16) == 8
+    assert PageBudget(128).task_pages(16) == 16  # the defaults: as set
+    assert PageBudget(3).task_pages(16) == 2
+    assert PageBudget(1).task_pages(16) == 1

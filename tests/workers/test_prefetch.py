@@ -66,6 +66,19 @@ def test_changes_by_others_are_kept_and_the_ceiling_holds() -> None:
     assert qos.value == 2
 
 
+def test_a_rise_wakes_the_consumers_loop_and_a_fall_does_not() -> None:
+    """The consumer's loop applies a new count only when it wakes; with no message it may take it
+    sleeps up to a second, so a rise wakes it (one-page documents ran at a third of the server's
+    capacity without)."""
+    qos, _ = _qos(2)
+    woken: list[int] = []
+    limiter = PrefetchLimiter(qos, 16, 2, reduction=14, wake=lambda: woken.append(qos.value))
+    limiter(3, 0)
+    limiter(1, 0)
+    limiter(1, 1)  # (no change)
+    assert woken == [5]
+
+
 def test_the_budget_tells_its_observer_holders_and_waiters_in_order() -> None:
     budget = PageBudget(4)
     calls: list[tuple[int, int]] = []
