@@ -20,7 +20,7 @@ of its pages fragmented the budget into tasks of a page or two, each paying a ta
 message and document opening (1 process, 10-page documents: 21.8-25.2 ms of worker CPU per page
 against 19.6-22.0 with whole grants, runs of the same hour); a task gives back
 what its claim did not use as soon as it knows (a one-page document's task asks for
-``pages_per_task`` and keeps one). A worker told to shut down does not
+:meth:`PageBudget.task_pages` and keeps one). A worker told to shut down does not
 start the tasks still waiting: they leave the line, claim nothing and send their step of the
 document's chain back to the queue, so a warm shutdown waits only for the pages held.
 """
@@ -34,7 +34,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+import structlog
+
 __all__ = ["Grant", "PageBudget", "in_prefork_child", "needed", "unbounded", "worker_stopping"]
+
+_log = structlog.get_logger("docparse.workers")
 
 
 @dataclass
@@ -59,7 +63,7 @@ class Grant:
         self.pages = pages
 
 
-TASK_SHARE = 2
+TASK_SHARE = 4
 """A task asks for at most ``1/TASK_SHARE`` of the budget (:meth:`PageBudget.task_pages`)."""
 
 Observer = Callable[[int, int], None]
@@ -82,12 +86,14 @@ class PageBudget:
         self._observer: Observer | None = None
 
     def task_pages(self, pages_per_task: int) -> int:
-        """The pages a task asks for: ``pages_per_task``, but at most half the budget. A task asks
-        before its claim and keeps what the claim took, so a one-page document's task asking for
-        a whole budget of 16 held it alone until its page was done: one request at the server
-        instead of the process's 8. With half, one-page documents hold at least half the budget
-        plus one page — the process's share of the server's requests at the default render-ahead
-        of 2. At the defaults (128 pages, 16 per task) nothing changes."""
+        """The pages a task asks for: ``pages_per_task``, but at most a quarter of the budget. A
+        task asks before its claim and keeps what the claim took, so a one-page document's task
+        asking for a whole budget of 16 held it alone until its page was done: one request at the
+        server instead of the process's 8; the next one-page task starts only once that many are
+        free, so one-page documents hold at most ``budget - asked + 1`` pages: with a quarter, 3/4
+        of the budget, 1.5x the process's share of the server's requests at the default
+        render-ahead of 2 (4 processes: 25 pages for 16 requests, where asking for 16 left 17).
+        One process at the defaults (128 pages, 16 per task): as set."""
         return max(1, min(pages_per_task, math.ceil(self.limit / TASK_SHARE)))
 
     def observe(self, observer: Observer | None) -> None:
@@ -98,9 +104,12 @@ class PageBudget:
             self._changed()
 
     def _changed(self) -> None:
-        """Tell the observer (lock held)."""
+        """Tell the observer (lock held); what it raises is logged, never the budget's caller's."""
         if self._observer is not None:
-            self._observer(self._holders, len(self._waiters))
+            try:
+                self._observer(self._holders, len(self._waiters))
+            except Exception:
+                _log.exception("page_budget.observer_failed")
 
     def acquire(self, wanted: int, *, stop: Callable[[], bool] | None = None, poll_s: float = 1.0) -> int:
         """Block until this caller is first in line and ``wanted`` pages are free (at least one,
@@ -167,9 +176,9 @@ class PageBudget:
         ended the wait."""
         grant = Grant(self, self.acquire(wanted, stop=stop))
         held = grant.pages > 0
-        if held:
-            self._holding(+1)
         try:
+            if held:
+                self._holding(+1)
             yield grant
         finally:
             if grant.pages:

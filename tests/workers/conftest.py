@@ -134,6 +134,14 @@ class Stack:
         results = submit(pdfs, db=self.db, blobs=self.blobs, app=self.app, request=request)
         return [r.document_id for r in results if r.document_id]
 
+    def tasks_held(self, processes: int = 1) -> int:
+        """Tasks held now by this stack's worker processes (``processes`` of them: the answers
+        waited for), by Celery's remote control: running (a page budget's line included) and
+        prefetched."""
+        inspect = self.app.control.inspect(timeout=5.0, limit=processes)
+        active, reserved = inspect.active() or {}, inspect.reserved() or {}
+        return sum(len(v) for v in active.values()) + sum(len(v) for v in reserved.values())
+
     def kill_worker(self, proc: subprocess.Popen[bytes], sig: int = signal.SIGKILL) -> None:
         """Signal the worker's whole process group (main process and pool children)."""
         with contextlib.suppress(ProcessLookupError):

@@ -352,7 +352,7 @@ def _budgeted(rt: WorkerRuntime, pages: int) -> PageBudget:
 
 def test_a_chain_step_holds_budget_pages_for_its_claim_only_while_it_runs(rt: WorkerRuntime, tmp_path: Path) -> None:
     rt = _with(rt, save_within_s=60.0)  # pages_per_task=2
-    budget = _budgeted(rt, 4)
+    budget = _budgeted(rt, 8)
     doc_id = _queued(rt, make_pdf(tmp_path / "three.pdf", 3))
     jobs.render_document(rt, doc_id)
     held: list[int] = []
@@ -368,7 +368,7 @@ def test_a_chain_step_holds_budget_pages_for_its_claim_only_while_it_runs(rt: Wo
 
 
 def test_a_failing_chain_step_gives_its_budget_pages_back(rt: WorkerRuntime, tmp_path: Path) -> None:
-    budget = _budgeted(rt, 4)
+    budget = _budgeted(rt, 8)
     doc_id = _queued(rt, make_pdf(tmp_path / "two.pdf", 2))
     jobs.render_document(rt, doc_id)
 
@@ -386,16 +386,16 @@ def test_a_chain_step_waiting_for_pages_when_the_worker_stops_claims_nothing(
 ) -> None:
     from workers import page_job
 
-    budget = _budgeted(rt, 4)
+    budget = _budgeted(rt, 8)
     doc_id = _queued(rt, make_pdf(tmp_path / "two.pdf", 2))
     jobs.render_document(rt, doc_id)
-    assert budget.acquire(4) == 4  # other tasks hold the whole budget
+    assert budget.acquire(8) == 8  # other tasks hold the whole budget
     monkeypatch.setattr(page_job, "worker_stopping", lambda: True)
     step = jobs.run_pages(rt, doc_id, None, engines=_bench)
     assert (step.saved, step.more, step.deferred) == ([], True, True)
     with rt.db.session() as session:
         leased = session.execute(text("SELECT count(*) FROM pages WHERE leased_by IS NOT NULL")).scalar_one()
     assert leased == 0 and _record(rt, doc_id).page_counts == {"pending": 2}
-    budget.release(4)
+    budget.release(8)
     monkeypatch.setattr(page_job, "worker_stopping", lambda: False)
     assert _run(rt, doc_id, None) == [1, 2]

@@ -167,8 +167,10 @@ def test_many_threads_never_hold_more_than_the_budget() -> None:
 @pytest.mark.services
 @pytest.mark.timeout(240)
 def test_one_page_documents_keep_every_request_slot_of_the_process_busy(stack: Stack) -> None:
-    """8 requests in flight for the process, 8 pages per task: one-page documents are a task each,
-    and the process still sends the server 8 at once (it once ran 2 threads: 2 requests)."""
+    """8 requests in flight for the process, a budget of 16 pages, tasks asking for 4 (16 per task,
+    capped at a quarter of the budget): one-page documents are a task each, and the process still
+    sends the server 8 at once (it once ran 2 threads: 2 requests; tasks asking for the whole
+    budget ran 1)."""
     stack.configure()
     with capacity_server(16, 1.5) as url:
         stack.start_worker("openai", in_flight=8, DOCPARSE_OPENAI_BASE_URL=url, DOCPARSE_OPENAI_MODEL="capacity-server")
@@ -187,7 +189,7 @@ def test_one_page_documents_keep_every_request_slot_of_the_process_busy(stack: S
 @pytest.mark.services
 @pytest.mark.timeout(240)
 def test_a_warm_shutdown_waits_for_the_pages_held_not_for_the_tasks_in_line(stack: Stack) -> None:
-    """A budget of 4 pages, tasks of 2: two tasks run, the two other threads wait in line. On
+    """A budget of 8 pages, tasks of 2: four tasks run, the two other tasks wait in line. On
     SIGTERM the running pages finish and are saved; the waiting tasks claim nothing and go back to
     the queue, where the next worker finds them."""
     import signal
@@ -197,19 +199,20 @@ def test_a_warm_shutdown_waits_for_the_pages_held_not_for_the_tasks_in_line(stac
     stack.configure(pages_per_task=2)
     with capacity_server(16, 3.0) as url:
         env = {"DOCPARSE_OPENAI_BASE_URL": url, "DOCPARSE_OPENAI_MODEL": "capacity-server"}
-        first = stack.start_worker("openai", in_flight=2, **env)
+        first = stack.start_worker("openai", in_flight=4, **env)
         poll(lambda: "ready." in stack.logs(), timeout_s=120, what="the worker")
         ids = stack.submit_mixed("two", 6, 2)
         root = url.removesuffix("/v1")
-        poll(lambda: httpx.get(f"{root}/stats").json()["in_flight"] == 2, timeout_s=60, what="2 requests at the server")
+        poll(lambda: httpx.get(f"{root}/stats").json()["in_flight"] == 4, timeout_s=60, what="4 requests at the server")
+        poll(lambda: stack.tasks_held() == 6, timeout_s=60, what="the 6 chain steps running or in line")
         stack.kill_worker(first, signal.SIGTERM)
         assert first.returncode == 0, stack.logs()
         with stack.db.session() as session:
             processed = session.execute(text("SELECT count(*) FROM pages WHERE processed")).scalar_one()
             held = session.execute(text("SELECT count(*) FROM pages WHERE leased_by IS NOT NULL")).scalar_one()
-        assert (processed, held) == (4, 0)  # the two running tasks' pages, saved; nothing left leased
+        assert (processed, held) == (8, 0)  # the four running tasks' pages, saved; nothing left leased
         assert stack.logs().count("infer.deferred") == 2
-        stack.start_worker("openai", in_flight=2, **env)
+        stack.start_worker("openai", in_flight=4, **env)
         records = wait(stack.db, ids, poll_s=0.1, timeout_s=180)
     assert sorted(r.status for r in records.values()) == ["done"] * 6, stack.logs()
 
@@ -260,10 +263,10 @@ def test_a_prefork_child_runs_one_task_at_a_time_and_gets_no_budget(monkeypatch:
     assert budget_pages(settings) is None
 
 
-def test_a_task_asks_for_at_most_half_the_budget() -> None:
+def test_a_task_asks_for_at_most_a_quarter_of_the_budget() -> None:
     """A task asks before its claim and keeps what it took: a one-page document's task asking for
     a whole budget would hold it alone until its page was done."""
-    assert PageBudget(16).task_pages(16) == 8
-    assert PageBudget(128).task_pages(16) == 16  # the defaults: as set
-    assert PageBudget(3).task_pages(16) == 2
-    assert PageBudget(1).task_pages(16) == 1
+    assert PageBudget(16).task_pages(16) == 4
+    assert PageBudget(32).task_pages(16) == 8  # 4 processes at the defaults
+    assert PageBudget(128).task_pages(16) == 16  # one process at the defaults: as set
+    assert PageBudget(3).task_pages(16) == 1
