@@ -107,21 +107,21 @@ def test_the_budget_tells_its_observer_holders_and_waiters_in_order() -> None:
 @pytest.mark.services
 @pytest.mark.timeout(300)
 def test_a_worker_reserves_the_tasks_holding_pages_and_a_short_line(broker_stack: Stack) -> None:
-    """8 requests for the process: a budget of 16 pages, 16 threads, tasks of 4 pages (a quarter of
-    the budget) — 4 tasks hold the budget. With 20 chain steps queued the worker reserves those 4
-    and a line of 4, not one per thread (16 before: 12 of them waiting in the budget's line, out of
+    """8 requests for the process: a budget of 16 pages, 16 threads, tasks of 4 pages — 4 tasks hold
+    the budget. With 12 chain steps queued (6 documents, 2 chains each) the worker reserves those 4
+    and a line of 4, not one per thread (12 before: 8 of them waiting in the budget's line, out of
     other hosts' reach), and everything finishes."""
     stack = broker_stack
-    stack.configure(pages_per_task=8, document_window_pages=16)
-    with capacity_server(16, 1.0) as url:
+    stack.configure(pages_per_task=4, document_window_pages=8)
+    with capacity_server(16, 0.5) as url:
         stack.start_worker("openai", in_flight=8, DOCPARSE_OPENAI_BASE_URL=url, DOCPARSE_OPENAI_MODEL="capacity-server")
         poll(lambda: "ready." in stack.logs(), timeout_s=120, what="the worker")
         assert "worker.prefetch_follows_budget budget=16 ceiling=16 line=4" in stack.logs()
-        ids = stack.submit_mixed("doc", 10, 16)
+        ids = stack.submit_mixed("doc", 6, 8)
         root = url.removesuffix("/v1")
         busy = lambda: httpx.get(f"{root}/stats").json()["in_flight"] == 8  # noqa: E731
         poll(busy, timeout_s=120, what="8 requests at the server")
         samples = [stack.tasks_held() for _ in range(4)]
         records = wait(stack.db, ids, poll_s=0.1, timeout_s=240)
-    assert sorted(r.status for r in records.values()) == ["done"] * 10, stack.logs()
+    assert sorted(r.status for r in records.values()) == ["done"] * 6, stack.logs()
     assert 5 <= max(samples) <= 8, samples  # 4 holding + a line of 4: the count rose past the line, no further
