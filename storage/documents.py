@@ -41,9 +41,13 @@ def lock(session: Session, id: str) -> DocumentStatus:
     return check_status(status)
 
 
-def transition(session: Session, id: str, to: DocumentStatus, reason: str | None) -> DocumentStatus:
-    """The guarded status change (see :meth:`DocumentRepository.transition`), for both repositories."""
-    current = lock(session, id)
+def transition(
+    session: Session, id: str, to: DocumentStatus, reason: str | None, *, current: str | None = None
+) -> DocumentStatus:
+    """The guarded status change (see :meth:`DocumentRepository.transition`), for both repositories.
+    ``current``: the status the caller read under the document lock it holds (the row is not
+    locked and read again); otherwise the row is locked here."""
+    current = check_status(current) if current is not None else lock(session, id)
     if not allowed(current, to):
         raise IllegalTransition(id, current, to)
     session.execute(
@@ -136,9 +140,9 @@ class DocumentRepository:
         self._update(id, page_count=page_count)
         if status in ("queued", "running"):
             if page_count == 0:  # no page result will ever come to derive the status
-                transition(self._session, id, derive_document_status([]), "the document has no pages")
+                transition(self._session, id, derive_document_status([]), "the document has no pages", current=status)
             else:
-                transition(self._session, id, "running", None)
+                transition(self._session, id, "running", None, current=status)
         now = utcnow()
         rows = [
             {"document_id": id, "number": n, "status": "pending", "processed": False, "issues": [], "updated_at": now}

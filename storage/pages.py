@@ -116,7 +116,7 @@ class PageRepository:
         derived: dict[str, DocumentStatus | None] = {}
         for id, (status, page_count) in documents.items():
             complete = status != "cancelled" and page_count is not None
-            derived[id] = self._derive(id, page_count) if complete and page_count is not None else None
+            derived[id] = self._derive(id, page_count, status) if complete and page_count is not None else None
         return derived
 
     def reset(self, id: str, numbers: list[int] | None = None) -> list[int]:
@@ -201,11 +201,11 @@ class PageRepository:
         status, page_count = _lock(self._session, id)
         if status == "cancelled" or page_count is None:
             return None
-        return self._derive(id, page_count)
+        return self._derive(id, page_count, status)
 
-    def _derive(self, id: str, page_count: int) -> DocumentStatus | None:
+    def _derive(self, id: str, page_count: int, status: str) -> DocumentStatus | None:
         """The derived status once pages 1..page_count are all processed (one grouped query);
-        the caller holds the document lock."""
+        the caller holds the document lock and read ``status`` under it."""
         processed = and_(PageRow.processed.is_(True), PageRow.number.between(1, page_count))
         stmt = (
             select(PageRow.status, func.count(), func.sum(case((processed, 1), else_=0)))
@@ -216,7 +216,7 @@ class PageRepository:
         if sum(int(done or 0) for _, _, done in rows) < page_count:
             return None
         derived = derive_document_status(cast(PageStatus, status) for status, n, _ in rows for _ in range(n))
-        return transition(self._session, id, derived, None)
+        return transition(self._session, id, derived, None, current=status)
 
 
 def _lock(session: Session, id: str) -> tuple[str, int | None]:

@@ -56,12 +56,14 @@ class StructureRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
 
-    def save(self, document_id: str, structure: DocumentStructure) -> None:
+    def save(self, document_id: str, structure: DocumentStructure, *, locked: bool = False) -> None:
         """Store ``structure`` as the document's pass result, replacing any earlier one (in the
-        caller's transaction; the caller commits). Locks the document row first."""
+        caller's transaction; the caller commits). Locks the document row first, unless the
+        caller says it holds the lock (``locked``)."""
         from storage.documents import lock  # (storage.documents reads results through this module)
 
-        lock(self._session, document_id)
+        if not locked:
+            lock(self._session, document_id)
         row = {
             "document_id": document_id,
             "pass_version": structure.pass_version,

@@ -46,7 +46,7 @@ def run_document_pass(db: Database, document_id: str, recent: RecentBlocks | Non
             if document is None:  # pragma: no cover - the row is locked
                 return None
             structure = analyse(document)
-            uow.structures.save(document_id, structure)
+            uow.structures.save(document_id, structure, locked=True)  # (locked above)
             uow.commit()
     except Exception:  # never fail the page, correction or accept that triggered it
         log.exception("document_pass.failed", document=document_id, stored="stale")

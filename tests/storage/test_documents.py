@@ -257,3 +257,43 @@ def test_without_commit_everything_is_rolled_back(db: Database, queued: Queued) 
         assert record is not None
         assert (record.status, record.page_count) == ("running", None)
         assert uow.pages.states(document_id) == []
+
+
+def test_a_writer_locks_the_document_row_once_per_transaction(db: Database, queued: Queued) -> None:
+    """The render step's start, a page result that completes the document and the document pass's
+    save each take the document lock once: the status change they make reads the status they
+    locked, not the row again."""
+    from sqlalchemy import event
+
+    from schemas import DocumentStructure
+    from tests.storage.factories import make_page
+
+    locks: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if "FOR UPDATE" in statement.upper() and "FROM DOCUMENTS" in " ".join(statement.upper().split()):
+            locks.append(statement)
+
+    document_id = queued()
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        seen = []
+        with db.unit_of_work() as uow:
+            uow.documents.start(document_id, 1)
+            uow.commit()
+        seen.append(len(locks))
+        with db.unit_of_work() as uow:
+            assert uow.pages.save_results([(document_id, make_page(document_id, 1))]) == {document_id: "done"}
+            uow.commit()
+        seen.append(len(locks))
+        with db.unit_of_work() as uow:
+            uow.documents.lock(document_id)
+            uow.structures.save(document_id, DocumentStructure(pass_version="test"), locked=True)
+            uow.commit()
+        seen.append(len(locks))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    if db.engine.dialect.name == "postgresql":
+        assert seen == [1, 2, 3]
+    else:  # SQLite serializes whole transactions: no row locks are taken
+        assert seen == [0, 0, 0]
