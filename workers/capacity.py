@@ -40,13 +40,11 @@ MAX_DEFAULT_PROCESSES = 4
 
 @dataclass(frozen=True)
 class Plan:
-    """Worker processes on this host, task threads in each, and pages each thread has in flight
-    at once (a remote engine's task sends all its pages together; its process's page budget,
-    as many pages as it has threads, bounds them all)."""
+    """Worker processes on this host and task threads in each (a remote engine's process runs as
+    many as its page budget has pages, and the budget bounds the pages they hold)."""
 
     processes: int
     threads: int
-    pages_per_thread: int = 1
     requests_per_process: int | None = None
     """A remote engine's cap on requests in flight per process (``None``: not remote)."""
     render_ahead: float = RENDER_AHEAD
@@ -65,11 +63,9 @@ def plan(
     processes: int | None = None,
     in_flight: int | None = None,
     cpus: int | None = None,
-    pages_per_task: int = 1,
     render_ahead: float = RENDER_AHEAD,
 ) -> Plan:
     """The processes and threads for this host; explicit values win over the defaults above.
-    ``pages_per_task``: pages one task of a remote engine has in flight at once;
     ``render_ahead``: a remote engine's pages held per process (its page budget, and as many task
     threads) as a multiple of its request share (``DOCPARSE_RENDER_AHEAD``)."""
     settings = settings or EngineSettings()
@@ -85,12 +81,9 @@ def plan(
     total = max(n, in_flight or default_in_flight)
     if not is_remote(settings):
         return Plan(processes=n, threads=max(1, -(-total // n)))
-    per_thread = max(1, pages_per_task)
     share = -(-total // n)  # requests per process
     held = pages_held(render_ahead, share)
-    return Plan(
-        processes=n, threads=held, pages_per_thread=per_thread, requests_per_process=share, render_ahead=render_ahead
-    )
+    return Plan(processes=n, threads=held, requests_per_process=share, render_ahead=render_ahead)
 
 
 def pages_held(render_ahead: float, requests: int) -> int:

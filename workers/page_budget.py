@@ -66,10 +66,9 @@ class Grant:
 TASK_SHARE = 4
 """A task asks for at most ``1/TASK_SHARE`` of the budget (:meth:`PageBudget.task_pages`)."""
 
-Observer = Callable[[int, int], None]
-"""Told ``(holders, waiters)`` — tasks holding a grant (:meth:`PageBudget.hold`) and tasks in
-line — each time either changes, under the budget's lock (so calls arrive in order; it must not
-call back into the budget)."""
+Observer = Callable[[int], None]
+"""Told the tasks holding a grant (:meth:`PageBudget.hold`) each time their number changes, under
+the budget's lock (so calls arrive in order; it must not call back into the budget)."""
 
 
 class PageBudget:
@@ -97,8 +96,8 @@ class PageBudget:
         return max(1, min(pages_per_task, math.ceil(self.limit / TASK_SHARE)))
 
     def observe(self, observer: Observer | None) -> None:
-        """Tell ``observer`` the holders and waiters now and on every change (``None``: stop);
-        the worker's prefetch follows them (:mod:`workers.prefetch`)."""
+        """Tell ``observer`` the holders now and on every change (``None``: stop); the worker's
+        prefetch follows them (:mod:`workers.prefetch`)."""
         with self._lock:
             self._observer = observer
             self._changed()
@@ -107,7 +106,7 @@ class PageBudget:
         """Tell the observer (lock held); what it raises is logged, never the budget's caller's."""
         if self._observer is not None:
             try:
-                self._observer(self._holders, len(self._waiters))
+                self._observer(self._holders)
             except Exception:
                 _log.exception("page_budget.observer_failed")
 
@@ -123,14 +122,12 @@ class PageBudget:
                 return wanted
             waiter = _Waiter(wanted)
             self._waiters.append(waiter)
-            self._changed()
         while not waiter.ready.wait(poll_s if stop is not None else None):
             if stop is not None and stop():
                 with self._lock:
                     if not waiter.ready.is_set():  # still in line: leave it, and serve those behind
                         self._waiters.remove(waiter)
                         self._serve()
-                        self._changed()
                         return 0
         if stop is not None and stop():  # granted as the shutdown began: not started either
             self.release(waiter.granted)
@@ -147,15 +144,11 @@ class PageBudget:
 
     def _serve(self) -> None:
         """Grant the waiters first in line what they asked for while it is free (lock held)."""
-        served = False
         while self._waiters and self._free >= self._waiters[0].wanted:
             waiter = self._waiters.popleft()
             waiter.granted = waiter.wanted
             self._free -= waiter.granted
             waiter.ready.set()
-            served = True
-        if served:
-            self._changed()
 
     @property
     def in_use(self) -> int:
@@ -191,12 +184,6 @@ class PageBudget:
         with self._lock:
             self._holders += change
             self._changed()
-
-    @property
-    def holders(self) -> int:
-        """Tasks holding a grant (:meth:`hold`) now, whatever pages they kept."""
-        with self._lock:
-            return self._holders
 
 
 @contextmanager

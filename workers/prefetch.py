@@ -97,7 +97,7 @@ class PrefetchLimiter:
         """The prefetch count for ``holders`` tasks holding pages."""
         return max(1, min(self.ceiling, holders + self.line))
 
-    def __call__(self, holders: int, waiters: int) -> None:
+    def __call__(self, holders: int) -> None:
         with self._lock:
             self._wanted = self.ceiling - self.target(holders)
             if self._pending or self._wanted == self._applied:
@@ -135,12 +135,12 @@ def _budget_of(consumer: Any) -> tuple[PageBudget, int] | None:
 
     if not isinstance(getattr(consumer, "pool", None), TaskPool):
         return None
-    from workers.page_job import budget_pages
+    from workers.page_job import budget_pages, task_pages
     from workers.runtime import runtime_for
 
     rt = runtime_for(consumer.app)
     budget = rt.page_budget(budget_pages)
-    return None if budget is None else (budget, budget.task_pages(rt.settings.pages_per_task))
+    return None if budget is None else (budget, task_pages(rt))
 
 
 class BudgetPrefetch(bootsteps.StartStopStep):  # type: ignore[misc]  # (celery is untyped)

@@ -291,7 +291,6 @@ def worker(
     chosen = plan(
         processes=processes or concurrency,
         in_flight=in_flight,
-        pages_per_task=services.workers.pages_per_task,
         render_ahead=_render_ahead(services, render_ahead),
     )
     held = f" ({chosen.threads} pages held per process)" if chosen.requests_per_process and pool == "threads" else ""

@@ -25,11 +25,10 @@ def test_an_openai_worker_host_keeps_a_vllm_server_full_across_its_cores() -> No
     assert plan(remote.model_copy(update={"openai_max_in_flight": 256}), cpus=4).in_flight == 256
     # A task of 8 pages sends them together, but one-page documents are a task each: as many threads
     # as the page budget has pages (workers.page_budget bounds what the tasks of larger ones hold).
-    batched = plan(remote, cpus=2, pages_per_task=8)
-    assert (batched.processes, batched.threads, batched.pages_per_thread, batched.in_flight) == (2, 64, 8, 64)
-    assert plan(EngineSettings(engine="pdf-text"), cpus=2, pages_per_task=4).pages_per_thread == 1
+    batched = plan(remote, cpus=2)
+    assert (batched.processes, batched.threads, batched.in_flight) == (2, 64, 64)
     # more render-ahead: more pages held for the same requests (ceil(2.5 x 32) per process)
-    ahead = plan(remote, cpus=2, pages_per_task=8, render_ahead=2.5)
+    ahead = plan(remote, cpus=2, render_ahead=2.5)
     assert (ahead.threads, ahead.requests_per_process, ahead.in_flight, ahead.render_ahead) == (80, 32, 64, 2.5)
 
 
@@ -37,7 +36,7 @@ def test_each_worker_process_is_told_its_share_of_the_servers_requests() -> None
     from workers.supervisor import child_env, children_of
 
     server = EngineSettings(engine="openai", openai_base_url="http://gpu:8000/v1")
-    remote = plan(server, cpus=2, pages_per_task=8)
+    remote = plan(server, cpus=2)
     env = child_env(remote, "threads")
     assert env is not None and env["DOCPARSE_OPENAI_MAX_IN_FLIGHT"] == "32"
     started = children_of(remote, "render,infer", "INFO", "threads")  # what `docparse worker` starts

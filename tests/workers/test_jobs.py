@@ -399,3 +399,18 @@ def test_a_chain_step_waiting_for_pages_when_the_worker_stops_claims_nothing(
     budget.release(8)
     monkeypatch.setattr(page_job, "worker_stopping", lambda: False)
     assert _run(rt, doc_id, None) == [1, 2]
+
+
+def test_a_step_that_gives_up_fails_what_it_would_have_claimed_within_the_budget(
+    rt: WorkerRuntime, tmp_path: Path
+) -> None:
+    """pages_per_task 2 in a budget of 4: a task asks for a quarter of it, 1 page, and a step that
+    gives up fails that one page, not the 2 of pages_per_task; the rest of the document goes on."""
+    from workers.page_job import task_pages
+
+    _budgeted(rt, 4)
+    doc_id = _queued(rt, make_pdf(tmp_path / "two.pdf", 2))
+    jobs.render_document(rt, doc_id)
+    assert task_pages(rt) == 1
+    assert jobs.fail_pages(rt, doc_id, None, "gave up after 5 retries: server down", task_pages(rt)) == [1]
+    assert _record(rt, doc_id).page_counts == {"failed": 1, "pending": 1}

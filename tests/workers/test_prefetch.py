@@ -55,12 +55,12 @@ def test_changes_by_others_are_kept_and_the_ceiling_holds() -> None:
     count never goes over what Celery set with every thread free."""
     qos, _ = _qos(2)
     limiter = PrefetchLimiter(qos, 4, 2, reduction=2)
-    limiter(1, 0)
+    limiter(1)
     qos.increment_eventually(1)  # an ETA task received
     assert qos.value == 4
-    limiter(5, 0)  # more holders than the ceiling allows a line for
+    limiter(5)  # more holders than the ceiling allows a line for
     assert qos.value == 5  # 4 (the ceiling) + the ETA task's 1
-    limiter(0, 0)
+    limiter(0)
     qos.decrement_eventually(1)  # the ETA task ran
     assert qos.value == 2
 
@@ -72,22 +72,22 @@ def test_changes_are_applied_on_the_consumers_loop_once_for_all_made_meanwhile()
     qos, applied = _qos(2)
     scheduled: list[object] = []
     limiter = PrefetchLimiter(qos, 16, 2, reduction=14, schedule=scheduled.append)
-    limiter(3, 0)
-    limiter(5, 1)
-    limiter(4, 0)
+    limiter(3)
+    limiter(5)
+    limiter(4)
     assert (qos.value, len(scheduled)) == (2, 1)  # nothing moved yet; one wake-up pending
     limiter.apply()  # what the loop runs
     assert (qos.value, applied) == (6, [6])
-    limiter(0, 0)
+    limiter(0)
     limiter.detach()  # the consumer restarted before the loop ran it
     limiter.apply()
     assert qos.value == 6
 
 
-def test_the_budget_tells_its_observer_holders_and_waiters_in_order() -> None:
+def test_the_budget_tells_its_observer_its_holders_in_order() -> None:
     budget = PageBudget(4)
-    calls: list[tuple[int, int]] = []
-    budget.observe(lambda holders, waiters: calls.append((holders, waiters)))
+    calls: list[int] = []
+    budget.observe(calls.append)
     first = budget.hold(4)
     first.__enter__()
     got: list[int] = []
@@ -97,11 +97,11 @@ def test_the_budget_tells_its_observer_holders_and_waiters_in_order() -> None:
     first.__exit__(None, None, None)
     waiter.join(timeout=30)
     assert got == [2]
-    assert calls == [(0, 0), (1, 0), (1, 1), (1, 0), (0, 0)]  # observed, held, in line, served, done
+    assert calls == [0, 1, 0]  # observed, held, done (a waiter served by acquire holds no grant)
     budget.observe(None)
     with budget.hold(1):
         pass
-    assert len(calls) == 5  # no observer, no calls
+    assert len(calls) == 3  # no observer, no calls
 
 
 @pytest.mark.services
