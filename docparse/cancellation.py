@@ -15,7 +15,8 @@ Contract of :class:`Cancellation`:
 - :meth:`~Cancellation.is_set` does no I/O and never blocks: cheap enough to call per
   generated token.
 - :meth:`~Cancellation.wait` sleeps until the token is set or the timeout passes: use it
-  instead of :func:`time.sleep` in work that must stop promptly.
+  instead of :func:`time.sleep` in work that must stop promptly. :meth:`~Cancellation.on_set`
+  wakes a wait on something else (a future: :func:`result`) when the token is set.
 - Work that sees the token set stops at its next safe point and raises :class:`Cancelled`.
   What an interrupted call produced is discarded by its caller: an interrupted page is not a
   result (not even a failed one); it is given back, unprocessed, for whoever wants it later.
@@ -27,9 +28,9 @@ take a token.
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import threading
-import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 __all__ = ["POLL_S", "Cancellation", "Cancelled", "all_of", "check", "result"]
@@ -37,8 +38,9 @@ __all__ = ["POLL_S", "Cancellation", "Cancelled", "all_of", "check", "result"]
 T = TypeVar("T")
 
 POLL_S = 0.1
-"""How often a wait that cannot be woken by the token itself (a ``select`` on a child's pipe, a
-future) looks at the token: the longest a set token goes unnoticed there."""
+"""How often a wait that cannot be woken by the token itself (a ``select`` on a render child's
+pipe) looks at the token: the longest a set token goes unnoticed there. Waits on a future or
+on another token are woken by it (:meth:`Cancellation.on_set`) and never poll."""
 
 
 class Cancelled(Exception):
@@ -59,13 +61,34 @@ class Cancellation:
         self._event = threading.Event()
         self._reason: str | None = None
         self._lock = threading.Lock()
+        self._listeners: list[Callable[[], None]] = []
 
     def set(self, reason: str = "cancelled") -> None:
-        """Ask the work to stop (idempotent; the first reason is kept)."""
+        """Ask the work to stop (idempotent; the first reason is kept); tells the listeners
+        (:meth:`on_set`) once, in this thread."""
         with self._lock:
             if self._reason is None:
                 self._reason = reason
-        self._event.set()
+            self._event.set()
+            listeners, self._listeners = self._listeners, []
+        for listener in listeners:
+            listener()
+
+    def on_set(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Call ``listener`` (quick, must not raise) once the token is set — at once, in this
+        thread, when it already is; returns a function that forgets it (for a waiter that ended
+        for another reason). What lets a wait on something else end when the token is set,
+        without waking up to look at it."""
+        with self._lock:
+            if not self._event.is_set():
+                self._listeners.append(listener)
+                return lambda: self._forget(listener)
+        listener()
+        return lambda: None
+
+    def _forget(self, listener: Callable[[], None]) -> None:
+        with self._lock, contextlib.suppress(ValueError):
+            self._listeners.remove(listener)
 
     def is_set(self) -> bool:
         """Whether the work was asked to stop (no I/O, never blocks)."""
@@ -91,25 +114,18 @@ class Cancellation:
 
 class _AllOf(Cancellation):
     """Set once every one of ``tokens`` is (work shared by several requesters stops only when
-    none of them wants it any more)."""
+    none of them wants it any more): each token tells it when it is set, so waiting on it is
+    waiting on one event."""
 
     def __init__(self, tokens: Iterable[Cancellation]) -> None:
         super().__init__()
         self._tokens = tuple(tokens)
+        for token in self._tokens:
+            token.on_set(self._check)
 
-    def is_set(self) -> bool:
-        if not self._event.is_set() and self._tokens and all(t.is_set() for t in self._tokens):
+    def _check(self) -> None:
+        if not self._event.is_set() and all(t.is_set() for t in self._tokens):
             self.set("; ".join(dict.fromkeys(t.reason or "cancelled" for t in self._tokens)))
-        return self._event.is_set()
-
-    def wait(self, timeout_s: float | None = None) -> bool:
-        deadline = None if timeout_s is None else time.monotonic() + timeout_s
-        while not self.is_set():
-            left = POLL_S if deadline is None else min(POLL_S, deadline - time.monotonic())
-            if left <= 0:
-                return False
-            self._event.wait(left)
-        return True
 
 
 def all_of(tokens: Iterable[Cancellation | None]) -> Cancellation | None:
@@ -128,16 +144,22 @@ def check(cancel: Cancellation | None) -> None:
         cancel.raise_if_set()
 
 
-def result(future: concurrent.futures.Future[T], cancel: Cancellation | None, *, poll_s: float = POLL_S) -> T:
+def result(future: concurrent.futures.Future[T], cancel: Cancellation | None) -> T:
     """``future.result()``, abandoned once ``cancel`` is set: the future is cancelled (for a
     coroutine run with ``asyncio.run_coroutine_threadsafe`` that cancels its task) and
-    :class:`Cancelled` is raised, within ``poll_s`` of the token being set."""
+    :class:`Cancelled` is raised. The caller sleeps until one of the two happens (no polling:
+    a host with a hundred tasks waiting on a server does not wake them ten times a second);
+    a future that is done when the token is set gives its result."""
     if cancel is None:
         return future.result()
-    while True:
-        try:
-            return future.result(timeout=poll_s)
-        except concurrent.futures.TimeoutError:
-            if cancel.is_set():
-                future.cancel()
-                raise Cancelled(cancel.reason or "cancelled") from None
+    wake = threading.Event()
+    forget = cancel.on_set(wake.set)
+    future.add_done_callback(lambda _: wake.set())
+    try:
+        wake.wait()
+    finally:
+        forget()
+    if future.done():
+        return future.result()
+    future.cancel()
+    raise Cancelled(cancel.reason or "cancelled")

@@ -8,6 +8,7 @@ and pages whose ladder had already ended are still handed out before :class:`Can
 
 from __future__ import annotations
 
+import concurrent.futures
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from bench.sleep_engine import BenchSleepEngine
-from docparse.cancellation import Cancellation, Cancelled, all_of
+from docparse.cancellation import Cancellation, Cancelled, all_of, result
 from docparse.engines.base import EngineOutput, GenerationOptions, PageInput, accepts_cancel, infer_pages
 from docparse.page_attempts import PageRun, run_ladder
 from docparse.pipeline import ParseOptions, process_pages
@@ -110,3 +111,81 @@ def test_all_of_is_set_only_once_every_requester_cancelled() -> None:
     assert both.is_set() and both.wait(0) and both.reason == "a; b"
     assert all_of([a, None]) is None, "a requester that can never cancel keeps the shared work running"
     assert all_of([a]) is a
+
+
+class _RecordingFuture(concurrent.futures.Future[str]):
+    """A future that records the timeout of every ``result`` call (a poll asks with one)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked: list[float | None] = []
+
+    def result(self, timeout: float | None = None) -> str:
+        self.asked.append(timeout)
+        return super().result(timeout)
+
+
+def test_result_sleeps_until_the_future_is_done_without_polling() -> None:
+    future, token = _RecordingFuture(), Cancellation()
+    got: list[str] = []
+    waiter = threading.Thread(target=lambda: got.append(result(future, token)))
+    waiter.start()
+    future.set_result("pages")
+    waiter.join(timeout=30)
+    assert got == ["pages"]
+    assert future.asked == [None], "the future is asked once, when it is done: no timed polls"
+
+
+def test_result_is_woken_by_the_token_and_cancels_the_future() -> None:
+    future, token = _RecordingFuture(), Cancellation()
+    raised: list[BaseException] = []
+    entered = threading.Event()
+    token.on_set(lambda: None)  # a listener of its own does not stand in the waiter's way
+
+    def wait() -> None:
+        entered.set()
+        try:
+            result(future, token)
+        except Cancelled as exc:
+            raised.append(exc)
+
+    waiter = threading.Thread(target=wait)
+    waiter.start()
+    assert entered.wait(30)
+    token.set("document cancelled")
+    waiter.join(timeout=30)
+    assert not waiter.is_alive()
+    assert [str(e) for e in raised] == ["document cancelled"]
+    assert future.cancelled() and future.asked == [], "the unfinished future is cancelled, never waited on again"
+
+
+def test_a_done_future_gives_its_result_even_with_the_token_set() -> None:
+    future, token = _RecordingFuture(), Cancellation()
+    future.set_result("pages")
+    token.set()
+    assert result(future, token) == "pages"
+
+
+def test_on_set_tells_a_listener_once_at_once_when_already_set_and_forgets_on_request() -> None:
+    token = Cancellation()
+    heard: list[str] = []
+    token.on_set(lambda: heard.append("first"))
+    forget = token.on_set(lambda: heard.append("forgotten"))
+    forget()
+    token.set("a")
+    token.set("b")
+    assert heard == ["first"], "told once, on the first set; a forgotten listener is not told"
+    token.on_set(lambda: heard.append("late"))
+    assert heard == ["first", "late"], "a listener that comes after the set is told at once"
+
+
+def test_all_of_tells_its_own_listeners_when_the_last_requester_cancels() -> None:
+    a, b = Cancellation(), Cancellation()
+    both = all_of([a, b])
+    assert both is not None
+    heard: list[str | None] = []
+    both.on_set(lambda: heard.append(both.reason))
+    a.set("a")
+    assert heard == []
+    b.set("b")
+    assert heard == ["a; b"], "set by the last requester's set, with no one polling it"
