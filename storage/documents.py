@@ -74,13 +74,16 @@ class DocumentRepository:
                 self._session.execute(DOCUMENTS.insert(), mapping.new_document_values(new, utcnow()))
         except IntegrityError as exc:
             raise DocumentExists(f"document {new.id} (sha256 {new.sha256[:12]}…) already exists") from exc
-        record = self.get(new.id)
+        record = self.get(new.id, counts=False)  # a new document has no pages to count
         assert record is not None
         return record
 
-    def get(self, id: str) -> DocumentRecord | None:
-        """The document with its page counts by status and its number of processed pages."""
-        rows = self._records(select(DocumentRow).where(DocumentRow.id == id))
+    def get(self, id: str, *, counts: bool = True) -> DocumentRecord | None:
+        """The document with its page counts by status and its number of processed pages;
+        ``counts=False``: without them (``page_counts`` empty, ``pages_processed`` 0), one query
+        instead of two, for callers that read the document's own columns only (its status,
+        settings, original)."""
+        rows = self._records(select(DocumentRow).where(DocumentRow.id == id), counts=counts)
         return rows[0] if rows else None
 
     def find(self, sha256: str, settings_fingerprint: str) -> DocumentRecord | None:
@@ -273,12 +276,12 @@ class DocumentRepository:
         if getattr(result, "rowcount", 0) == 0:
             raise DocumentNotFound(id)
 
-    def _records(self, stmt: Select[DocumentRow]) -> builtins.list[DocumentRecord]:
+    def _records(self, stmt: Select[DocumentRow], *, counts: bool = True) -> builtins.list[DocumentRecord]:
         rows = self._session.scalars(stmt.execution_options(populate_existing=True)).all()
         if not rows:
             return []
-        counts = self._page_counts([row.id for row in rows])
-        return [mapping.document_record(row, *counts.get(row.id, ({}, 0))) for row in rows]
+        by_document = self._page_counts([row.id for row in rows]) if counts else {}
+        return [mapping.document_record(row, *by_document.get(row.id, ({}, 0))) for row in rows]
 
     def _page_counts(self, ids: Sequence[str]) -> dict[str, tuple[dict[str, int], int]]:
         """Per document: page counts by status, and processed pages — one grouped query."""

@@ -37,7 +37,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import structlog
@@ -86,7 +86,6 @@ def run_pages(
     """Claim up to ``pages_per_task`` pages of the document (among ``numbers`` when given), run
     and save each; see the module docstring. Raises transient faults for the task to retry."""
     keeper = rt.leases()
-    saved: list[int] = []
     budget = rt.page_budget(budget_pages)
     # the pages held count against the process's page budget (a remote engine's) from the claim
     # until they are saved; it is taken before the suspect gate, so a suspect waits only for the
@@ -116,8 +115,9 @@ def run_pages(
         grant.keep(len(ordinary))  # suspects run alone below, outside the budget
         if not claim.pages:
             return StepResult([], bool(claim.exhausted) and claimable_pages_left(rt, document_id))
+        progress = _Progress()
         try:
-            saved += _run_held(rt, keeper, claim.settings, claim.blob_key, document_id, ordinary, engines)
+            _run_held(rt, keeper, claim.settings, claim.blob_key, document_id, ordinary, engines, progress)
         except BaseException:
             _give_back(rt, keeper, document_id, suspects, delivered=False)
             raise
@@ -128,11 +128,12 @@ def run_pages(
                     uow.claims.deliver(document_id, number, keeper.worker_id)
                     uow.commit()
                 log.warning("page.suspect", document=document_id, page=number)
-                saved += _run_held(rt, keeper, claim.settings, claim.blob_key, document_id, [number], engines)
+                _run_held(rt, keeper, claim.settings, claim.blob_key, document_id, [number], engines, progress)
         except BaseException:
             _give_back(rt, keeper, document_id, suspects[position + 1 :], delivered=False)
             raise
-    return StepResult(saved, claimable_pages_left(rt, document_id))
+    # a page saved here completed the document: nothing is left to claim, no need to ask
+    return StepResult(progress.pages, not progress.completed and claimable_pages_left(rt, document_id))
 
 
 def _run_held(
@@ -143,11 +144,14 @@ def _run_held(
     document_id: str,
     numbers: list[int],
     engines: EngineProvider,
-) -> list[int]:
-    """Run claimed (and counted) pages; whatever is not saved in the end is given back."""
+    progress: _Progress,
+) -> None:
+    """Run claimed (and counted) pages, telling ``progress`` what was saved; whatever is not
+    saved in the end is given back."""
     pending = list(numbers)
     try:
-        return _run_claimed(rt, keeper, settings, blob_key, document_id, pending, engines) if pending else []
+        if pending:
+            _run_claimed(rt, keeper, settings, blob_key, document_id, pending, engines, progress)
     finally:
         _give_back(rt, keeper, document_id, pending, delivered=True)
 
@@ -169,8 +173,9 @@ def _run_claimed(
     document_id: str,
     pending: list[int],
     engines: EngineProvider,
-) -> list[int]:
-    """Run the claimed ``pending`` pages; each saved page leaves ``pending``."""
+    progress: _Progress,
+) -> None:
+    """Run the claimed ``pending`` pages; each saved page leaves ``pending`` for ``progress``."""
     remote = is_remote(document_engine_settings(settings))
     try:
         choice = engines(settings)
@@ -178,7 +183,8 @@ def _run_claimed(
         if remote:
             raise  # the server may come back: the task retries
         log.error("infer.engine_unavailable", document=document_id, reason=str(exc))
-        return fail_claimed(rt, document_id, pending, f"engine unavailable: {exc}")
+        progress.pages += fail_claimed(rt, document_id, pending, f"engine unavailable: {exc}")
+        return
     options = stored_options(settings)
     opts = ParseOptions(
         password=options.password,
@@ -187,7 +193,6 @@ def _run_claimed(
         keep_page_images=rt.settings.keep_page_images,
         chunk_size=infer_batch(rt.settings, remote),  # pages of a task inferred together
     )
-    saved: list[int] = []
     with contextlib.ExitStack() as stack:
         try:
             path = stack.enter_context(rt.blobs.local_copy(blob_key))  # cached when the blobs are on S3
@@ -195,7 +200,8 @@ def _run_claimed(
                 open_document(path, password=options.password, limits=options.limits, backend=options.backend)
             )
         except (RenderError, FileNotFoundError) as exc:  # it opened at render time: the blob or the limits changed
-            return fail_claimed(rt, document_id, pending, f"cannot open the document: {exc}")
+            progress.pages += fail_claimed(rt, document_id, pending, f"cannot open the document: {exc}")
+            return
         size = infer_batch(rt.settings, remote)
         chunks = [list(pending[i : i + size]) for i in range(0, len(pending), size)]
         held = _Held(rt.settings.save_within_s)
@@ -217,8 +223,8 @@ def _run_claimed(
                     results = [(page, image) for page, image in results if not _engine_failed(page)]
                 held.add(results, time.monotonic() - started)
                 save_now = interrupted is not None or down is not None or held.due()
-                if save_now and not _save_held(rt, document_id, held, pending, saved):
-                    return saved  # the document was deleted meanwhile
+                if save_now and not _save_held(rt, document_id, held, pending, progress):
+                    return  # the document was deleted meanwhile
                 if down is not None:
                     raise down
                 if interrupted is not None:  # the rest is given back by the caller, like pages never started
@@ -226,10 +232,9 @@ def _run_claimed(
                     break
         except BaseException:
             with contextlib.suppress(Exception):  # keep the pages that finished before the fault
-                _save_held(rt, document_id, held, pending, saved)
+                _save_held(rt, document_id, held, pending, progress)
             raise
-        _save_held(rt, document_id, held, pending, saved)  # what the last chunks left held
-    return saved
+        _save_held(rt, document_id, held, pending, progress)  # what the last chunks left held
 
 
 class _Held:
@@ -260,8 +265,17 @@ class _Held:
         return taken
 
 
-def _save_held(rt: WorkerRuntime, document_id: str, held: _Held, pending: list[int], saved: list[int]) -> bool:
-    """Save the held pages together; each saved page leaves ``pending`` for ``saved``. ``False``
+@dataclass
+class _Progress:
+    """What a chain step saved so far: the ``pages``, and whether one of them ``completed`` the
+    document (it reached its final status: no page of it is left to claim)."""
+
+    pages: list[int] = field(default_factory=list)
+    completed: bool = False
+
+
+def _save_held(rt: WorkerRuntime, document_id: str, held: _Held, pending: list[int], progress: _Progress) -> bool:
+    """Save the held pages together; each saved page leaves ``pending`` for ``progress``. ``False``
     when the document is gone. Raises the first error of a page that could not be written (the
     pages saved stay saved; the rest are given back by the caller)."""
     finished = held.take()
@@ -270,7 +284,8 @@ def _save_held(rt: WorkerRuntime, document_id: str, held: _Held, pending: list[i
     result = save_pages(rt, document_id, finished)
     for number in result.stored:
         pending.remove(number)
-        saved.append(number)
+        progress.pages.append(number)
+    progress.completed = progress.completed or result.completed
     if result.error is not None:
         raise result.error
     return not result.gone
@@ -286,6 +301,8 @@ class SavedPages:
     """The document was deleted meanwhile (its pages were not stored)."""
     error: BaseException | None = None
     """The first error of a page that could not be written, other than the document being gone."""
+    completed: bool = False
+    """A page stored here completed the document (its status became final; the pass ran)."""
 
 
 def save_pages(
@@ -303,7 +320,7 @@ def save_pages(
     keys = [rt.blobs.put_bytes(image[0]) if image is not None else None for _, image in finished]
     with_keys = [(page, key) for (page, _), key in zip(finished, keys, strict=True)]
     stored: list[int] = []
-    gone, error = False, None
+    gone, error, completed = False, None, False
     for (page, key), outcome in zip(with_keys, rt.committer().save_all(document_id, with_keys), strict=True):
         if outcome.error is None:
             stored.append(page.number)
@@ -311,6 +328,7 @@ def save_pages(
                 "page.saved", document=document_id, page=page.number, status=page.status, document_status=outcome.status
             )
             if outcome.status is not None:  # this page completed the document: the document-level pass
+                completed = True
                 run_document_pass(rt.db, document_id, rt.recent)
         elif isinstance(outcome.error, DocumentNotFound):
             log.info("page.document_deleted", document=document_id, page=page.number)
@@ -321,7 +339,7 @@ def save_pages(
                 delete_unreferenced(rt.db, rt.blobs, key)
         else:
             error = error or outcome.error
-    return SavedPages(stored, gone, error)
+    return SavedPages(stored, gone, error, completed)
 
 
 def budget_pages(settings: WorkerSettings) -> int | None:

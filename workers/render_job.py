@@ -27,7 +27,7 @@ def render_document(rt: WorkerRuntime, document_id: str) -> list[int]:
 
     bound = log.bind(document=document_id)
     with rt.db.unit_of_work() as uow:
-        record = uow.documents.get(document_id)
+        record = uow.documents.get(document_id, counts=False)
     if record is None:
         bound.warning("render.missing")
         return []

@@ -180,7 +180,7 @@ def _scan(db: Database, path: Path, identity: _Identity, *, suffix_matters: bool
     except OSError as exc:
         return IntakeResult(path, "failed", None, f"cannot read {path}: {exc.strerror or exc}")
     with db.unit_of_work() as uow:
-        existing = uow.documents.get(identity.document_id(sha))
+        existing = uow.documents.get(identity.document_id(sha), counts=False)
     media_type = sniff_media_type(head)
     if existing is not None:
         return IntakeResult(path, "duplicate", existing.id, None, existing.batch_id, media_type=media_type)

@@ -297,3 +297,40 @@ def test_a_writer_locks_the_document_row_once_per_transaction(db: Database, queu
         assert seen == [1, 2, 3]
     else:  # SQLite serializes whole transactions: no row locks are taken
         assert seen == [0, 0, 0]
+
+
+def test_a_document_read_without_its_page_counts_is_the_same_row_in_one_query(db: Database, queued: Queued) -> None:
+    """``get(counts=False)`` (the render step, intake's duplicate check) reads the row alone; the
+    page counts of ``get`` cost a grouped query over the pages."""
+    import dataclasses
+
+    from sqlalchemy import event
+
+    from tests.storage.factories import make_page
+
+    document_id = queued()
+    with db.unit_of_work() as uow:
+        uow.documents.start(document_id, 2)
+        uow.pages.save_results([(document_id, make_page(document_id, 1))])
+        uow.commit()
+    statements: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        with db.unit_of_work() as uow:
+            full = uow.documents.get(document_id)
+            queries = len(statements)
+            light = uow.documents.get(document_id, counts=False)
+            assert uow.documents.get("no-such-document", counts=False) is None
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert full is not None and light is not None
+    full_reads, light_reads = statements[:queries], statements[queries:]
+    assert any("FROM pages" in " ".join(q.split()) for q in full_reads), "get counts the pages"
+    assert len(light_reads) == 2 and not any("pages" in q for q in light_reads), "one row query per light read"
+    assert full.page_counts == {"ok": 1, "pending": 1} and full.pages_processed == 1
+    assert (light.page_counts, light.pages_processed) == ({}, 0)
+    assert dataclasses.replace(light, page_counts=full.page_counts, pages_processed=1) == full
