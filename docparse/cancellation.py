@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import logging
 import threading
 from collections.abc import Callable, Iterable
 from typing import TypeVar
@@ -36,6 +37,8 @@ from typing import TypeVar
 __all__ = ["POLL_S", "Cancellation", "Cancelled", "all_of", "check", "result"]
 
 T = TypeVar("T")
+
+log = logging.getLogger("docparse.cancellation")
 
 POLL_S = 0.1
 """How often a wait that cannot be woken by the token itself (a ``select`` on a render child's
@@ -71,8 +74,11 @@ class Cancellation:
                 self._reason = reason
             self._event.set()
             listeners, self._listeners = self._listeners, []
-        for listener in listeners:
-            listener()
+        for listener in listeners:  # one that fails must not keep the others asleep
+            try:
+                listener()
+            except Exception:
+                log.exception("a cancellation listener failed")
 
     def on_set(self, listener: Callable[[], None]) -> Callable[[], None]:
         """Call ``listener`` (quick, must not raise) once the token is set — at once, in this
@@ -89,6 +95,10 @@ class Cancellation:
     def _forget(self, listener: Callable[[], None]) -> None:
         with self._lock, contextlib.suppress(ValueError):
             self._listeners.remove(listener)
+
+    def detach(self) -> None:
+        """Stop listening to the tokens this one combines (:func:`all_of`), once the work that
+        waited on it is over; nothing for a plain token."""
 
     def is_set(self) -> bool:
         """Whether the work was asked to stop (no I/O, never blocks)."""
@@ -120,8 +130,12 @@ class _AllOf(Cancellation):
     def __init__(self, tokens: Iterable[Cancellation]) -> None:
         super().__init__()
         self._tokens = tuple(tokens)
-        for token in self._tokens:
-            token.on_set(self._check)
+        self._forgets = [token.on_set(self._check) for token in self._tokens]
+
+    def detach(self) -> None:
+        for forget in self._forgets:
+            forget()
+        self._forgets = []
 
     def _check(self) -> None:
         if not self._event.is_set() and all(t.is_set() for t in self._tokens):

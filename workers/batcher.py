@@ -104,12 +104,16 @@ class BatchingEngine:
                 continue
             pages = [page for request in batch for page in request.pages]
             self.batches = [*self.batches[-999:], len(pages)]
+            shared = all_of(r.cancel for r in batch)
             try:
-                outputs = infer_pages(self.inner, pages, batch[0].options, all_of(r.cancel for r in batch))
+                outputs = infer_pages(self.inner, pages, batch[0].options, shared)
             except BaseException as exc:  # an engine must not raise (Cancelled aside); if it does, its callers see it
                 for request in batch:
                     _settle(request.future, exc=exc)
                 continue
+            finally:
+                if shared is not None:
+                    shared.detach()  # the requesters' tokens forget this batch
             start = 0
             for request in batch:
                 _settle(request.future, outputs[start : start + len(request.pages)])

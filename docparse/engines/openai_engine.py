@@ -49,8 +49,8 @@ Design choices:
   keeps its semaphore slot while it waits, which eases the load on a rate-limited server.
   ``timeout_s`` bounds each network phase of one attempt (connect, write, and the wait for
   the non-streamed answer), not the whole page.
-* **Cancellation**: ``infer(..., cancel=token)`` waits for the pages in slices of
-  :data:`~docparse.cancellation.POLL_S`; once the token is set the call's task is cancelled on
+* **Cancellation**: ``infer(..., cancel=token)`` sleeps until the pages are done or the token
+  is set (:func:`~docparse.cancellation.result`, no polling); once it is set the call's task is cancelled on
   the engine's loop — requests in flight are abandoned (their connections closed, which lets
   vLLM and SGLang abort the generation), backoff waits end, slots are released — and
   :class:`~docparse.cancellation.Cancelled` is raised: no thread stays stuck on a page nobody wants.

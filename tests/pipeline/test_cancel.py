@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -136,14 +137,24 @@ def test_result_sleeps_until_the_future_is_done_without_polling() -> None:
     assert future.asked == [None], "the future is asked once, when it is done: no timed polls"
 
 
+class _WatchedToken(Cancellation):
+    """A token that says when someone starts listening to it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.listened = threading.Event()
+
+    def on_set(self, listener: Callable[[], None]) -> Callable[[], None]:
+        forget = super().on_set(listener)
+        self.listened.set()
+        return forget
+
+
 def test_result_is_woken_by_the_token_and_cancels_the_future() -> None:
-    future, token = _RecordingFuture(), Cancellation()
+    future, token = _RecordingFuture(), _WatchedToken()
     raised: list[BaseException] = []
-    entered = threading.Event()
-    token.on_set(lambda: None)  # a listener of its own does not stand in the waiter's way
 
     def wait() -> None:
-        entered.set()
         try:
             result(future, token)
         except Cancelled as exc:
@@ -151,8 +162,8 @@ def test_result_is_woken_by_the_token_and_cancels_the_future() -> None:
 
     waiter = threading.Thread(target=wait)
     waiter.start()
-    assert entered.wait(30)
-    token.set("document cancelled")
+    assert token.listened.wait(30), "the waiter listens to the token before it sleeps"
+    token.set("document cancelled")  # the waiter is asleep (or about to be): only the token wakes it
     waiter.join(timeout=30)
     assert not waiter.is_alive()
     assert [str(e) for e in raised] == ["document cancelled"]
@@ -177,6 +188,36 @@ def test_on_set_tells_a_listener_once_at_once_when_already_set_and_forgets_on_re
     assert heard == ["first"], "told once, on the first set; a forgotten listener is not told"
     token.on_set(lambda: heard.append("late"))
     assert heard == ["first", "late"], "a listener that comes after the set is told at once"
+
+
+def test_a_listener_that_fails_does_not_keep_the_others_asleep(caplog: pytest.LogCaptureFixture) -> None:
+    token = Cancellation()
+    heard: list[str] = []
+
+    def fail() -> None:
+        raise RuntimeError("listener bug")
+
+    token.on_set(fail)
+    token.on_set(lambda: heard.append("woken"))
+    token.set()
+    assert heard == ["woken"]
+    assert "a cancellation listener failed" in caplog.text
+
+
+def test_all_of_tokens_already_set_is_set_at_once_and_detach_forgets_the_tokens() -> None:
+    a, b = Cancellation(), Cancellation()
+    a.set("a")
+    b.set("b")
+    both = all_of([a, b])
+    assert both is not None and both.is_set() and both.reason == "a; b"
+    c, d = Cancellation(), Cancellation()
+    shared = all_of([c, d])
+    assert shared is not None
+    shared.detach()  # the batch is over: its requesters' tokens forget it
+    c.set()
+    d.set()
+    assert not shared.is_set(), "a detached combination hears nothing more"
+    assert c._listeners == [] and d._listeners == []
 
 
 def test_all_of_tells_its_own_listeners_when_the_last_requester_cancels() -> None:

@@ -90,3 +90,21 @@ def test_a_cancelled_caller_stops_waiting_and_its_queued_pages_never_run() -> No
         assert [o.text for o in stays.result(timeout=30)] == ["2"]
         assert [o.text for o in busy.result(timeout=30)] == ["100"]
     assert inner.calls == [[100], [2]], "the cancelled caller's page never reached the model"
+
+
+def test_a_batch_leaves_nothing_behind_on_its_requesters_tokens() -> None:
+    """A batch of several requesters listens to their tokens while it runs (it stops once all of
+    them cancelled) and forgets them after: a token used for many batches does not collect them."""
+    inner = Recording()
+    engine = BatchingEngine(inner, max_batch=4)
+    tokens = [Cancellation() for _ in range(3)]
+    with ThreadPoolExecutor(4) as pool:
+        busy = pool.submit(engine.infer, [_page(100)])
+        poll(lambda: inner.calls, timeout_s=30, what="the model busy with a first page")
+        waiting = [pool.submit(engine.infer, [_page(n)], None, cancel=t) for n, t in enumerate(tokens, 1)]
+        poll(lambda: engine._queue.qsize() == 3, timeout_s=30, what="three callers queued while the model is busy")
+        inner.release.set()
+        assert [w.result(timeout=30)[0].text for w in waiting] == ["1", "2", "3"]
+        busy.result(timeout=30)
+    assert inner.calls == [[100], [1, 2, 3]], "the three shared one batch"
+    assert [t._listeners for t in tokens] == [[], [], []]

@@ -83,29 +83,27 @@ def test_a_chain_step_claims_the_next_pages_and_says_whether_more_remain(rt: Wor
 
 
 def test_the_step_that_completes_its_document_does_not_ask_whether_pages_are_left(
-    rt: WorkerRuntime, tmp_path: Path
+    rt: WorkerRuntime, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The question is one more query (and connection) per task: a one-page document's only task
     completes it, so it knows the answer."""
-    from sqlalchemy import event
+    import storage.claims
 
     rt = _with(rt, save_within_s=60.0)
     doc_id = _queued(rt, make_pdf(tmp_path / "three.pdf", 3))
     jobs.render_document(rt, doc_id)
-    asked: list[str] = []
+    asked: list[bool] = []
+    real = storage.claims.claimable
 
-    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if "JOIN documents" in statement and statement.lstrip().startswith("SELECT pages.number"):
-            asked.append(statement)
+    def claimable(reader: Any, id: str) -> bool:  # the real query, counted
+        asked.append(real(reader, id))
+        return asked[-1]
 
-    event.listen(rt.db.engine, "before_cursor_execute", record)
-    try:
-        first = jobs.run_pages(rt, doc_id, None, engines=_bench)  # pages 1-2 of 3: the rest is asked about
-        assert (first.more, len(asked)) == (True, 1)
-        last = jobs.run_pages(rt, doc_id, None, engines=_bench)  # page 3 completes the document
-        assert (last.saved, last.more, len(asked)) == ([3], False, 1)
-    finally:
-        event.remove(rt.db.engine, "before_cursor_execute", record)
+    monkeypatch.setattr(storage.claims, "claimable", claimable)
+    first = jobs.run_pages(rt, doc_id, None, engines=_bench)  # pages 1-2 of 3: the rest is asked about
+    assert (first.more, asked) == (True, [True])
+    last = jobs.run_pages(rt, doc_id, None, engines=_bench)  # page 3 completes the document
+    assert (last.saved, last.more, asked) == ([3], False, [True])
     assert _record(rt, doc_id).status == "done"
 
 
