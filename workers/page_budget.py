@@ -67,8 +67,9 @@ TASK_SHARE = 4
 """A task asks for at most ``1/TASK_SHARE`` of the budget (:meth:`PageBudget.task_pages`)."""
 
 Observer = Callable[[int], None]
-"""Told the tasks holding a grant (:meth:`PageBudget.hold`) each time their number changes, under
-the budget's lock (so calls arrive in order; it must not call back into the budget)."""
+"""Told the tasks holding a grant (:meth:`PageBudget.hold`) that began after it started observing,
+each time their number changes, under the budget's lock (so calls arrive in order; it must not
+call back into the budget)."""
 
 
 class PageBudget:
@@ -81,7 +82,8 @@ class PageBudget:
         self._free = limit
         self._lock = threading.Lock()
         self._waiters: deque[_Waiter] = deque()
-        self._holders = 0
+        self._holders = 0  # holds that began since the observer started observing (this epoch)
+        self._epoch = 0
         self._observer: Observer | None = None
 
     def task_pages(self, pages_per_task: int) -> int:
@@ -97,9 +99,15 @@ class PageBudget:
 
     def observe(self, observer: Observer | None) -> None:
         """Tell ``observer`` the holders now and on every change (``None``: stop); the worker's
-        prefetch follows them (:mod:`workers.prefetch`)."""
+        prefetch follows them (:mod:`workers.prefetch`). A new observer counts only the tasks that
+        call :meth:`hold` from now on: after a broker reconnect the consumer starts again with a new
+        observer, and the tasks still running from the old connection take no place in its
+        prefetch (their messages were reserved on the connection that was lost)."""
         with self._lock:
             self._observer = observer
+            if observer is not None:
+                self._epoch += 1
+                self._holders = 0
             self._changed()
 
     def _changed(self) -> None:
@@ -167,23 +175,26 @@ class PageBudget:
         """Take up to ``wanted`` pages (:meth:`acquire`) for the ``with`` block; what is still
         held is given back when it ends, however it ends. ``grant.pages`` is 0 when ``stop()``
         ended the wait."""
+        with self._lock:
+            epoch = self._epoch  # the task's message came on the connection of this epoch
         grant = Grant(self, self.acquire(wanted, stop=stop))
         held = grant.pages > 0
         try:
             if held:
-                self._holding(+1)
+                self._holding(+1, epoch)
             yield grant
         finally:
             if grant.pages:
                 self.release(grant.pages)
                 grant.pages = 0
             if held:
-                self._holding(-1)
+                self._holding(-1, epoch)
 
-    def _holding(self, change: int) -> None:
+    def _holding(self, change: int, epoch: int) -> None:
         with self._lock:
-            self._holders += change
-            self._changed()
+            if epoch == self._epoch:  # an earlier observer's holders are not this one's
+                self._holders += change
+                self._changed()
 
 
 @contextmanager

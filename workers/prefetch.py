@@ -26,9 +26,9 @@ pool and a page budget; a prefork pool's parent, an in-process engine and embedd
 Celery's prefetch as it is, and so does a consumer whose QoS is per consumer (quorum queues: a
 new count never reaches a running consumer) or that has no event loop. Celery's own reduction
 after a reconnect (``worker_enable_prefetch_count_reduction``) is turned off where this runs (it
-sets the count outright). After a reconnect the tasks still running from the old connection
-count as holders although their messages take no place on the new one, so for as long as they
-run the process may reserve that many more (a broker connection lost: rare, and brief).
+sets the count outright). After a reconnect the consumer starts again with a new limiter, which
+counts only the tasks that began after it (:meth:`~workers.page_budget.PageBudget.observe`): the
+tasks still running from the old connection take no place in the new one's prefetch.
 """
 
 from __future__ import annotations

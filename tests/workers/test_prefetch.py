@@ -104,6 +104,37 @@ def test_the_budget_tells_its_observer_its_holders_in_order() -> None:
     assert len(calls) == 3  # no observer, no calls
 
 
+def test_a_new_observer_counts_only_the_tasks_that_begin_after_it() -> None:
+    """After a broker reconnect the consumer's new limiter observes the budget: the tasks still
+    running (or waiting in the budget's line) from the lost connection take no place in the new
+    connection's prefetch, so they must not raise it."""
+    budget = PageBudget(4)
+    before: list[int] = []
+    budget.observe(before.append)
+    old = budget.hold(4)
+    old.__enter__()  # a task received on the connection about to be lost, running
+    go_on = threading.Event()
+
+    def waiting_task() -> None:  # received then too, in the budget's line when the connection is lost
+        with budget.hold(2):
+            go_on.wait(30)
+
+    waiter = threading.Thread(target=waiting_task)
+    waiter.start()
+    poll(lambda: budget.waiting == 1, timeout_s=30, what="the old connection's second task in line")
+    budget.observe(None)
+    after: list[int] = []
+    budget.observe(after.append)  # the consumer started again on a new connection
+    old.__exit__(None, None, None)  # the running one ends; the waiting one now holds its pages
+    poll(lambda: budget.in_use == 2, timeout_s=30, what="the old waiting task holding")
+    with budget.hold(2):  # a task received on the new connection
+        assert after == [0, 1]
+    go_on.set()
+    waiter.join(timeout=30)
+    assert before == [0, 1]
+    assert after == [0, 1, 0], "the old connection's tasks never counted for the new observer"
+
+
 @pytest.mark.services
 @pytest.mark.timeout(300)
 def test_a_worker_reserves_the_tasks_holding_pages_and_a_short_line(broker_stack: Stack) -> None:
