@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -161,6 +161,68 @@ def map_box_fields(coords: Sequence[float], geometry: PageGeometry, convention: 
     return MappedFields(page, norm, tuple(fixes))
 
 
+_PLAIN_BOX = re.compile(r"\s*(\d{1,9})\s+(\d{1,9})\s+(\d{1,9})\s+(\d{1,9})\s*")
+"""Four unsigned integers, space separated: a ``data-bbox`` as the model writes it."""
+
+
+def _map_plain(groups: Sequence[str], geometry: PageGeometry, convention: CoordinateConvention) -> MappedFields | None:
+    """:func:`map_box_fields` of four integers that need no repair (corners in order, inside model
+    space, not degenerate): the same floats, each integer coordinate mapped once per page size
+    (:class:`_Axes`), without the checks each repair needs; ``None`` when one is due (the caller
+    takes the general way)."""
+    x1, y1, x2, y2 = int(groups[0]), int(groups[1]), int(groups[2]), int(groups[3])
+    axes = _axes(geometry, convention)
+    if not (x1 < x2 <= axes.width and y1 < y2 <= axes.height):
+        return None
+    px, nx, py, ny = axes.x, axes.x_norm, axes.y, axes.y_norm
+    page = {"x0": px(x1), "y0": py(y1), "x1": px(x2), "y1": py(y2)}
+    norm = {"x0": nx(x1), "y0": ny(y1), "x1": nx(x2), "y1": ny(y2)}
+    return MappedFields(page, norm)
+
+
+class _Axes:
+    """The page and normalized coordinate of each integer model coordinate, for one page size and
+    convention, computed as :func:`map_box_fields` does (scaled, :func:`_rounded`, capped at the
+    page's extent) the first time it is asked for: a page's boxes share most of their edges."""
+
+    def __init__(self, width: float, height: float, page_w: float, page_h: float) -> None:
+        self.width, self.height = width, height
+        self.x = self._axis(page_w / width, _PAGE_DIGITS, page_w, multiply=True)
+        self.y = self._axis(page_h / height, _PAGE_DIGITS, page_h, multiply=True)
+        self.x_norm = self._axis(width, _NORM_DIGITS, 1.0, multiply=False)
+        self.y_norm = self._axis(height, _NORM_DIGITS, 1.0, multiply=False)
+
+    @staticmethod
+    def _axis(factor: float, digits: int, high: float, *, multiply: bool) -> Callable[[int], float]:
+        known: dict[int, float] = {}
+
+        def coordinate(value: int) -> float:
+            found = known.get(value)
+            if found is None:
+                scaled = value * factor if multiply else value / factor
+                rounded = _rounded((scaled, scaled, scaled, scaled), digits)[0]
+                found = known[value] = high if high < rounded else rounded
+            return found
+
+        return coordinate
+
+
+_AXES: dict[tuple[float, float, float, float], _Axes] = {}
+_AXES_KEPT = 16
+"""Page sizes whose coordinates are kept (a worker sees few: the model's sizes for a few page formats)."""
+
+
+def _axes(geometry: PageGeometry, convention: CoordinateConvention) -> _Axes:
+    width, height = model_extent(geometry, convention)
+    key = (width, height, geometry.width, geometry.height)
+    axes = _AXES.get(key)
+    if axes is None:
+        if len(_AXES) >= _AXES_KEPT:
+            _AXES.clear()
+        axes = _AXES[key] = _Axes(width, height, geometry.width, geometry.height)
+    return axes
+
+
 def polygon_bounds(values: Sequence[float]) -> list[float] | None:
     """The bounding box ``[x1, y1, x2, y2]`` of ``x y`` point pairs; ``None`` for fewer than two points."""
     if len(values) < 4 or len(values) % 2:
@@ -182,6 +244,11 @@ def read_box_fields(
 ) -> MappedFields | None:
     """Like :func:`read_box`, with the boxes as fields to validate later."""
     if bbox_attr is not None:
+        plain = _PLAIN_BOX.fullmatch(bbox_attr)
+        if plain is not None:  # what the model writes nearly always: four pixel integers
+            mapped = _map_plain(plain.groups(), geometry, convention)
+            if mapped is not None:
+                return mapped
         numbers = parse_numbers(bbox_attr)
         if numbers is None:
             return MappedFields(None, None, (BoxFix("bbox_malformed", f"non-numeric data-bbox {bbox_attr!r}"),))

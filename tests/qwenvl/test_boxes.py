@@ -6,11 +6,13 @@ import math
 import random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from docparse.qwenvl import map_box, read_box
-from docparse.qwenvl.boxes import _rounded
-from schemas import BBox
-from tests.qwenvl.helpers import LETTER, SCAN, codes, parse
+from docparse.qwenvl.boxes import _rounded, map_box_fields, read_box_fields
+from schemas import BBox, CoordinateConvention, PageGeometry
+from tests.qwenvl.helpers import CORPUS_GEOMETRY, LETTER, SCAN, codes, parse
 
 
 def test_qwen25_absolute_maps_model_pixels_to_page_points() -> None:
@@ -103,3 +105,34 @@ def test_quick_rounding_is_round_bit_for_bit() -> None:
         for value in values:
             got = _rounded((value, value, value, value), digits)[0]
             assert got == round(value, digits) and math.copysign(1, got) == math.copysign(1, round(value, digits))
+
+
+_ODD = PageGeometry(  # a page size whose scale factors are not round: every rounding path is taken
+    unit="pt",
+    width=595.276,
+    height=841.89,
+    pixel_width=1240,
+    pixel_height=1754,
+    model_width=1232,
+    model_height=1764,
+    dpi=150,
+)
+
+
+@settings(deadline=None, max_examples=300)
+@given(
+    corners=st.lists(st.integers(min_value=0, max_value=4000), min_size=4, max_size=4),
+    geometry=st.sampled_from([LETTER, SCAN, CORPUS_GEOMETRY, _ODD]),
+    convention=st.sampled_from(["qwen2.5-absolute", "qwen3-relative"]),
+    spaces=st.sampled_from([" ", "  ", "\n"]),
+)
+def test_a_box_of_four_integers_maps_as_the_general_way_maps_it(
+    corners: list[int], geometry: PageGeometry, convention: CoordinateConvention, spaces: str
+) -> None:
+    """The model's usual ``data-bbox`` (four integers) takes a quicker way (integer edges mapped
+    once per page size): the same floats, and the same repairs, as the general mapping."""
+    quick = read_box_fields(spaces.join(map(str, corners)), None, geometry, convention)
+    general = map_box_fields([float(c) for c in corners], geometry, convention)
+    assert quick == general
+    again = read_box_fields(" ".join(map(str, corners)), None, geometry, convention)  # from what it kept
+    assert again == general
