@@ -44,13 +44,14 @@ def fail_claimed(rt: WorkerRuntime, document_id: str, pending: list[int], reason
 
 
 def fail_pages(
-    rt: WorkerRuntime, document_id: str, numbers: Sequence[int] | None, reason: str, step_pages: int | None = None
+    rt: WorkerRuntime, document_id: str, numbers: Sequence[int] | None, reason: str, step_pages: int
 ) -> list[int]:
     """Fail, with ``reason``, unprocessed pages of the document nobody holds: those of
-    ``numbers``, or (``None``) the next ``step_pages`` (default ``pages_per_task``) — what one
-    task would have run. Nothing for a cancelled or missing document. Returns the pages failed."""
+    ``numbers``, or (``None``) the next ``step_pages`` — what one task would have run
+    (:func:`workers.page_job.task_pages`). Nothing for a cancelled or missing document. Returns
+    the pages failed."""
     keeper = rt.leases()
-    limit = len(numbers) if numbers is not None else (step_pages or rt.settings.pages_per_task)
+    limit = len(numbers) if numbers is not None else step_pages
     with rt.db.unit_of_work() as uow:
         claim = uow.claims.claim(
             document_id,

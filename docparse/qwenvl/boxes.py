@@ -73,7 +73,7 @@ _TIE_MARGIN = 1e-6
 """How far from a rounding tie a scaled coordinate must lie for :func:`_rounded` to take the quick way."""
 
 
-def _rounded(values: tuple[float, float, float, float], digits: int) -> list[float]:
+def _rounded(values: Sequence[float], digits: int) -> list[float]:
     """``[round(v, digits) for v in values]``, bit for bit, mostly without ``round``'s decimal conversion.
 
     ``round`` is exact: the nearest float to the decimal ``k / 10**digits`` where ``k`` is
@@ -200,7 +200,7 @@ class _Axes:
             found = known.get(value)
             if found is None:
                 scaled = value * factor if multiply else value / factor
-                rounded = _rounded((scaled, scaled, scaled, scaled), digits)[0]
+                rounded = _rounded((scaled,), digits)[0]
                 found = known[value] = high if high < rounded else rounded
             return found
 

@@ -14,6 +14,17 @@ from schemas import Block, CoordinateConvention, ListItem, PageGeometry
 LETTER = PageGeometry(
     unit="pt", width=612, height=792, pixel_width=1275, pixel_height=1650, model_width=1092, model_height=1428, dpi=150
 )
+# An A4 page (points), whose scale factors to and from its model input are not round numbers.
+A4 = PageGeometry(
+    unit="pt",
+    width=595.276,
+    height=841.89,
+    pixel_width=1240,
+    pixel_height=1754,
+    model_width=1232,
+    model_height=1764,
+    dpi=150,
+)
 # A scan (pixels) whose model input is half its size.
 SCAN = PageGeometry(
     unit="px", width=2000, height=3000, pixel_width=2000, pixel_height=3000, model_width=1000, model_height=1500

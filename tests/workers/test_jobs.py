@@ -268,7 +268,7 @@ def test_an_engine_server_that_does_not_answer_is_transient(rt: WorkerRuntime, t
     with pytest.raises(EngineUnavailable):
         jobs.run_pages(rt, result.document_id, [1], engines=_unavailable)
     assert _record(rt, result.document_id).status == "running"  # nothing written: the task retries
-    assert jobs.fail_pages(rt, result.document_id, [1], "gave up after 5 retries: server down") == [1]
+    assert jobs.fail_pages(rt, result.document_id, [1], "gave up after 5 retries: server down", 2) == [1]
     assert _record(rt, result.document_id).status == "failed"
 
 
