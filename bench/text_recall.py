@@ -43,12 +43,13 @@ missed word is excused once, each piece of evidence used once):
 * **marks split off their letters** (:func:`mark_runs`, :func:`orphan_marks`). Combining marks
   (Unicode category ``Mn``: Hebrew points and cantillation, Arabic harakat) are no word
   characters, so a pointed word is the words between its marks (``אֱֹלהִ֖ים`` gives ``א``,
-  ``לה``, ``ים``); poppler moves some marks off their letters (to the front of the word, to
-  another line), which joins the letters they stood between (``להים``). Such a word is excused
-  only when docparse's text of the page has its letters as 2..``MAX_RUN`` consecutive words
-  with nothing but marks between them (``לה`` ``ִ֖`` ``ים``) *and* poppler's text of the page
-  has each of those marks with no letter to sit on (after a space, a line break, a control:
-  ``֖ ִ`` on a line of their own), each such orphan mark used once;
+  ``לה``, ``ים``, each mark a word of its own); poppler moves some marks off their letters
+  (to the front of the word, to another line), which joins the letters they stood between
+  (``להים``). Such a word is excused only when docparse's text of the page has its letters as
+  2..``MAX_RUN`` consecutive words with nothing but marks between them (``לה`` ``ִ֖`` ``ים``)
+  *and* poppler's text of the page has each of those marks with no letter to sit on (after a
+  space, a line break, a control: ``֖ ִ`` on a line of their own), each such orphan mark used
+  once;
 * **a word broken at a line end glued to the wrong neighbours** (:func:`rejoined`). Reading
   two columns as one, line by line, poppler joins a line-end hyphen of one column to the first
   word of the other (``Pellentes-`` and ``consectetur``: ``pellentesconsectetur``) and the
@@ -277,10 +278,9 @@ def _excuse(ref: list[tuple[str, bool]], lost: set[int], reference: str, ours: s
             marked[ref[i][0]].remove(marks)
             excused[ref[i][0]] += 1
             left.discard(i)
-    spare = Counter(words(ours)) - Counter(words(reference))
-    read = set(words(ours))
+    read, attested = Counter(words(ours)), Counter(words(reference))
     glued = [ref[i][0] for i in sorted(left) if ref[i][0] not in read]
-    excused.update(rejoined(glued, spare, set(words(reference))))
+    excused.update(rejoined(glued, read - attested, attested))
     return excused
 
 
@@ -385,9 +385,8 @@ def rejoined(missed: Sequence[str], spare: Counter[str], attested: Collection[st
     best: list[str] = []
     steps = 0
 
-    def fits(word: str) -> bool:
-        cuts = sum(max(n, seconds[k]) for k, n in firsts.items() if k[0] == word)
-        cuts += sum(n for k, n in seconds.items() if k[0] == word and k not in firsts)
+    def fits(word: str) -> bool:  # a cut's two parts are one use of the word
+        cuts = sum(max(firsts[word, c], seconds[word, c]) for c in range(MIN_PART, len(word) - MIN_PART + 1))
         return cuts + whole[word] <= usable[word]
 
     def search(i: int) -> None:

@@ -400,18 +400,20 @@ def _bands(rows: Sequence[Row]) -> list[list[Row]] | None:
     ordered = sorted(rows, key=lambda r: r.box[1] + r.box[3])
     least, n = 2 * COLUMN_MIN_ROWS, len(ordered)
     for cut in range(n - 1, max(least, n - BAND_MAX_ROWS) - 1, -1):  # columns above, rows across under them
-        top, under = ordered[:cut], ordered[cut:]
-        groups = _x_groups(top)
-        columns = _justified(groups)
-        if len(columns) >= 2 and _across(under[0], columns):
-            return [*groups, *split_columns(under)]
+        if groups := _columns_beside(ordered[:cut], ordered[cut]):
+            return [*groups, *split_columns(ordered[cut:])]
     for cut in range(1, min(n - least, BAND_MAX_ROWS) + 1):  # rows across above, columns under them
-        over, bottom = ordered[:cut], ordered[cut:]
-        groups = _x_groups(bottom)
-        columns = _justified(groups)
-        if len(columns) >= 2 and _across(over[-1], columns):
-            return [*split_columns(over), *groups]
+        if groups := _columns_beside(ordered[cut:], ordered[cut - 1]):
+            return [*split_columns(ordered[:cut]), *groups]
     return None
+
+
+def _columns_beside(rows: Sequence[Row], row: Row) -> list[list[Row]] | None:
+    """The groups of ``rows`` (:func:`_x_groups`) when two or more are columns of justified text
+    (:func:`_justified`) and ``row`` crosses a gutter between two of them (:func:`_across`)."""
+    groups = _x_groups(rows)
+    columns = _justified(groups)
+    return groups if len(columns) >= 2 and _across(row, columns) else None
 
 
 def _margin_notes(groups: list[list[Row]]) -> list[list[Row]]:

@@ -150,4 +150,8 @@ def test_a_block_of_thousands_of_rows_is_searched_for_bands_a_bounded_number_of_
         rows.append(Row((54, 12 * k, 54 + 7 * len(words), 12 * k + 10), words, 10.0, False, 0))
         rows.append(Row((400, 12 * k, 430, 12 * k + 10), f"{k}", 10.0, False, 0))
     assert len(split_columns(rows)) == 1
-    assert 2 < calls[0] <= 60  # (2 x BAND_MAX_ROWS 24, and the first split)
+    assert 2 < calls[0] <= 2 * pdf_text_rows.BAND_MAX_ROWS + 1  # (and the first split)
+    calls[0] = 0  # a column of prose, no row beside another: no search at all
+    prose = [Row((54, 12 * k, 400, 12 * k + 10), "two words here and more", 10.0, False, 0) for k in range(100)]
+    assert len(split_columns(prose)) == 1
+    assert calls[0] == 1
