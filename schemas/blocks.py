@@ -14,7 +14,7 @@ from itertools import product
 from operator import attrgetter, eq
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 
 from schemas._base import StrictModel
 from schemas.geometry import BBox
@@ -108,21 +108,57 @@ a reviewer's correction or the document pass merging a table continued over many
 and the merge cut larger tables to fit."""
 
 
+class _CheckedShape:
+    """The grid a :class:`TableData` last passed its check with, ``(n_rows, n_cols, id(cells),
+    len(cells))``; not part of the table's value: every one equals every other, so two tables
+    with the same cells are equal however they were checked."""
+
+    __slots__ = ("shape",)
+
+    def __init__(self) -> None:
+        self.shape: tuple[int, int, int, int] | None = None
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _CheckedShape)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
 class TableData(StrictModel):
     """A rectangular grid of ``n_rows`` x ``n_cols`` slots; each slot is covered by exactly one cell."""
 
     n_rows: int = Field(default=0, ge=0, le=MAX_TABLE_ROWS)
     n_cols: int = Field(default=0, ge=0, le=MAX_TABLE_COLS)
     cells: list[TableCell] = Field(default_factory=list)
+    _checked: _CheckedShape = PrivateAttr(default_factory=lambda: _CheckedShape())
 
     @model_validator(mode="after")
     def _rectangular(self) -> TableData:
-        rows, cols = self.n_rows, self.n_cols
+        """The grid invariant, checked once per grid. pydantic runs an after-validator again each
+        time an instance is a field value (a page's blocks, a document's tables), so a table was
+        checked four times or more on its way through a parse; the check is skipped when this
+        instance already passed it with the same shape and the same cell list of the same length
+        (an assignment to ``cells``, ``n_rows`` or ``n_cols``, or cells appended or removed,
+        checks again; a cell replaced in place never was checked, then or now)."""
+        rows, cols, cells = self.n_rows, self.n_cols, self.cells
+        shape = (rows, cols, id(cells), len(cells))
+        if self._checked.shape == shape:
+            return self
         if rows * cols > MAX_TABLE_SLOTS:
             raise ValueError(f"a {rows}x{cols} grid has more than {MAX_TABLE_SLOTS} slots")
-        if not _one_slot_cells_cover(self.cells, rows, cols):
-            _check_coverage(self.cells, rows, cols)
+        if not _one_slot_cells_cover(cells, rows, cols):
+            _check_coverage(cells, rows, cols)
+        self._checked.shape = shape
         return self
+
+    def plain(self) -> TableData:
+        """This grid as a plain :class:`TableData` over the same cells (a table block's other
+        fields dropped; ``self`` when it is one already), not checked again when this one was."""
+        if type(self) is TableData:
+            return self
+        grid = TableData.model_construct(n_rows=self.n_rows, n_cols=self.n_cols, cells=self.cells)
+        grid._checked.shape = self._checked.shape
+        return grid
 
     def grid(self) -> list[list[str]]:
         """The table as rows of strings; a spanned cell's text is repeated in every slot it covers."""

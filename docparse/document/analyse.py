@@ -66,8 +66,8 @@ def _table(index: int, chain: Chain, logical_id: str | None) -> DocumentTable:
         header_rows=header_rows(data),
         repeated_header_rows=sum(chain.skips),
         # a merged grid is a TableData validated by merge_tables; a one-page table is its block
-        # (a TableData subclass with more fields): only that one is copied into a plain grid
-        data=data if type(data) is TableData else TableData(n_rows=data.n_rows, n_cols=data.n_cols, cells=data.cells),
+        # (a TableData subclass with more fields): only that one becomes a plain grid
+        data=data.plain(),
     )
 
 

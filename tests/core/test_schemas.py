@@ -88,6 +88,45 @@ def test_table_block_inherits_the_grid_invariant() -> None:
         TableBlock(id="t", page=1, order=0, n_rows=1, n_cols=2, cells=[TableCell(row=0, col=0)])
 
 
+def _spanned() -> list[TableCell]:
+    """A 2x2 grid whose first row is one cell spanning both columns (checked slot by slot)."""
+    return [TableCell(row=0, col=0, colspan=2), TableCell(row=1, col=0), TableCell(row=1, col=1)]
+
+
+def test_a_grid_is_checked_once_however_often_it_is_a_field_value(monkeypatch: pytest.MonkeyPatch) -> None:
+    import schemas.blocks
+
+    checks: list[int] = []
+    check = schemas.blocks._check_coverage
+    monkeypatch.setattr(schemas.blocks, "_check_coverage", lambda *a: checks.append(1) or check(*a))
+    table = TableBlock(id="t", page=1, order=0, n_rows=2, n_cols=2, cells=_spanned())
+    assert len(checks) == 1
+    page = Page(number=1, blocks=[table])
+    now = datetime.now(UTC)
+    fields = {"sha256": "0" * 64, "filename": "a.pdf", "media_type": "application/pdf", "page_count": 1}
+    Document(id="d", **fields, status="done", settings_fingerprint="f", created_at=now, updated_at=now, pages=[page])
+    assert len(checks) == 1  # pydantic ran the after-validator twice more: skipped
+    plain = table.plain()
+    assert type(plain) is TableData and plain.cells is table.cells and plain.grid() == table.grid()
+    assert TableData.model_validate(plain) is plain and len(checks) == 1
+    assert plain.plain() is plain
+
+
+def test_a_changed_grid_is_checked_again() -> None:
+    table = TableData(n_rows=2, n_cols=2, cells=_spanned())
+    with pytest.raises(ValidationError):  # a new cell list (assignment is validated)
+        table.cells = _spanned()[:2]
+    table = TableData(n_rows=2, n_cols=2, cells=_spanned())
+    with pytest.raises(ValidationError):  # a new shape
+        table.n_rows = 3
+    table = TableData(n_rows=2, n_cols=2, cells=_spanned())
+    table.cells.append(TableCell(row=1, col=1, text="dup"))  # in place: unchecked until it is a field value
+    with pytest.raises(ValidationError, match="covered"):
+        Page(number=1, blocks=[TableBlock(id="t", page=1, order=0, **dict(table))])
+    with pytest.raises(ValidationError):
+        TableData.model_validate(table)
+
+
 @pytest.mark.parametrize(
     ("statuses", "expected"),
     [
@@ -130,3 +169,10 @@ def test_document_json_validates_against_the_checked_in_schema() -> None:
     jsonschema.validate(json.loads(doc.model_dump_json()), schema)
     assert Document.model_validate_json(doc.model_dump_json()) == doc
     assert block.id == "abc:p1:b0"
+
+
+def test_how_a_grid_was_checked_is_not_part_of_its_value() -> None:
+    table = TableData(n_rows=2, n_cols=2, cells=_spanned())
+    same = TableData.model_validate_json(table.model_dump_json())
+    assert same == table and same.model_dump() == table.model_dump() == TableData(**dict(table)).model_dump()
+    assert table.plain() == table and TableData.model_construct(**dict(table)) == table
