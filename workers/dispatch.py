@@ -36,9 +36,11 @@ def send(app: TaskApp, name: str, args: list[Any]) -> None:
         app.send_task(name, args=args)
 
 
-def start_chains(app: TaskApp, document_id: str, pages: int) -> int:
-    """Start the chains for ``pages`` unprocessed pages of the document; returns how many."""
-    count = chains_for(app, pages)
+def start_chains(app: TaskApp, document_id: str, pages: int, *, running: int = 0) -> int:
+    """Start the chains for ``pages`` unprocessed pages of the document, but for the ``running``
+    ones the caller runs itself (the render step running the first: :func:`workers.tasks`);
+    returns how many were sent."""
+    count = max(0, chains_for(app, pages) - running)
     for _ in range(count):
         send(app, INFER_TASK, [document_id, None])
     return count

@@ -1,7 +1,9 @@
 """The Celery tasks: ids in, JSON only, a few lines each over the job modules.
 
 ``docparse.render_document(document_id)`` (``render`` queue) opens the document, creates its
-page rows and starts its page chains (:mod:`workers.dispatch`);
+page rows and starts its page chains (:mod:`workers.dispatch`) — in a worker process that
+consumes the infer queue too, it runs the first chain step itself (one task fewer per
+document: a one-page upload is one task);
 ``docparse.infer_pages(document_id, numbers)`` (``infer`` queue) is one chain step
 (:func:`workers.page_job.run_pages`: claim, run, save) that sends the next step while
 unclaimed pages remain. Transient faults retry with exponential backoff and jitter; when
@@ -100,8 +102,38 @@ def _render_document(self: Task, document_id: str) -> None:
                 log.info("render.gave_up_after_cancel", document=document_id, reason=reason)
 
     todo = _run(self, rt, document_id, lambda: render_document(rt, document_id), give_up)
-    if todo:
+    if not todo:
+        return
+    if not _runs_first_step(self, rt):
         dispatch.start_chains(self.app, document_id, len(todo))
+        return
+    dispatch.start_chains(self.app, document_id, len(todo), running=1)
+    _first_step(self, rt, document_id)
+
+
+def _runs_first_step(task: Task, rt: WorkerRuntime) -> bool:
+    """Whether this render step runs its document's first chain step itself: a worker process
+    that also consumes the infer queue (``render_runs_first_step``); never embedded, where the
+    queued steps run in place anyway."""
+    if task.request.is_eager or not rt.settings.render_runs_first_step:
+        return False
+    return rt.settings.infer_queue in task.app.amqp.queues.consume_from
+
+
+def _first_step(task: Task, rt: WorkerRuntime, document_id: str) -> None:
+    """The document's first chain step, run by its render step: a one-page upload costs one
+    task instead of two. It is an ordinary step (claims, leases, page budget, poison-page gate,
+    cancel); what it leaves continues as a queued step, which also takes over after a fault —
+    that step has the retries and the backoff, so the render step is never retried for a page's
+    fault. A worker killed meanwhile redelivers the render step, which renders nothing twice and
+    finds the pages leased (:mod:`workers.render_job`)."""
+    try:
+        step = run_pages(rt, document_id, None)
+    except Exception as exc:  # claimed pages were given back: a queued step redoes them
+        log.info("render.first_step_handed_over", document=document_id, error=repr(exc))
+        step = StepResult([], True)
+    if step.more or step.deferred:
+        dispatch.send(task.app, INFER_TASK, [document_id, None])
 
 
 def _infer_pages(self: Task, document_id: str, numbers: list[int] | None = None) -> list[int]:
