@@ -1,9 +1,10 @@
 """The document pass's stored results: the structure JSON, the document's tables and their cells.
 
-:meth:`StructureRepository.save` replaces a document's result as a whole (one upsert, two
-deletes, two bulk inserts), so re-running the pass is idempotent; the tables cascade with
-their document. ``table_cells`` makes table contents queryable in SQL on PostgreSQL and
-SQLite alike (see the README's example).
+:meth:`StructureRepository.save` replaces a document's result as a whole (the pass row
+deleted and written again; the earlier tables and cells deleted when there was one — they are
+only ever written beside it, in its transaction; three bulk inserts), so re-running the pass is
+idempotent; the tables cascade with their document. ``table_cells`` makes table contents
+queryable in SQL on PostgreSQL and SQLite alike (see the README's example).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session
 from schemas import SCHEMA_VERSION, DocumentStructure
 from storage.cell_numbers import cell_number
 from storage.mapping import model_json, scrub
-from storage.sql import bulk_insert, bulk_insert_values, upsert
+from storage.sql import bulk_insert, bulk_insert_values
 from storage.tables import (
     DOCUMENT_PASSES,
     DOCUMENT_TABLES,
@@ -71,9 +72,11 @@ class StructureRepository:
             "computed_at": utcnow(),
             "structure": model_json(structure),
         }
-        upsert(self._session, DOCUMENT_PASSES, [row], ("document_id",))
-        self._session.execute(delete(TABLE_CELLS).where(TableCellRow.document_id == document_id))
-        self._session.execute(delete(DOCUMENT_TABLES).where(DocumentTableRow.document_id == document_id))
+        earlier = self._session.execute(delete(DOCUMENT_PASSES).where(DocumentPassRow.document_id == document_id))
+        if getattr(earlier, "rowcount", 0):  # tables and cells exist only beside a pass row (its transaction)
+            self._session.execute(delete(TABLE_CELLS).where(TableCellRow.document_id == document_id))
+            self._session.execute(delete(DOCUMENT_TABLES).where(DocumentTableRow.document_id == document_id))
+        bulk_insert(self._session, DOCUMENT_PASSES, [row])
         tables: list[dict[str, Any]] = []
         cells: list[tuple[Any, ...]] = []
         for table in structure.tables:
