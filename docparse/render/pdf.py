@@ -35,6 +35,22 @@ Rotation = Literal[0, 90, 180, 270]
 pymupdf: Any = _pymupdf  # PyMuPDF ships partial annotations; treat its API as dynamic
 
 
+WARNINGS_KEPT_CHARS = 1 << 16
+"""PyMuPDF keeps every MuPDF warning of the process in one store, and an open reads it whole (to
+find the messages of a file that fails): a worker that ran for weeks over damaged PDFs would hold
+them all and join megabytes at each open. :func:`_mupdf_warnings_mark` empties it beyond this."""
+
+
+def _mupdf_warnings_mark() -> str:
+    """MuPDF's warnings so far (for :func:`_mupdf_messages_since`), emptying the store once it
+    holds more than :data:`WARNINGS_KEPT_CHARS` (the mark is then empty: nothing since is lost)."""
+    text = cast(str, pymupdf.TOOLS.mupdf_warnings(reset=False))
+    if len(text) <= WARNINGS_KEPT_CHARS:
+        return text
+    pymupdf.TOOLS.reset_mupdf_warnings()
+    return ""
+
+
 def _mupdf_messages_since(before: str) -> str:
     """MuPDF's warnings logged after ``before`` was read, as one line (empty when none)."""
     now = cast(str, pymupdf.TOOLS.mupdf_warnings(reset=False))
@@ -50,7 +66,7 @@ def open_pdf(path: Path, password: str | None) -> Any:
     pages, and :class:`EncryptedDocument` when it is locked and ``password`` is missing or
     wrong. Either the user or the owner password unlocks it.
     """
-    before = cast(str, pymupdf.TOOLS.mupdf_warnings(reset=False))
+    before = _mupdf_warnings_mark()
     try:
         doc = pymupdf.open(path, filetype="pdf")
     except (RuntimeError, MUPDF_ERROR) as exc:  # FileDataError and MuPDF's own errors

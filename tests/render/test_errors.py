@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import zipfile
 from pathlib import Path
 
@@ -209,3 +210,24 @@ def test_a_page_tree_claiming_a_billion_pages_is_a_clear_corrupt_document(tmp_pa
         probe(lying)
     with pytest.raises(CorruptDocument, match="page tree is invalid"):
         open_document(lying)
+
+
+def test_mupdfs_warning_store_stays_bounded_and_a_failure_keeps_its_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PyMuPDF keeps every warning of the process; each open reads the store whole, so it is
+    emptied past a bound (a long-running worker over damaged PDFs would hold them all)."""
+    import docparse.render.pdf as pdf_backend
+
+    path = tmp_path / "broken.pdf"
+    path.write_bytes(b"%PDF-1.7\n" + b"\x00garbage" * 64)
+    monkeypatch.setattr(pdf_backend, "WARNINGS_KEPT_CHARS", 300)
+    sizes = []
+    for _ in range(12):
+        with pytest.raises(CorruptDocument, match=r"damaged beyond repair\): .+"):  # MuPDF's own words
+            open_document(path)
+        sizes.append(len(pymupdf.TOOLS.mupdf_warnings(reset=False)))
+    steps = [b - a for a, b in itertools.pairwise(sizes)]
+    one_open = min(step for step in steps if step > 0)  # the warnings of one failed open
+    assert any(step < 0 for step in steps)  # emptied along the way
+    assert max(sizes) <= 300 + one_open  # never more than one open beyond the bound
