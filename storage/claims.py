@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, case, func, or_, select, update
+from sqlalchemy import BindParameter, ColumnElement, Connection, and_, bindparam, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from schemas import DocumentStatus
@@ -98,39 +98,27 @@ class PageClaims:
         an expired one), lowest numbers first, among ``among`` when given. Nothing is taken from
         a document that is not ``queued``/``running``; a ``queued`` one moves to ``running``.
         Pages on which ``max_deaths`` workers already died come back in ``exhausted``, not taken."""
-        locked = self._session.execute(
-            select(DocumentRow.status, DocumentRow.settings, DocumentRow.blob_key)
-            .where(DocumentRow.id == id)
-            .with_for_update()
-        ).one_or_none()
+        locked = self._session.execute(_CLAIM_LOCK, {"id": id}).one_or_none()
         if locked is None:
             return Claim(None)
         status = check_status(locked.status)
         if status not in ACTIVE:
             return Claim(status)
         now = utcnow()
-        query = (
-            select(PageRow.number, PageRow.deliveries)
-            .where(PageRow.document_id == id, PageRow.processed.is_(False), _free(now))
-            .order_by(PageRow.number)
-            .limit(max(1, limit))
-        )
-        if among is not None:
-            query = query.where(PageRow.number.in_(list(among)))
-        rows = self._session.execute(query).all()
+        params: dict[str, Any] = {"id": id, "now": now, "limit": max(1, limit)}
+        if among is None:
+            rows = self._session.execute(_FREE_PAGES, params).all()
+        else:
+            rows = self._session.execute(_FREE_PAGES_AMONG, {**params, "among": list(among)}).all()
         exhausted = tuple((int(n), int(d)) for n, d in rows if d >= max_deaths)
         taken = [int(n) for n, d in rows if d < max_deaths]
         suspects = frozenset(int(n) for n, d in rows if 0 < d < max_deaths)
         if taken:
-            lease = {"lease_until": now + timedelta(seconds=lease_s), "leased_by": worker}
+            lease = {"doc": id, "until": now + timedelta(seconds=lease_s), "worker": worker}
             fresh = [n for n in taken if n not in suspects]
-            for numbers, values in ((fresh, {"deliveries": PageRow.deliveries + 1, **lease}), (suspects, lease)):
+            for numbers, stmt in ((fresh, _LEASE_DELIVERED), (sorted(suspects), _LEASE)):
                 if numbers:
-                    self._session.execute(
-                        update(PAGES)
-                        .where(PageRow.document_id == id, PageRow.number.in_(list(numbers)))
-                        .values(**values)
-                    )
+                    self._session.execute(stmt, {**lease, "numbers": numbers})
             if status == "queued":
                 status = transition(self._session, id, "running", None)
             return Claim(status, tuple(taken), dict(locked.settings), locked.blob_key, suspects, exhausted)
@@ -191,7 +179,7 @@ class PageClaims:
 
     def mark_dispatched(self, id: str) -> None:
         """Tasks were just sent for the document (the reconciler waits a full period from here)."""
-        self._session.execute(update(DOCUMENTS).where(DocumentRow.id == id).values(dispatched_at=utcnow()))
+        self._session.execute(_DISPATCHED, {"doc": id, "now": utcnow()})
 
     def take_dispatch(self, id: str, older_than_s: float) -> bool:
         """Compare-and-set for recovery: stamp ``dispatched_at`` now if the document's tasks were
@@ -249,24 +237,60 @@ transaction of its own (:meth:`storage.Database.peek`)."""
 
 def claimable(reader: Reader, id: str) -> bool:
     """Whether an unprocessed page of the document is held by nobody (of an active document)."""
-    stmt = (
-        select(PageRow.number)
-        .join(DocumentRow, DocumentRow.id == PageRow.document_id)
-        .where(PageRow.document_id == id, PageRow.processed.is_(False), _free(utcnow()))
-        .where(DocumentRow.status.in_(ACTIVE))
-        .limit(1)
-    )
-    return reader.execute(stmt).first() is not None
+    return reader.execute(_CLAIMABLE, {"id": id, "now": utcnow()}).first() is not None
 
 
 def status(reader: Reader, id: str) -> DocumentStatus | None:
     """The document's status (``None``: it does not exist), without locking or counting."""
-    found = reader.execute(select(DocumentRow.status).where(DocumentRow.id == id)).scalar_one_or_none()
+    found = reader.execute(_STATUS, {"id": id}).scalar_one_or_none()
     return check_status(found) if found is not None else None
 
 
-def _free(now: datetime) -> ColumnElement[bool]:
+def _free(now: datetime | BindParameter[datetime]) -> ColumnElement[bool]:
     return or_(PageRow.lease_until.is_(None), PageRow.lease_until < now)
+
+
+_CLAIMABLE = (
+    select(PageRow.number)
+    .join(DocumentRow, DocumentRow.id == PageRow.document_id)
+    .where(
+        PageRow.document_id == bindparam("id"),
+        PageRow.processed.is_(False),
+        _free(bindparam("now", type_=PageRow.lease_until.type)),
+    )
+    .where(DocumentRow.status.in_(ACTIVE))
+    .limit(1)
+)
+_STATUS = select(DocumentRow.status).where(DocumentRow.id == bindparam("id"))
+_CLAIM_LOCK = (
+    select(DocumentRow.status, DocumentRow.settings, DocumentRow.blob_key)
+    .where(DocumentRow.id == bindparam("id"))
+    .with_for_update()
+)
+_FREE_PAGES = (
+    select(PageRow.number, PageRow.deliveries)
+    .where(
+        PageRow.document_id == bindparam("id"),
+        PageRow.processed.is_(False),
+        _free(bindparam("now", type_=PageRow.lease_until.type)),
+    )
+    .order_by(PageRow.number)
+    .limit(bindparam("limit"))
+)
+_FREE_PAGES_AMONG = _FREE_PAGES.where(PageRow.number.in_(bindparam("among", expanding=True)))
+_LEASE = (
+    update(PAGES)
+    .where(PageRow.document_id == bindparam("doc"), PageRow.number.in_(bindparam("numbers", expanding=True)))
+    .values(lease_until=bindparam("until", type_=PageRow.lease_until.type), leased_by=bindparam("worker"))
+)
+_LEASE_DELIVERED = _LEASE.values(deliveries=PageRow.deliveries + 1)
+_DISPATCHED = (
+    update(DOCUMENTS)
+    .where(DocumentRow.id == bindparam("doc"))
+    .values(dispatched_at=bindparam("now", type_=DOCUMENTS.c.dispatched_at.type))
+)
+"""Built once: the reads a chain step makes per task or per page (building a statement and its
+cache key costs more CPU than running it)."""
 
 
 def _by_document(keys: Iterable[tuple[str, int]]) -> dict[str, list[int]]:

@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Select, Text, case, cast, delete, func, select, update
+from sqlalchemy import Select, Text, bindparam, case, cast, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer
 
@@ -30,12 +30,36 @@ from storage.status import IllegalTransition, allowed, check_status
 from storage.structures import stored_structure
 from storage.tables import DOCUMENTS, PAGES, AttemptRow, BlockRow, DocumentRow, PageRow, utcnow
 
+_LOCK = select(DocumentRow.status).where(DocumentRow.id == bindparam("id")).with_for_update()
+_TRANSITION = (
+    update(DOCUMENTS)
+    .where(DocumentRow.id == bindparam("doc"))
+    .values(
+        status=bindparam("to"),
+        error=bindparam("reason"),
+        updated_at=bindparam("now", type_=DOCUMENTS.c.updated_at.type),
+    )
+)
+_PAGE_COUNT = (
+    update(DOCUMENTS)
+    .where(DocumentRow.id == bindparam("doc"))
+    .values(page_count=bindparam("count"), updated_at=bindparam("now", type_=DOCUMENTS.c.updated_at.type))
+)
+_DOCUMENT = select(DocumentRow).where(DocumentRow.id == bindparam("id")).execution_options(populate_existing=True)
+_PAGES = (
+    select(PageRow)
+    .where(PageRow.document_id == bindparam("id"))
+    .order_by(PageRow.number)
+    .execution_options(populate_existing=True)
+)
+"""Built once: every status change locks and updates the document row, every chain step's
+render, save and document pass reads it (building a statement and its cache key costs more
+CPU than running it)."""
+
 
 def lock(session: Session, id: str) -> DocumentStatus:
     """Lock the document row (``FOR UPDATE``) and return its status; :class:`DocumentNotFound` if missing."""
-    status = session.execute(
-        select(DocumentRow.status).where(DocumentRow.id == id).with_for_update()
-    ).scalar_one_or_none()
+    status = session.execute(_LOCK, {"id": id}).scalar_one_or_none()
     if status is None:
         raise DocumentNotFound(id)
     return check_status(status)
@@ -50,11 +74,7 @@ def transition(
     current = check_status(current) if current is not None else lock(session, id)
     if not allowed(current, to):
         raise IllegalTransition(id, current, to)
-    session.execute(
-        update(DOCUMENTS)
-        .where(DocumentRow.id == id)
-        .values(status=to, error=mapping.scrub(reason), updated_at=utcnow())
-    )
+    session.execute(_TRANSITION, {"doc": id, "to": to, "reason": mapping.scrub(reason), "now": utcnow()})
     return to
 
 
@@ -83,8 +103,11 @@ class DocumentRepository:
         ``counts=False``: without them (``page_counts`` empty, ``pages_processed`` 0), one query
         instead of two, for callers that read the document's own columns only (its status,
         settings, original)."""
-        rows = self._records(select(DocumentRow).where(DocumentRow.id == id), counts=counts)
-        return rows[0] if rows else None
+        row = self._session.execute(_DOCUMENT, {"id": id}).scalar_one_or_none()
+        if row is None:
+            return None
+        by_document = self._page_counts([id]) if counts else {}
+        return mapping.document_record(row, *by_document.get(id, ({}, 0)))
 
     def find(self, sha256: str, settings_fingerprint: str) -> DocumentRecord | None:
         """The document for these bytes parsed with these settings, if any (the idempotency key)."""
@@ -140,7 +163,7 @@ class DocumentRepository:
         if page_count < 0:
             raise ValueError("page_count must be >= 0")
         status = lock(self._session, id)
-        self._update(id, page_count=page_count)
+        self._session.execute(_PAGE_COUNT, {"doc": id, "count": page_count, "now": utcnow()})  # (the row is locked)
         if status in ("queued", "running"):
             if page_count == 0:  # no page result will ever come to derive the status
                 transition(self._session, id, derive_document_status([]), "the document has no pages", current=status)
@@ -171,17 +194,10 @@ class DocumentRepository:
     def _pages(
         self, id: str, *, attempts: bool, include_raw: bool, recent: RecentBlocks | None = None
     ) -> Document | None:
-        row = self._session.execute(
-            select(DocumentRow).where(DocumentRow.id == id).execution_options(populate_existing=True)
-        ).scalar_one_or_none()
+        row = self._session.execute(_DOCUMENT, {"id": id}).scalar_one_or_none()
         if row is None:
             return None
-        pages = self._session.scalars(
-            select(PageRow)
-            .where(PageRow.document_id == id)
-            .order_by(PageRow.number)
-            .execution_options(populate_existing=True)
-        ).all()
+        pages = self._session.scalars(_PAGES, {"id": id}).all()
         by_page = self._attempts(id, include_raw) if attempts else {}
         held = recent.take(id) if recent is not None else {}
         blocks: dict[int, builtins.list[Block]] = {

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, cast
 
-from sqlalchemy import and_, case, delete, func, select, update
+from sqlalchemy import and_, bindparam, case, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from schemas import DocumentStatus, Page, PageStatus, derive_document_status
@@ -188,10 +188,9 @@ class PageRepository:
 
     def unprocessed(self, id: str, among: Iterable[int] | None = None) -> list[int]:
         """The numbers of the document's pages not processed yet (among ``among`` when given), ascending."""
-        query = select(PageRow.number).where(PageRow.document_id == id, PageRow.processed.is_(False))
-        if among is not None:
-            query = query.where(PageRow.number.in_(list(among)))
-        return list(self._session.scalars(query.order_by(PageRow.number)))
+        if among is None:
+            return list(self._session.scalars(_UNPROCESSED, {"id": id}))
+        return list(self._session.scalars(_UNPROCESSED_AMONG, {"id": id, "among": list(among)}))
 
     def derive(self, id: str) -> DocumentStatus | None:
         """Once every page 1..page_count is processed, set the document status derived from its
@@ -206,24 +205,34 @@ class PageRepository:
     def _derive(self, id: str, page_count: int, status: str) -> DocumentStatus | None:
         """The derived status once pages 1..page_count are all processed (one grouped query);
         the caller holds the document lock and read ``status`` under it."""
-        processed = and_(PageRow.processed.is_(True), PageRow.number.between(1, page_count))
-        stmt = (
-            select(PageRow.status, func.count(), func.sum(case((processed, 1), else_=0)))
-            .where(PageRow.document_id == id)
-            .group_by(PageRow.status)
-        )
-        rows = self._session.execute(stmt).all()
+        rows = self._session.execute(_DERIVE, {"id": id, "page_count": page_count}).all()
         if sum(int(done or 0) for _, _, done in rows) < page_count:
             return None
         derived = derive_document_status(cast(PageStatus, status) for status, n, _ in rows for _ in range(n))
         return transition(self._session, id, derived, None, current=status)
 
 
+_PROCESSED = and_(PageRow.processed.is_(True), PageRow.number.between(1, bindparam("page_count")))
+_DERIVE = (
+    select(PageRow.status, func.count(), func.sum(case((_PROCESSED, 1), else_=0)))
+    .where(PageRow.document_id == bindparam("id"))
+    .group_by(PageRow.status)
+)
+_LOCK = select(DocumentRow.status, DocumentRow.page_count).where(DocumentRow.id == bindparam("id")).with_for_update()
+_UNPROCESSED = (
+    select(PageRow.number)
+    .where(PageRow.document_id == bindparam("id"), PageRow.processed.is_(False))
+    .order_by(PageRow.number)
+)
+_UNPROCESSED_AMONG = _UNPROCESSED.where(PageRow.number.in_(bindparam("among", expanding=True)))
+"""Built once: each save derives its document's status under its lock; each render step asks
+what is left."""
+
+
 def _lock(session: Session, id: str) -> tuple[str, int | None]:
     """Lock the document row (``FOR UPDATE``; ignored by SQLite, whose transactions are
     serialized) and return its status and page count."""
-    stmt = select(DocumentRow.status, DocumentRow.page_count).where(DocumentRow.id == id).with_for_update()
-    row = session.execute(stmt).one_or_none()
+    row = session.execute(_LOCK, {"id": id}).one_or_none()
     if row is None:
         raise DocumentNotFound(id)
     return row[0], row[1]

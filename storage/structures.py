@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
 from schemas import SCHEMA_VERSION, DocumentStructure
@@ -28,6 +28,10 @@ from storage.tables import (
     TableCellRow,
     utcnow,
 )
+
+_DELETE_PASS = delete(DOCUMENT_PASSES).where(DocumentPassRow.document_id == bindparam("id"))
+_DELETE_CELLS = delete(TABLE_CELLS).where(TableCellRow.document_id == bindparam("id"))
+_DELETE_TABLES = delete(DOCUMENT_TABLES).where(DocumentTableRow.document_id == bindparam("id"))
 
 CELL_COLUMNS = tuple(column.name for column in TABLE_CELLS.columns)
 """The ``table_cells`` columns, in the order of the value tuples :meth:`StructureRepository.save`
@@ -72,10 +76,10 @@ class StructureRepository:
             "computed_at": utcnow(),
             "structure": model_json(structure),
         }
-        earlier = self._session.execute(delete(DOCUMENT_PASSES).where(DocumentPassRow.document_id == document_id))
+        earlier = self._session.execute(_DELETE_PASS, {"id": document_id})
         if getattr(earlier, "rowcount", 0):  # tables and cells exist only beside a pass row (its transaction)
-            self._session.execute(delete(TABLE_CELLS).where(TableCellRow.document_id == document_id))
-            self._session.execute(delete(DOCUMENT_TABLES).where(DocumentTableRow.document_id == document_id))
+            self._session.execute(_DELETE_CELLS, {"id": document_id})
+            self._session.execute(_DELETE_TABLES, {"id": document_id})
         bulk_insert(self._session, DOCUMENT_PASSES, [row])
         tables: list[dict[str, Any]] = []
         cells: list[tuple[Any, ...]] = []
