@@ -109,9 +109,11 @@ and the merge cut larger tables to fit."""
 
 
 class _CheckedShape:
-    """The grid a :class:`TableData` last passed its check with, ``(n_rows, n_cols, id(cells),
-    len(cells))``; not part of the table's value: every one equals every other, so two tables
-    with the same cells are equal however they were checked."""
+    """The grid a :class:`TableData` last passed its check with: ``(n_rows, n_cols, len(cells),
+    hash of every cell's row, col, rowspan and colspan)``, read from the cells themselves, so a
+    copy sharing it, a pickle carrying it or a cell edited in place can never pass for checked
+    unless its grid is one that was. Not part of the table's value: every one equals every other,
+    so two tables with the same cells are equal however they were checked."""
 
     __slots__ = ("shape",)
 
@@ -124,6 +126,11 @@ class _CheckedShape:
     __hash__ = None  # type: ignore[assignment]
 
 
+def _grid_shape(rows: int, cols: int, cells: list[TableCell]) -> tuple[int, int, int, int]:
+    """What :class:`_CheckedShape` keeps of a grid (computed in C: no Python loop per cell)."""
+    return rows, cols, len(cells), hash(tuple(map(_SHAPE, cells)))
+
+
 class TableData(StrictModel):
     """A rectangular grid of ``n_rows`` x ``n_cols`` slots; each slot is covered by exactly one cell."""
 
@@ -134,18 +141,18 @@ class TableData(StrictModel):
 
     @model_validator(mode="after")
     def _rectangular(self) -> TableData:
-        """The grid invariant, checked once per grid. pydantic runs an after-validator again each
-        time an instance is a field value (a page's blocks, a document's tables), so a table was
-        checked four times or more on its way through a parse; the check is skipped when this
-        instance already passed it with the same shape and the same cell list of the same length
-        (an assignment to ``cells``, ``n_rows`` or ``n_cols``, or cells appended or removed,
-        checks again; a cell replaced in place never was checked, then or now)."""
+        """The grid invariant, checked in full once per grid. pydantic runs an after-validator
+        again each time an instance is a field value (a page's blocks, a document's tables), so a
+        table with spans was walked slot by slot four times or more on its way through a parse;
+        the walk is skipped when the cells' shapes are those this instance last passed with
+        (:class:`_CheckedShape`): an assignment, cells added, removed, replaced or edited in place
+        are checked again."""
         rows, cols, cells = self.n_rows, self.n_cols, self.cells
-        shape = (rows, cols, id(cells), len(cells))
-        if self._checked.shape == shape:
-            return self
         if rows * cols > MAX_TABLE_SLOTS:
             raise ValueError(f"a {rows}x{cols} grid has more than {MAX_TABLE_SLOTS} slots")
+        shape = _grid_shape(rows, cols, cells)
+        if self._checked.shape == shape:
+            return self
         if not _one_slot_cells_cover(cells, rows, cols):
             _check_coverage(cells, rows, cols)
         self._checked.shape = shape

@@ -107,8 +107,14 @@ def _render_document(self: Task, document_id: str) -> None:
     if not _runs_first_step(self, rt):
         dispatch.start_chains(self.app, document_id, len(todo))
         return
-    dispatch.start_chains(self.app, document_id, len(todo), running=1)
+    if not _redelivered(self):  # its other chains were sent before the first delivery's step
+        dispatch.start_chains(self.app, document_id, len(todo), running=1)
     _first_step(self, rt, document_id)
+
+
+def _redelivered(task: Task) -> bool:
+    """Whether the broker delivers this task again (its worker died before acknowledging it)."""
+    return bool((task.request.delivery_info or {}).get("redelivered"))
 
 
 def _runs_first_step(task: Task, rt: WorkerRuntime) -> bool:
@@ -125,8 +131,11 @@ def _first_step(task: Task, rt: WorkerRuntime, document_id: str) -> None:
     task instead of two. It is an ordinary step (claims, leases, page budget, poison-page gate,
     cancel); what it leaves continues as a queued step, which also takes over after a fault —
     that step has the retries and the backoff, so the render step is never retried for a page's
-    fault. A worker killed meanwhile redelivers the render step, which renders nothing twice and
-    finds the pages leased (:mod:`workers.render_job`)."""
+    fault (a soft time limit hands the pages over too: the queued step fails them with the reason
+    if they run over again). A worker killed meanwhile has the render step delivered again: it
+    renders nothing twice (:mod:`workers.render_job`), sends no second set of chains, and runs
+    this step again, which claims what the dead worker's expired leases gave back (pages still
+    leased wait for the reconciler, as after any killed step)."""
     try:
         step = run_pages(rt, document_id, None)
     except Exception as exc:  # claimed pages were given back: a queued step redoes them

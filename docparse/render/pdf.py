@@ -43,7 +43,10 @@ them all and join megabytes at each open. :func:`_mupdf_warnings_mark` empties i
 
 def _mupdf_warnings_mark() -> str:
     """MuPDF's warnings so far (for :func:`_mupdf_messages_since`), emptying the store once it
-    holds more than :data:`WARNINGS_KEPT_CHARS` (the mark is then empty: nothing since is lost)."""
+    holds more than :data:`WARNINGS_KEPT_CHARS` (the mark is then empty). The store is the
+    process's: a failing open whose warnings another thread's mark empties meanwhile names the
+    exception's own message instead of MuPDF's lines (and opens at once in several threads
+    always could see each other's lines): only the wording of that error, never its outcome."""
     text = cast(str, pymupdf.TOOLS.mupdf_warnings(reset=False))
     if len(text) <= WARNINGS_KEPT_CHARS:
         return text

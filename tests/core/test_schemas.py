@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pickle
 from datetime import UTC, datetime
 
 import jsonschema
@@ -116,15 +117,36 @@ def test_a_changed_grid_is_checked_again() -> None:
     table = TableData(n_rows=2, n_cols=2, cells=_spanned())
     with pytest.raises(ValidationError):  # a new cell list (assignment is validated)
         table.cells = _spanned()[:2]
+    with pytest.raises(ValidationError):  # the same bad list again, after the first was refused
+        table.cells = _spanned()[:2]
     table = TableData(n_rows=2, n_cols=2, cells=_spanned())
     with pytest.raises(ValidationError):  # a new shape
         table.n_rows = 3
-    table = TableData(n_rows=2, n_cols=2, cells=_spanned())
-    table.cells.append(TableCell(row=1, col=1, text="dup"))  # in place: unchecked until it is a field value
-    with pytest.raises(ValidationError, match="covered"):
-        Page(number=1, blocks=[TableBlock(id="t", page=1, order=0, **dict(table))])
+
+    def refused_in_a_page(table: TableData) -> None:
+        with pytest.raises(ValidationError, match=r"covered|outside"):
+            Page(number=1, blocks=[TableBlock(id="t", page=1, order=0, **dict(table))])
+        with pytest.raises(ValidationError):
+            TableData.model_validate(table)
+
+    appended = TableData(n_rows=2, n_cols=2, cells=_spanned())
+    appended.cells.append(TableCell(row=1, col=1, text="dup"))  # in place: unchecked until it is a field value
+    refused_in_a_page(appended)
+    replaced = TableData(n_rows=2, n_cols=2, cells=_spanned())
+    replaced.cells[1] = TableCell(row=0, col=0)  # same length, a cell replaced
+    refused_in_a_page(replaced)
+    edited = TableData(n_rows=2, n_cols=2, cells=_spanned())
+    edited.cells[0].colspan = 1  # a cell edited in place: slot (0, 1) uncovered
+    refused_in_a_page(edited)
+    original = TableData(n_rows=2, n_cols=2, cells=_spanned())
+    copy = original.model_copy(update={"cells": [*_spanned()[:2], TableCell(row=0, col=1)]})  # shares the mark
     with pytest.raises(ValidationError):
-        TableData.model_validate(table)
+        TableData.model_validate(copy)
+    assert TableData.model_validate(original) is original
+    restored = pickle.loads(pickle.dumps(original))
+    restored.cells[2].col = 0
+    with pytest.raises(ValidationError):
+        TableData.model_validate(restored)
 
 
 @pytest.mark.parametrize(

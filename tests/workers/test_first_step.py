@@ -14,6 +14,7 @@ import pytest
 import redis
 from celery import Celery
 from sqlalchemy import text
+from structlog.testing import capture_logs
 
 import bench.sleep_engine  # noqa: F401  (registers the bench-sleep engine in this process)
 from docparse.intake import ProcessingRequest, intake_file
@@ -40,10 +41,12 @@ class Host:
         assert result.outcome == "queued" and result.document_id is not None
         return result.document_id
 
-    def render(self, document_id: str) -> None:
-        """The render task as a worker process runs it: not eager, its first delivery."""
+    def render(self, document_id: str, *, redelivered: bool = False) -> None:
+        """The render task as a worker process runs it: not eager, its first delivery (or a
+        delivery again after its worker died)."""
         task = self.app.tasks[RENDER_TASK]
-        task.push_request(is_eager=False, retries=0, id=uuid.uuid4().hex)
+        info = {"redelivered": redelivered}
+        task.push_request(is_eager=False, retries=0, id=uuid.uuid4().hex, delivery_info=info)
         try:
             task.run(document_id)
         finally:
@@ -110,6 +113,13 @@ def test_the_other_chains_are_queued_and_the_first_continues_as_a_queued_step(ho
     assert host.steps_queued() == 3
 
 
+def test_a_render_step_delivered_again_runs_its_step_and_sends_no_second_set_of_chains(host: Host) -> None:
+    doc_id = host.queued(make_pdf(host.tmp / "five.pdf", 5))
+    host.render(doc_id, redelivered=True)  # as after its worker died in the first delivery's step
+    assert host.status(doc_id) == ("running", 2)
+    assert host.steps_queued() == 1  # only the continuation of its own chain
+
+
 @pytest.mark.parametrize(
     ("queues", "settings"),
     [(("render", "infer"), {"render_runs_first_step": False}), (("render",), {})],
@@ -131,7 +141,10 @@ def test_a_fault_in_the_first_step_hands_it_over_to_a_queued_step(host: Host, mo
     monkeypatch.setenv("DOCPARSE_OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
     monkeypatch.setenv("DOCPARSE_OPENAI_MAX_RETRIES", "0")
     doc_id = host.queued(make_pdf(host.tmp / "one.pdf", 1), engine="openai")
-    host.render(doc_id)  # does not raise: the render step is never retried for a page's fault
+    with capture_logs() as logs:
+        host.render(doc_id)  # does not raise: the render step is never retried for a page's fault
+    (handed,) = [e for e in logs if e["event"] == "render.first_step_handed_over"]
+    assert handed["document"] == doc_id and "EngineUnavailable" in handed["error"]
     assert host.status(doc_id) == ("running", 0)
     assert host.steps_queued() == 1  # the queued step retries with backoff, then fails the page
     with host.db.session() as session:  # the page was given back: claimable by that step at once
