@@ -146,16 +146,16 @@ class TableData(StrictModel):
         table with spans was walked slot by slot four times or more on its way through a parse;
         the walk is skipped when the cells' shapes are those this instance last passed with
         (:class:`_CheckedShape`): an assignment, cells added, removed, replaced or edited in place
-        are checked again."""
+        are checked again. A grid without spans is checked in C each time (no cheaper than its mark)."""
         rows, cols, cells = self.n_rows, self.n_cols, self.cells
         if rows * cols > MAX_TABLE_SLOTS:
             raise ValueError(f"a {rows}x{cols} grid has more than {MAX_TABLE_SLOTS} slots")
-        shape = _grid_shape(rows, cols, cells)
-        if self._checked.shape == shape:
+        if _one_slot_cells_cover(cells, rows, cols):  # as cheap as the mark: none is kept
             return self
-        if not _one_slot_cells_cover(cells, rows, cols):
+        shape = _grid_shape(rows, cols, cells)
+        if self._checked.shape != shape:
             _check_coverage(cells, rows, cols)
-        self._checked.shape = shape
+            self._checked.shape = shape
         return self
 
     def plain(self) -> TableData:

@@ -103,11 +103,8 @@ class DocumentRepository:
         ``counts=False``: without them (``page_counts`` empty, ``pages_processed`` 0), one query
         instead of two, for callers that read the document's own columns only (its status,
         settings, original)."""
-        row = self._session.execute(_DOCUMENT, {"id": id}).scalar_one_or_none()
-        if row is None:
-            return None
-        by_document = self._page_counts([id]) if counts else {}
-        return mapping.document_record(row, *by_document.get(id, ({}, 0)))
+        rows = self._records(_DOCUMENT, {"id": id}, counts=counts)
+        return rows[0] if rows else None
 
     def find(self, sha256: str, settings_fingerprint: str) -> DocumentRecord | None:
         """The document for these bytes parsed with these settings, if any (the idempotency key)."""
@@ -292,8 +289,11 @@ class DocumentRepository:
         if getattr(result, "rowcount", 0) == 0:
             raise DocumentNotFound(id)
 
-    def _records(self, stmt: Select[DocumentRow], *, counts: bool = True) -> builtins.list[DocumentRecord]:
-        rows = self._session.scalars(stmt.execution_options(populate_existing=True)).all()
+    def _records(
+        self, stmt: Select[DocumentRow], params: Mapping[str, Any] | None = None, *, counts: bool = True
+    ) -> builtins.list[DocumentRecord]:
+        # the option given at execution: a prebuilt statement is not copied
+        rows = self._session.scalars(stmt, params or {}, execution_options={"populate_existing": True}).all()
         if not rows:
             return []
         by_document = self._page_counts([row.id for row in rows]) if counts else {}
